@@ -1,0 +1,66 @@
+/// What the simulator does to requests: delays, faults, throttling and Microsoft's timings.
+///
+/// Everything here can be set at start (`turnover sim --latency-ms …`) and changed while running
+/// through `PATCH /_sim/settings`.
+public struct SimulatorSettings: Codable, Sendable, Equatable {
+    /// Added to every Microsoft endpoint request before it is handled.
+    public var latencyMilliseconds: Int = 0
+    /// Uniform random extra latency on top of `latencyMilliseconds`.
+    public var latencyJitterMilliseconds: Int = 0
+    /// Share of requests answered 503 or 504 before they have any effect.
+    public var transientFaultRate: Double = 0
+    /// Share of requests whose connection is dropped without a response. Half of these drops
+    /// happen after the request took effect, so a client that blindly repeats it is caught.
+    public var dropRate: Double = 0
+    /// Whether the token endpoint is also subject to faults.
+    public var faultTokenEndpoint: Bool = false
+    /// Seed for fault and jitter decisions; the same seed gives the same sequence.
+    public var randomSeed: UInt64 = 0x5EED
+    public var throttling = Throttling()
+    /// How long a write takes to reach reads (Graph's replication delay).
+    public var replicationDelayMilliseconds: Int = 0
+    /// How long after `Set-Mailbox -Type Shared` `Get-Mailbox` reports the new type.
+    public var mailboxConversionDelayMilliseconds: Int = 3_000
+    /// How often the simulated Entra Connect sync runs for synced users and groups.
+    public var directorySyncIntervalSeconds: Int = 1_800
+    public var tokenLifetimeSeconds: Int = 3_599
+    /// Reject requests outside Microsoft's documented surface (unknown paths, methods, properties).
+    public var strict: Bool = true
+    /// Validate every Graph response against the OpenAPI subset and fail loudly on a mismatch.
+    public var selfCheck: Bool = false
+    /// Return `$batch` responses in an order different from the requests, as Graph may.
+    public var shuffleBatchResponses: Bool = true
+    /// Keep at most this many request log entries (oldest dropped first).
+    public var requestLogCapacity: Int = 200_000
+
+    public init() {}
+
+    public struct Throttling: Codable, Sendable, Equatable {
+        public var enabled: Bool = true
+        /// Identity and access resource units per app per tenant per 10 s (Microsoft: 3,500 for a small tenant).
+        public var graphResourceUnitsPer10Seconds: Int = 3_500
+        /// Directory writes per app per tenant per 150 s (Microsoft: 3,000).
+        public var graphWritesPer150Seconds: Int = 3_000
+        /// Exchange admin API commands per app per tenant per minute (not published; chosen).
+        public var exchangeCommandsPerMinute: Int = 1_200
+        /// Concurrent Outlook requests per app per mailbox (Microsoft: 4).
+        public var outlookConcurrentRequestsPerMailbox: Int = 4
+        /// Whether identity 429s carry `Retry-After` (some reports say they do not).
+        public var sendRetryAfter: Bool = true
+
+        public init() {}
+    }
+}
+
+/// A small, seedable generator so fault injection is reproducible.
+struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
