@@ -104,7 +104,12 @@ extension Simulator {
             }
             guard let id = rest.dropFirst().first else { return .json(200, collection) }
             if let object = collection.objectValue {
-                let match = object[id] ?? tenant.readPrimary { data in data.userId(forKey: id) }.flatMap { object[$0] }
+                // Objects keyed by user id can also be found by UPN or by the UPN's local part (the fixture key).
+                let userId = tenant.readPrimary { data in
+                    data.userId(forKey: id)
+                        ?? data.users.values.first { $0.userPrincipalName.lowercased().hasPrefix(id.lowercased() + "@") }?.id
+                }
+                let match = object[id] ?? userId.flatMap { object[$0] }
                 guard let match else { return problem(404, "No \(kind) '\(id)'") }
                 return .json(200, match)
             }

@@ -23,6 +23,30 @@ public struct TenantFixture: Codable, Sendable {
     public var roles: [String: [String]]?
     public var breakGlass: [String]?
 
+    private enum CodingKeys: String, CodingKey {
+        case name, tenantId, initialDomain, domains, country, hybrid, apps, skus, enterpriseApps, users, groups, roles, breakGlass
+    }
+
+    public init(name: String) { self.name = name }
+
+    /// Only `name` is required: a tenant without apps, SKUs or users is a valid (empty) fixture.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        tenantId = try container.decodeIfPresent(String.self, forKey: .tenantId)
+        initialDomain = try container.decodeIfPresent(String.self, forKey: .initialDomain)
+        domains = try container.decodeIfPresent([String].self, forKey: .domains)
+        country = try container.decodeIfPresent(String.self, forKey: .country)
+        hybrid = try container.decodeIfPresent(Bool.self, forKey: .hybrid)
+        apps = try container.decodeIfPresent([App].self, forKey: .apps) ?? []
+        skus = try container.decodeIfPresent([Sku].self, forKey: .skus) ?? []
+        enterpriseApps = try container.decodeIfPresent([EnterpriseApp].self, forKey: .enterpriseApps)
+        users = try container.decodeIfPresent([User].self, forKey: .users) ?? []
+        groups = try container.decodeIfPresent([Group].self, forKey: .groups)
+        roles = try container.decodeIfPresent([String: [String]].self, forKey: .roles)
+        breakGlass = try container.decodeIfPresent([String].self, forKey: .breakGlass)
+    }
+
     public struct App: Codable, Sendable {
         public var name: String
         public var clientId: String?

@@ -31,7 +31,7 @@ final class SimulatedTenant: Sendable {
     /// Whether `key` (a tenant id or one of its domains) names this tenant.
     func matches(_ key: String) -> Bool {
         let lowered = key.lowercased()
-        return id.lowercased() == lowered || domains.contains { $0.lowercased() == lowered }
+        return id.lowercased() == lowered || name.lowercased() == lowered || domains.contains { $0.lowercased() == lowered }
     }
 
     /// Reads the state a replica would serve at `now`.
