@@ -316,6 +316,8 @@ enum GraphRouter {
         let countSegment: Bool
     }
 
+    static let quotedKeyMarker = "\u{1}"
+
     /// Splits a path into decoded segments, turning OData key syntax `users('a@b.com')` into `users`, `a@b.com`.
     static func segments(of path: String) throws -> [String] {
         var result: [String] = []
@@ -332,7 +334,9 @@ enum GraphRouter {
                     key = String(key.dropFirst().dropLast()).replacingOccurrences(of: "''", with: "'")
                 }
                 result.append(name)
-                result.append(key)
+                // A key in parentheses may start with `$` (`users('$x@y.com')`); mark it so the
+                // router does not take it for a system segment such as `$ref`.
+                result.append(key.hasPrefix("$") ? quotedKeyMarker + key : key)
             } else {
                 result.append(decoded)
             }
@@ -372,7 +376,8 @@ enum GraphRouter {
                     let segment = segments[index]
                     if templateSegment.hasPrefix("{") {
                         if segment.hasPrefix("$") { break }
-                        parameters[String(templateSegment.dropFirst().dropLast())] = segment
+                        let value = segment.hasPrefix(quotedKeyMarker) ? String(segment.dropFirst()) : segment
+                        parameters[String(templateSegment.dropFirst().dropLast())] = value
                     } else {
                         let literal = templateSegment.lowercased()
                         let candidate = segment.lowercased()

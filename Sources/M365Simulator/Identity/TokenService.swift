@@ -49,6 +49,8 @@ struct AccessTokenClaims: Sendable {
     let credential: ClientCredentialKind
     let issuedAt: Date
     let expiresAt: Date
+    /// The token's unique id (`uti`), so that tokens can be expired one by one.
+    let tokenId: String
 }
 
 /// Issues and validates RS256 access tokens shaped like Entra's v1 app-only tokens.
@@ -56,8 +58,8 @@ final class TokenService: Sendable {
     private let signingKey: _RSA.Signing.PrivateKey
     let keyId: String
     private let cache = Mutex<[String: AccessTokenClaims]>([:])
-    /// Tokens issued before this instant are rejected, as after a key rollover.
-    private let revokedBefore = Mutex<Date>(.distantPast)
+    /// Token ids issued since the last forced expiry, and those forced to expire.
+    private let issuedIds = Mutex<(live: Set<String>, expired: Set<String>)>(([], []))
 
     init() throws {
         signingKey = try _RSA.Signing.PrivateKey(keySize: .bits2048)
@@ -69,6 +71,8 @@ final class TokenService: Sendable {
         now: Date, lifetime: Duration
     ) throws -> String {
         let issuedAt = Int64(now.timeIntervalSince1970)
+        let tokenId = UUID().uuidString
+        issuedIds.withLock { _ = $0.live.insert(tokenId) }
         let roles: [String]
         switch resource {
         case .graph: roles = app.graphPermissions
@@ -90,7 +94,7 @@ final class TokenService: Sendable {
             ("oid", .string(app.servicePrincipalId)),
             ("sub", .string(app.servicePrincipalId)),
             ("tid", .string(tenantId)),
-            ("uti", .string(UUID().uuidString)),
+            ("uti", .string(tokenId)),
             ("ver", "1.0"),
         ])
         if !roles.isEmpty { claims["roles"] = .strings(roles) }
@@ -137,7 +141,7 @@ final class TokenService: Sendable {
             roles: payload["roles"]?.arrayValue?.compactMap(\.stringValue) ?? [],
             credential: ClientCredentialKind(rawValue: payload["appidacr"]?.stringValue ?? "1") ?? .secret,
             issuedAt: Date(timeIntervalSince1970: TimeInterval(issuedAt)),
-            expiresAt: Date(timeIntervalSince1970: TimeInterval(expiresAt)))
+            expiresAt: Date(timeIntervalSince1970: TimeInterval(expiresAt)), tokenId: payload["uti"]?.stringValue ?? "")
         try checkLifetime(claims, now: now)
         cache.withLock { cache in
             if cache.count > 50_000 { cache.removeAll(keepingCapacity: true) }
@@ -147,13 +151,17 @@ final class TokenService: Sendable {
     }
 
     private func checkLifetime(_ claims: AccessTokenClaims, now: Date) throws(ValidationFailure) {
-        if claims.expiresAt <= now || claims.issuedAt < revokedBefore.withLock({ $0 }) { throw .expired }
+        if claims.expiresAt <= now || issuedIds.withLock({ $0.expired.contains(claims.tokenId) }) { throw .expired }
         if claims.issuedAt > now.addingTimeInterval(300) { throw .notYetValid }
     }
 
     /// Makes every token issued so far count as expired (for testing a client's refresh path).
     func expireIssuedTokens(now: Date) {
-        revokedBefore.withLock { $0 = now.addingTimeInterval(1) }
+        // Every token issued so far expires now; tokens issued afterwards are valid.
+        issuedIds.withLock { ids in
+            ids.expired.formUnion(ids.live)
+            ids.live.removeAll()
+        }
     }
 
     /// The JSON Web Key Set that verifies issued tokens.

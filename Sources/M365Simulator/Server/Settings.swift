@@ -9,6 +9,11 @@ public struct SimulatorSettings: Codable, Sendable, Equatable {
     public var latencyJitterMilliseconds: Int = 0
     /// Share of requests answered 503 or 504 before they have any effect.
     public var transientFaultRate: Double = 0
+    /// Share of requests answered 429 with `Retry-After` regardless of the throttling budgets, to
+    /// test a client's handling of throttling without exhausting a bucket.
+    public var throttleFaultRate: Double = 0
+    /// The `Retry-After` (seconds) that injected 429s carry.
+    public var injectedRetryAfterSeconds: Int = 1
     /// Share of requests whose connection is dropped without a response. Half of these drops
     /// happen after the request took effect, so a client that blindly repeats it is caught.
     public var dropRate: Double = 0

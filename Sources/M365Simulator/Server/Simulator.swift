@@ -204,6 +204,14 @@ public final class Simulator: Sendable {
             }
             dropAfterEffect = true
         }
+        if faultable, settings.throttleFaultRate > 0, randomUnit() < settings.throttleFaultRate {
+            try? await Task.sleep(for: latency(settings))
+            attribution.service = serviceName(route)
+            attribution.injected = "throttled"
+            let response = injectedThrottle(route: route, retryAfter: settings.injectedRetryAfterSeconds, requestId: requestId, request: request)
+            record(request, attribution: attribution, status: response.status, requestId: requestId, started: started, capacity: settings.requestLogCapacity)
+            return response
+        }
         if faultable, settings.transientFaultRate > 0, randomUnit() < settings.transientFaultRate {
             try? await Task.sleep(for: latency(settings))
             attribution.service = serviceName(route)
@@ -258,6 +266,19 @@ public final class Simulator: Sendable {
         var milliseconds = Double(settings.latencyMilliseconds)
         if settings.latencyJitterMilliseconds > 0 { milliseconds += randomUnit() * Double(settings.latencyJitterMilliseconds) }
         return .milliseconds(Int64(milliseconds))
+    }
+
+    private func injectedThrottle(route: Route, retryAfter: Int, requestId: String, request: SimRequest) -> SimResponse {
+        let headers = [("Retry-After", String(retryAfter))]
+        switch route {
+        case .graph:
+            let error = GraphError(
+                status: 429, code: "TooManyRequests", message: "Too many requests. Please retry after \(retryAfter) seconds.", headers: headers)
+            return graphErrorResponse(error, requestId: requestId, request: request)
+        default:
+            return SimResponse(status: 429, headers: headers + [("Content-Type", "application/json")],
+                               body: Array(#"{"error":{"code":"TooManyRequests","message":"Too many requests."}}"#.utf8))
+        }
     }
 
     private func transientFault(route: Route, requestId: String, request: SimRequest) -> SimResponse {

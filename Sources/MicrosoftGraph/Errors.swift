@@ -1,0 +1,117 @@
+public import Foundation
+
+/// A request Microsoft refused, with everything a technician needs to quote to Microsoft support.
+public struct MicrosoftAPIError: Error, Sendable, CustomStringConvertible, Equatable {
+    public enum Service: String, Sendable, Codable { case graph, exchange, sharePoint, token }
+
+    public var service: Service
+    public var status: Int
+    /// Graph's `error.code` (`Request_ResourceNotFound`, …), Entra's `error` (`invalid_client`), or Exchange's exception type.
+    public var code: String
+    /// The real message: for Exchange, `innererror.internalexception.message` rather than "Invalid Operation".
+    public var message: String
+    public var requestId: String?
+    public var clientRequestId: String?
+    public var date: String?
+    /// The operation that failed (method and path template), for reports and logs.
+    public var operation: String
+
+    public init(
+        service: Service, status: Int, code: String, message: String, requestId: String? = nil, clientRequestId: String? = nil,
+        date: String? = nil, operation: String
+    ) {
+        self.service = service
+        self.status = status
+        self.code = code
+        self.message = message
+        self.requestId = requestId
+        self.clientRequestId = clientRequestId
+        self.date = date
+        self.operation = operation
+    }
+
+    public var description: String {
+        var text = "\(operation): \(status) \(code): \(message)"
+        if let requestId { text += " (request-id \(requestId)" + (date.map { ", \($0)" } ?? "") + ")" }
+        return text
+    }
+
+    public var isNotFound: Bool { status == 404 }
+    public var isThrottled: Bool { status == 429 }
+    public var isTransient: Bool { [500, 502, 503, 504].contains(status) }
+
+    /// Decodes Graph's OData error body, Exchange's admin API error body, or Entra's token error.
+    static func decode(
+        service: Service, status: Int, headers: [(String, String)], body: Data, operation: String
+    ) -> MicrosoftAPIError {
+        func header(_ name: String) -> String? { headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1 }
+        var error = MicrosoftAPIError(
+            service: service, status: status, code: "HTTP\(status)", message: HTTPStatusText.reason(status),
+            requestId: header("request-id"), clientRequestId: header("client-request-id"), date: header("Date"), operation: operation)
+        guard let json = JSONValue.parse(body) else {
+            if status == 403, service == .exchange {
+                error.message = "Exchange refused the app: it needs Exchange.ManageAsApp and an Exchange Administrator role."
+            }
+            return error
+        }
+        if let body = json["error"], body.object != nil {
+            error.code = body["code"]?.string ?? error.code
+            error.message = body["message"]?.string ?? error.message
+            let inner = body["innerError"] ?? body["innererror"]
+            error.requestId = inner?["request-id"]?.string ?? error.requestId
+            error.clientRequestId = inner?["client-request-id"]?.string ?? error.clientRequestId
+            error.date = inner?["date"]?.string ?? error.date
+            if let exception = inner?["internalexception"], let message = exception["message"]?.string {
+                error.message = message
+                if let type = exception["type"]?.string { error.code = type.split(separator: ".").last.map(String.init) ?? type }
+            } else if service == .exchange, let detail = body["details"]?.array?.first?["message"]?.string {
+                error.message = Self.strippingExceptionType(detail)
+            }
+        } else if let code = json["error"]?.string {
+            error.code = code
+            error.message = json["error_description"]?.string ?? error.message
+            error.requestId = json["trace_id"]?.string ?? error.requestId
+            error.clientRequestId = json["correlation_id"]?.string ?? error.clientRequestId
+            error.date = json["timestamp"]?.string ?? error.date
+        } else if let description = json["error_description"]?.string {
+            error.message = description  // SharePoint's token refusals
+        } else if let message = json["error"]?["message"]?["value"]?.string ?? json["odata.error"]?["message"]?["value"]?.string {
+            error.message = message
+            error.code = json["odata.error"]?["code"]?.string ?? error.code
+        }
+        return error
+    }
+
+    /// `|Microsoft.Exchange.…Exception|The real message` → `The real message`.
+    static func strippingExceptionType(_ message: String) -> String {
+        guard message.hasPrefix("|") else { return message }
+        let parts = message.split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false)
+        return parts.count == 3 ? String(parts[2]) : message
+    }
+}
+
+/// The client gave up: attempts or the deadline ran out on throttling, faults or dropped connections.
+public struct RetriesExhausted: Error, Sendable, CustomStringConvertible {
+    public var operation: String
+    public var attempts: Int
+    public var lastFailure: String
+    public var description: String { "\(operation): gave up after \(attempts) attempts; last failure: \(lastFailure)" }
+}
+
+enum HTTPStatusText {
+    static func reason(_ status: Int) -> String {
+        switch status {
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 403: "Forbidden"
+        case 404: "Not Found"
+        case 409: "Conflict"
+        case 429: "Too Many Requests"
+        case 500: "Internal Server Error"
+        case 502: "Bad Gateway"
+        case 503: "Service Unavailable"
+        case 504: "Gateway Timeout"
+        default: "HTTP \(status)"
+        }
+    }
+}

@@ -1,0 +1,170 @@
+public import Foundation
+
+/// Graph models for the properties Turnover reads (names as in Graph's schema).
+public struct GraphUser: Codable, Sendable, Equatable {
+    public var id: String
+    public var userPrincipalName: String?
+    public var displayName: String?
+    public var accountEnabled: Bool?
+    public var mail: String?
+    public var userType: String?
+    public var jobTitle: String?
+    public var department: String?
+    public var usageLocation: String?
+    public var assignedLicenses: [AssignedLicense]?
+    public var licenseAssignmentStates: [LicenseAssignmentState]?
+    public var onPremisesSyncEnabled: Bool?
+    public var onPremisesImmutableId: String?
+    public var proxyAddresses: [String]?
+    public var createdDateTime: Date?
+    public var manager: DirectoryObject?
+
+    public var isSynced: Bool { onPremisesSyncEnabled == true }
+    public var isGuest: Bool { userType == "Guest" || (userPrincipalName?.contains("#EXT#") ?? false) }
+}
+
+public struct AssignedLicense: Codable, Sendable, Equatable, Hashable {
+    public var skuId: String
+    public var disabledPlans: [String]?
+    public init(skuId: String, disabledPlans: [String]? = []) {
+        self.skuId = skuId
+        self.disabledPlans = disabledPlans
+    }
+}
+
+public struct LicenseAssignmentState: Codable, Sendable, Equatable {
+    public var skuId: String?
+    /// The group that assigns the licence; nil for a direct assignment.
+    public var assignedByGroup: String?
+    public var state: String?
+    public var error: String?
+    public var disabledPlans: [String]?
+}
+
+public struct SubscribedSku: Codable, Sendable, Equatable {
+    public var skuId: String
+    public var skuPartNumber: String
+    public var consumedUnits: Int?
+    public var prepaidUnits: PrepaidUnits?
+    public var servicePlans: [ServicePlan]?
+
+    public struct PrepaidUnits: Codable, Sendable, Equatable {
+        public var enabled: Int?
+        public var suspended: Int?
+        public var warning: Int?
+    }
+
+    public struct ServicePlan: Codable, Sendable, Equatable {
+        public var servicePlanId: String
+        public var servicePlanName: String
+    }
+}
+
+/// A directory object as collections such as `memberOf` and `ownedObjects` return it: a group, role,
+/// application, device or user, told apart by `@odata.type`.
+public struct DirectoryObject: Codable, Sendable, Equatable {
+    public var odataType: String?
+    public var id: String
+    public var displayName: String?
+    public var userPrincipalName: String?
+    public var mail: String?
+    public var groupTypes: [String]?
+    public var mailEnabled: Bool?
+    public var securityEnabled: Bool?
+    public var onPremisesSyncEnabled: Bool?
+    public var membershipRule: String?
+    public var isAssignableToRole: Bool?
+    public var assignedLicenses: [AssignedLicense]?
+    public var resourceProvisioningOptions: [String]?
+
+    enum CodingKeys: String, CodingKey {
+        case odataType = "@odata.type"
+        case id, displayName, userPrincipalName, mail, groupTypes, mailEnabled, securityEnabled, onPremisesSyncEnabled, membershipRule,
+            isAssignableToRole, assignedLicenses, resourceProvisioningOptions
+    }
+
+    public var isGroup: Bool { odataType == "#microsoft.graph.group" }
+    public var isUser: Bool { odataType == "#microsoft.graph.user" }
+}
+
+public struct AuthenticationMethod: Codable, Sendable, Equatable {
+    public var odataType: String
+    public var id: String
+    public var phoneType: String?
+    public var phoneNumber: String?
+    public var displayName: String?
+
+    enum CodingKeys: String, CodingKey {
+        case odataType = "@odata.type"
+        case id, phoneType, phoneNumber, displayName
+    }
+
+    /// The path segment under `/authentication/` that deletes this kind; nil when it cannot be deleted (password).
+    public var collection: String? {
+        switch odataType {
+        case "#microsoft.graph.phoneAuthenticationMethod": "phoneMethods"
+        case "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod": "microsoftAuthenticatorMethods"
+        case "#microsoft.graph.fido2AuthenticationMethod": "fido2Methods"
+        case "#microsoft.graph.softwareOathAuthenticationMethod": "softwareOathMethods"
+        case "#microsoft.graph.emailAuthenticationMethod": "emailMethods"
+        case "#microsoft.graph.temporaryAccessPassAuthenticationMethod": "temporaryAccessPassMethods"
+        case "#microsoft.graph.windowsHelloForBusinessAuthenticationMethod": "windowsHelloForBusinessMethods"
+        default: nil
+        }
+    }
+}
+
+public struct RoleAssignment: Codable, Sendable, Equatable {
+    public var id: String
+    public var roleDefinitionId: String
+    public var principalId: String
+    public var directoryScopeId: String?
+}
+
+public struct AppRoleAssignment: Codable, Sendable, Equatable {
+    public var id: String
+    public var appRoleId: String?
+    public var resourceId: String?
+    public var resourceDisplayName: String?
+}
+
+public struct OAuth2PermissionGrant: Codable, Sendable, Equatable {
+    public var id: String
+    public var clientId: String
+    public var consentType: String?
+    public var principalId: String?
+    public var scope: String?
+}
+
+public struct ManagedDevice: Codable, Sendable, Equatable {
+    public var id: String
+    public var deviceName: String?
+    public var operatingSystem: String?
+    public var managedDeviceOwnerType: String?
+    public var userPrincipalName: String?
+}
+
+public struct Drive: Codable, Sendable, Equatable {
+    public var id: String
+    public var driveType: String?
+    public var webUrl: String?
+}
+
+/// `Get-Mailbox` output, the properties Turnover uses.
+public struct ExchangeMailbox: Codable, Sendable, Equatable {
+    public var ExternalDirectoryObjectId: String?
+    public var UserPrincipalName: String?
+    public var PrimarySmtpAddress: String
+    public var RecipientTypeDetails: String
+    public var HiddenFromAddressListsEnabled: Bool?
+    public var ForwardingAddress: String?
+    public var ForwardingSmtpAddress: String?
+    public var DeliverToMailboxAndForward: Bool?
+    public var LitigationHoldEnabled: Bool?
+    public var InPlaceHolds: [String]?
+    public var ArchiveStatus: String?
+    public var GrantSendOnBehalfTo: [String]?
+    public var IsDirSynced: Bool?
+
+    public var isShared: Bool { RecipientTypeDetails == "SharedMailbox" }
+}

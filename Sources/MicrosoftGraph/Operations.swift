@@ -1,0 +1,210 @@
+public import Foundation
+
+/// Typed Graph operations (graph-api.md §1). Ids may be object ids or UPNs; paths are encoded here.
+extension MicrosoftClient {
+    public static let userSnapshotFields = [
+        "id", "userPrincipalName", "displayName", "accountEnabled", "mail", "userType", "jobTitle", "department", "usageLocation",
+        "assignedLicenses", "licenseAssignmentStates", "onPremisesSyncEnabled", "onPremisesImmutableId", "proxyAddresses", "createdDateTime",
+    ]
+
+    public func user(_ idOrUPN: String, select: [String] = MicrosoftClient.userSnapshotFields, expandManager: Bool = false) async throws -> GraphUser {
+        var parameters = [("$select", select.joined(separator: ","))]
+        if expandManager { parameters.append(("$expand", "manager($select=id,userPrincipalName,displayName)")) }
+        return try await graph(GraphRequest("GET", GraphPath.user(idOrUPN) + GraphPath.query(parameters))).decode(GraphUser.self)
+    }
+
+    /// The user, or nil when Graph says it does not exist.
+    public func userIfExists(_ idOrUPN: String, select: [String] = MicrosoftClient.userSnapshotFields) async throws -> GraphUser? {
+        do { return try await user(idOrUPN, select: select) } catch let error as MicrosoftAPIError where error.isNotFound { return nil }
+    }
+
+    public func updateUser(_ id: String, _ changes: JSONValue) async throws {
+        _ = try await graph(GraphRequest("PATCH", GraphPath.user(id), body: changes))
+    }
+
+    public func setAccountEnabled(_ id: String, _ enabled: Bool) async throws {
+        try await updateUser(id, ["accountEnabled": .bool(enabled)])
+    }
+
+    /// Sets a new password. The password is sent once and never logged.
+    public func resetPassword(_ id: String, to password: String, forceChange: Bool = true) async throws {
+        try await updateUser(id, ["passwordProfile": ["password": .string(password), "forceChangePasswordNextSignIn": .bool(forceChange)]])
+    }
+
+    /// Invalidates refresh tokens and session cookies (Graph answers 200 `{value: true}` or 204).
+    public func revokeSignInSessions(_ id: String) async throws {
+        _ = try await graph(GraphRequest("POST", GraphPath.user(id) + "/revokeSignInSessions", idempotency: .safe))
+    }
+
+    public func authenticationMethods(_ userId: String) async throws -> [AuthenticationMethod] {
+        try await graphAll(GraphPath.user(userId) + "/authentication/methods", as: AuthenticationMethod.self)
+    }
+
+    public func deleteAuthenticationMethod(userId: String, _ method: AuthenticationMethod) async throws {
+        guard let collection = method.collection else { return }
+        _ = try await graph(GraphRequest("DELETE", GraphPath.user(userId) + "/authentication/\(collection)/\(GraphPath.segment(method.id))"))
+    }
+
+    public func memberOf(_ userId: String) async throws -> [DirectoryObject] {
+        let select = "id,displayName,mail,groupTypes,mailEnabled,securityEnabled,onPremisesSyncEnabled,membershipRule,isAssignableToRole,assignedLicenses,resourceProvisioningOptions"
+        return try await graphAll(GraphPath.user(userId) + "/memberOf" + GraphPath.query([("$select", select)]), as: DirectoryObject.self)
+    }
+
+    public func ownedObjects(_ userId: String) async throws -> [DirectoryObject] {
+        try await graphAll(GraphPath.user(userId) + "/ownedObjects", as: DirectoryObject.self)
+    }
+
+    public func groupOwners(_ groupId: String) async throws -> [DirectoryObject] {
+        try await graphAll(GraphPath.group(groupId) + "/owners" + GraphPath.query([("$select", "id,userPrincipalName,displayName")]), as: DirectoryObject.self)
+    }
+
+    public func groupMembers(_ groupId: String) async throws -> [DirectoryObject] {
+        try await graphAll(GraphPath.group(groupId) + "/members" + GraphPath.query([("$select", "id,userPrincipalName,displayName")]), as: DirectoryObject.self)
+    }
+
+    /// Adds an owner; repeating after an ambiguous failure first checks whether the owner is already there.
+    public func addGroupOwner(groupId: String, userId: String) async throws {
+        let reference = "\(connection.cloud.graphHost)/v1.0/directoryObjects/\(userId)"
+        let check: @Sendable () async throws -> Bool = { try await self.groupOwners(groupId).contains { $0.id == userId } }
+        do {
+            _ = try await graph(GraphRequest("POST", GraphPath.group(groupId) + "/owners/$ref", body: ["@odata.id": .string(reference)], idempotency: .checkFirst(check)))
+        } catch let error as MicrosoftAPIError where error.status == 400 && error.message.contains("already exist") {
+            return  // already an owner: the desired state holds
+        }
+    }
+
+    public func removeGroupOwner(groupId: String, userId: String) async throws {
+        _ = try await graph(GraphRequest("DELETE", GraphPath.group(groupId) + "/owners/\(GraphPath.segment(userId))/$ref"))
+    }
+
+    /// Removes a membership (never the user: the `/$ref` is what makes this a reference removal).
+    public func removeGroupMember(groupId: String, userId: String) async throws {
+        _ = try await graph(GraphRequest("DELETE", GraphPath.group(groupId) + "/members/\(GraphPath.segment(userId))/$ref"))
+    }
+
+    public func subscribedSkus() async throws -> [SubscribedSku] {
+        try await graphAll("/subscribedSkus", as: SubscribedSku.self)
+    }
+
+    /// `assignLicense`; adding and removing the same licence again leaves the same state, so it is safe to repeat.
+    @discardableResult
+    public func assignLicense(userId: String, add: [AssignedLicense] = [], remove: [String] = []) async throws -> GraphUser {
+        let body: JSONValue = ["addLicenses": try JSONValue.from(add), "removeLicenses": .array(remove.map { .string($0) })]
+        return try await graph(GraphRequest("POST", GraphPath.user(userId) + "/assignLicense", body: body, idempotency: .safe)).decode(GraphUser.self)
+    }
+
+    public func directReports(_ userId: String) async throws -> [DirectoryObject] {
+        try await graphAll(GraphPath.user(userId) + "/directReports" + GraphPath.query([("$select", "id,userPrincipalName,displayName")]), as: DirectoryObject.self)
+    }
+
+    public func roleAssignments(principalId: String) async throws -> [RoleAssignment] {
+        try await graphAll(
+            "/roleManagement/directory/roleAssignments" + GraphPath.query([("$filter", "principalId eq \(GraphPath.filterLiteral(principalId))")]),
+            as: RoleAssignment.self)
+    }
+
+    public func removeRoleAssignment(_ id: String) async throws {
+        _ = try await graph(GraphRequest("DELETE", "/roleManagement/directory/roleAssignments/\(GraphPath.segment(id))"))
+    }
+
+    public func appRoleAssignments(_ userId: String) async throws -> [AppRoleAssignment] {
+        try await graphAll(GraphPath.user(userId) + "/appRoleAssignments", as: AppRoleAssignment.self)
+    }
+
+    public func oauth2PermissionGrants(_ userId: String) async throws -> [OAuth2PermissionGrant] {
+        try await graphAll(GraphPath.user(userId) + "/oauth2PermissionGrants", as: OAuth2PermissionGrant.self)
+    }
+
+    public func managedDevices(_ userId: String) async throws -> [ManagedDevice] {
+        try await graphAll(GraphPath.user(userId) + "/managedDevices", as: ManagedDevice.self)
+    }
+
+    public func registeredDevices(_ userId: String) async throws -> [DirectoryObject] {
+        try await graphAll(GraphPath.user(userId) + "/registeredDevices", as: DirectoryObject.self)
+    }
+
+    /// The user's OneDrive, or nil when it is not provisioned.
+    public func drive(_ userId: String) async throws -> Drive? {
+        do { return try await graph(GraphRequest("GET", GraphPath.user(userId) + "/drive")).decode(Drive.self) } catch let error as MicrosoftAPIError
+            where error.isNotFound
+        {
+            return nil
+        }
+    }
+}
+
+/// Typed Exchange operations (graph-api.md §3).
+extension MicrosoftClient {
+    public func mailbox(_ identity: String) async throws -> ExchangeMailbox? {
+        do {
+            return try await exchange(ExchangeCommand("Get-Mailbox", ["Identity": .string(identity)])).first?.decode(ExchangeMailbox.self)
+        } catch let error as MicrosoftAPIError where error.status == 404 || error.message.contains("couldn't be found") {
+            return nil
+        }
+    }
+
+    public func setMailbox(_ identity: String, _ parameters: [String: JSONValue]) async throws {
+        var all = parameters
+        all["Identity"] = .string(identity)
+        _ = try await exchange(ExchangeCommand("Set-Mailbox", all))
+    }
+
+    /// Total mailbox size in bytes, from `Get-MailboxStatistics` ("8.4 GB (9,019,431,321 bytes)").
+    public func mailboxSizeBytes(_ identity: String) async throws -> Int64? {
+        let statistics = try await exchange(ExchangeCommand("Get-MailboxStatistics", ["Identity": .string(identity)])).first
+        guard let text = statistics?["TotalItemSize"]?.string, let open = text.lastIndex(of: "(") else { return nil }
+        return Int64(text[text.index(after: open)...].filter(\.isNumber))
+    }
+
+    public func mailboxPermissions(_ identity: String) async throws -> [JSONValue] {
+        try await exchange(ExchangeCommand("Get-MailboxPermission", ["Identity": .string(identity)]))
+    }
+
+    /// Full Access for a delegate; checks before repeating so a grant is never doubled.
+    public func addFullAccess(mailbox: String, delegate: String, autoMapping: Bool) async throws {
+        let check: @Sendable () async throws -> Bool = {
+            try await self.mailboxPermissions(mailbox).contains {
+                ($0["User"]?.string?.lowercased() == delegate.lowercased()) && ($0["AccessRights"]?.array?.contains("FullAccess") ?? false)
+            }
+        }
+        _ = try await exchange(
+            ExchangeCommand(
+                "Add-MailboxPermission",
+                ["Identity": .string(mailbox), "User": .string(delegate), "AccessRights": ["FullAccess"], "InheritanceType": "All",
+                 "AutoMapping": .bool(autoMapping)], idempotency: .checkFirst(check)))
+    }
+
+    public func removeDistributionGroupMember(group: String, member: String) async throws {
+        _ = try await exchange(
+            ExchangeCommand(
+                "Remove-DistributionGroupMember",
+                ["Identity": .string(group), "Member": .string(member), "BypassSecurityGroupManagerCheck": true, "Confirm": false],
+                idempotency: .safe))
+    }
+
+    public func setAutoReply(_ identity: String, internalMessage: String, externalMessage: String, externalAudience: String = "All") async throws {
+        _ = try await exchange(
+            ExchangeCommand(
+                "Set-MailboxAutoReplyConfiguration",
+                ["Identity": .string(identity), "AutoReplyState": "Enabled", "InternalMessage": .string(internalMessage),
+                 "ExternalMessage": .string(externalMessage), "ExternalAudience": .string(externalAudience)]))
+    }
+
+    public func inboxRules(_ identity: String) async throws -> [JSONValue] {
+        try await exchange(ExchangeCommand("Get-InboxRule", ["Mailbox": .string(identity)]))
+    }
+}
+
+/// OneDrive site-collection admin through SharePoint REST (graph-api.md §4).
+extension MicrosoftClient {
+    public func makeSiteAdmin(siteURL: String, userPrincipalName: String) async throws {
+        let ensured = try await sharePoint(
+            siteURL: siteURL, method: "POST", apiPath: "/_api/web/ensureuser", body: ["logonName": .string("i:0#.f|membership|\(userPrincipalName)")])
+        guard let id = ensured?["Id"]?.int else {
+            throw MicrosoftAPIError(service: .sharePoint, status: 200, code: "UnexpectedResponse", message: "ensureuser returned no Id", operation: "POST /_api/web/ensureuser")
+        }
+        _ = try await sharePoint(
+            siteURL: siteURL, method: "POST", apiPath: "/_api/web/getuserbyid(\(id))", body: ["IsSiteAdmin": true],
+            headers: [("X-HTTP-Method", "MERGE"), ("IF-MATCH", "*")])
+    }
+}

@@ -1,0 +1,80 @@
+public import Logging
+import Metrics
+import Synchronization
+
+/// Counters of what the client did per tenant, exported through swift-metrics and readable directly
+/// (for `turnover bench` and tests).
+public final class ClientTelemetry: Sendable {
+    public struct Counts: Sendable, Equatable, Codable {
+        /// HTTP requests sent (a `$batch` counts once).
+        public var httpRequests = 0
+        /// Logical operations completed for callers (a batched item counts once).
+        public var operations = 0
+        /// Operations that travelled inside a `$batch`.
+        public var batchedOperations = 0
+        public var batches = 0
+        public var retries = 0
+        public var throttled = 0
+        public var transientFailures = 0
+        public var connectionFailures = 0
+        /// Repeats avoided because a state check showed the effect had already happened.
+        public var verifiedInsteadOfRepeated = 0
+        public var tokenRequests = 0
+
+        public init() {}
+    }
+
+    private let counts = Mutex<[String: Counts]>([:])
+
+    public init() {}
+
+    public func snapshot() -> [String: Counts] { counts.withLock { $0 } }
+
+    public func total() -> Counts {
+        snapshot().values.reduce(into: Counts()) { total, next in
+            total.httpRequests += next.httpRequests
+            total.operations += next.operations
+            total.batchedOperations += next.batchedOperations
+            total.batches += next.batches
+            total.retries += next.retries
+            total.throttled += next.throttled
+            total.transientFailures += next.transientFailures
+            total.connectionFailures += next.connectionFailures
+            total.verifiedInsteadOfRepeated += next.verifiedInsteadOfRepeated
+            total.tokenRequests += next.tokenRequests
+        }
+    }
+
+    enum Event: String {
+        case httpRequest = "requests"
+        case operation = "operations"
+        case batchedOperation = "batched_operations"
+        case batch = "batches"
+        case retry = "retries"
+        case throttled = "throttled"
+        case transientFailure = "transient_failures"
+        case connectionFailure = "connection_failures"
+        case verifiedInsteadOfRepeated = "verified_instead_of_repeated"
+        case tokenRequest = "token_requests"
+    }
+
+    func record(_ event: Event, tenant: String, count: Int = 1) {
+        counts.withLock { map in
+            var entry = map[tenant] ?? Counts()
+            switch event {
+            case .httpRequest: entry.httpRequests += count
+            case .operation: entry.operations += count
+            case .batchedOperation: entry.batchedOperations += count
+            case .batch: entry.batches += count
+            case .retry: entry.retries += count
+            case .throttled: entry.throttled += count
+            case .transientFailure: entry.transientFailures += count
+            case .connectionFailure: entry.connectionFailures += count
+            case .verifiedInsteadOfRepeated: entry.verifiedInsteadOfRepeated += count
+            case .tokenRequest: entry.tokenRequests += count
+            }
+            map[tenant] = entry
+        }
+        Counter(label: "turnover_microsoft_\(event.rawValue)_total", dimensions: [("tenant", tenant)]).increment(by: count)
+    }
+}
