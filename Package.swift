@@ -39,7 +39,7 @@ let package = Package(
     targets: [
         .target(
             name: "TurnoverCore",
-            dependencies: [],
+            dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         .target(

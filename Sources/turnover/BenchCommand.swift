@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import M365Simulator
+import MicrosoftGraph
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
@@ -10,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that print figures (not tests).",
-        subcommands: [SimulatorBench.self]
+        subcommands: [SimulatorBench.self, ClientBench.self]
     )
 }
 
@@ -27,7 +28,10 @@ struct SimulatorBench: AsyncParsableCommand {
     var concurrency = 32
 
     func run() async throws {
-        let simulator = try Simulator()
+        // Throttling off: this measures the simulator's own capacity, not Microsoft's budgets.
+        var settings = SimulatorSettings()
+        settings.throttling.enabled = false
+        let simulator = try Simulator(settings: settings)
         try simulator.loadDemoTenants()
         guard let contoso = simulator.tenantSummaries().first(where: { $0.name == "Contoso" }),
             let app = contoso.apps.first(where: { $0.graphPermissions.contains("User.ReadWrite.All") })
@@ -92,5 +96,64 @@ struct SimulatorBench: AsyncParsableCommand {
             throw ValidationError("no users: \(String(buffer: body))")
         }
         return first
+    }
+}
+
+/// 1,000 user reads through the MicrosoftGraph client: requests per second and how well auto-batching packs them.
+struct ClientBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "client", abstract: "Reads through the MicrosoftGraph client against an in-process simulator; prints req/s and batching ratio.")
+
+    @Option(help: "Number of user reads.")
+    var reads = 1_000
+
+    @Option(name: .customLong("latency-ms"), help: "Simulated latency per HTTP request.")
+    var latencyMilliseconds = 0
+
+    @Option(help: "Concurrent callers.")
+    var concurrency = 100
+
+    func run() async throws {
+        var settings = SimulatorSettings()
+        settings.latencyMilliseconds = latencyMilliseconds
+        let simulator = try Simulator(settings: settings)
+        try simulator.loadDemoTenants()
+        let contoso = simulator.tenantSummaries().first { $0.name == "Contoso" }!
+        let app = contoso.apps.first { !$0.displayName.contains("read-only") }!
+        let total = reads
+        let callers = concurrency
+        try await simulator.withServer { baseURL in
+            let http = HTTPClient(eventLoopGroupProvider: .singleton)
+            let telemetry = ClientTelemetry()
+            let client = MicrosoftClient(
+                connection: TenantConnection(
+                    name: "Contoso", tenantId: contoso.tenantId, clientId: app.clientId, credential: .secret(app.clientSecret),
+                    cloud: .simulator(URL(string: baseURL)!)),
+                transport: .asyncHTTPClient(http), telemetry: telemetry)
+            let ids = try await client.graphAll("/users?$select=id", as: GraphUser.self).map(\.id)
+            let before = telemetry.total()
+            let started = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<callers {
+                    group.addTask {
+                        var index = worker
+                        while index < total {
+                            _ = try await client.user(ids[index % ids.count], select: ["id", "displayName"])
+                            index += callers
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let elapsed = ContinuousClock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let after = telemetry.total()
+            let requests = after.httpRequests - before.httpRequests
+            print("client: \(total) user reads, \(callers) concurrent callers, latency \(latencyMilliseconds) ms")
+            print(String(format: "  %.2f s, %.0f reads/second", seconds, Double(total) / seconds))
+            print(String(format: "  %d HTTP requests (%d batches), batching ratio %.1f reads per request, %d retries",
+                         requests, after.batches - before.batches, Double(total) / Double(max(requests, 1)), after.retries - before.retries))
+            try await http.shutdown()
+        }
     }
 }

@@ -1,0 +1,34 @@
+public import Foundation
+
+/// A run of an offboarding, as stored and shown to technicians.
+public struct RunID: Hashable, Sendable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
+    public var rawValue: String
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { rawValue = value }
+    public var description: String { rawValue }
+
+    /// Short, sortable by time, unique enough for one installation: `r-20261124-0612-3fa9c1`.
+    public static func make(now: Date) -> RunID {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        let suffix = UUID().uuidString.prefix(6).lowercased()
+        return RunID("r-\(formatter.string(from: now))-\(suffix)")
+    }
+}
+
+/// A step inside a plan: its kind plus the object it acts on (`leave-group:{groupId}`).
+public struct StepID: Hashable, Sendable, Codable, CustomStringConvertible, Comparable {
+    public var rawValue: String
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public init(_ kind: StepKind, target: String? = nil) { rawValue = target.map { "\(kind.rawValue):\($0)" } ?? kind.rawValue }
+    public var description: String { rawValue }
+    public static func < (lhs: StepID, rhs: StepID) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// The name a technician gave a tenant (`contoso`).
+public struct TenantName: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var rawValue: String
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+}

@@ -1,0 +1,247 @@
+public import Foundation
+import Yams
+
+/// A tenant's offboarding template: which steps, and the defaults a technician would otherwise type.
+///
+/// ```yaml
+/// name: standard
+/// steps: [block-sign-in, reset-password, revoke-sessions, remove-auth-methods, convert-to-shared,
+///         grant-mailbox-access, forwarding, auto-reply, hide-from-gal, leave-groups, hand-over-ownership, remove-licences]
+/// delegate: manager            # manager | none | someone@contoso.com
+/// forwarding: {to: none, keepCopy: true}
+/// autoReply: {internal: "{displayName} has left. Please contact {delegate}.", external: "..."}
+/// successor: nina.ortiz@contoso.com   # new owner of groups the leaver owns
+/// keepLicences: []                     # SKU part numbers to keep (for example a large shared mailbox)
+/// breakGlass: [breakglass01@contoso.onmicrosoft.com]
+/// ```
+public struct Policy: Codable, Sendable, Equatable {
+    public var name: String = "default"
+    public var steps: [StepKind] = StepKind.policySteps
+    public var delegate: Recipient = .manager
+    public var forwardingTo: Recipient = .none
+    public var forwardingKeepCopy: Bool = true
+    public var autoReplyInternal: String? = "{displayName} is no longer with the organisation. Please contact {delegate} instead."
+    public var autoReplyExternal: String? = "{displayName} is no longer with the organisation. Please contact {delegateEmail} instead."
+    public var successor: String?
+    public var keepLicences: [String] = []
+    public var breakGlass: [String] = []
+
+    public init() {}
+
+    public enum Recipient: Codable, Sendable, Equatable, CustomStringConvertible {
+        case none
+        case manager
+        case user(String)
+
+        public init(_ text: String) {
+            switch text.lowercased() {
+            case "", "none", "no": self = .none
+            case "manager": self = .manager
+            default: self = .user(text)
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .none: "none"
+            case .manager: "manager"
+            case .user(let upn): upn
+            }
+        }
+    }
+
+    /// A policy problem, naming the line (1-based) and what is wrong.
+    public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
+        public var line: Int?
+        public var message: String
+        public var description: String { line.map { "line \($0): \(message)" } ?? message }
+    }
+
+    static let knownKeys: Set<String> = ["name", "steps", "delegate", "forwarding", "autoReply", "successor", "keepLicences", "breakGlass"]
+
+    /// Parses and validates a YAML template; every problem found is reported, each with its line.
+    public static func parse(yaml: String) throws(PolicyErrors) -> Policy {
+        var policy = Policy()
+        var problems: [Problem] = []
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw PolicyErrors(problems: [Problem(line: Self.line(of: error), message: "not valid YAML: \(error)")])
+        } catch {
+            throw PolicyErrors(problems: [Problem(line: nil, message: "not valid YAML: \(error)")])
+        }
+        guard let root, let mapping = root.mapping else {
+            throw PolicyErrors(problems: [Problem(line: root?.mark.map { $0.line }, message: "a policy is a mapping of settings")])
+        }
+        func line(_ node: Node) -> Int? { node.mark.map { $0.line } }
+        func strings(_ node: Node, key: String) -> [String]? {
+            if let scalar = node.scalar { return [scalar.string] }
+            guard let sequence = node.sequence else {
+                problems.append(Problem(line: line(node), message: "'\(key)' must be a list"))
+                return nil
+            }
+            return sequence.compactMap { item in
+                guard let scalar = item.scalar else {
+                    problems.append(Problem(line: line(item), message: "'\(key)' entries must be text"))
+                    return nil
+                }
+                return scalar.string
+            }
+        }
+        for (keyNode, value) in mapping {
+            let key = keyNode.scalar?.string ?? ""
+            switch key {
+            case "name":
+                policy.name = value.scalar?.string ?? policy.name
+            case "steps":
+                guard let sequence = value.sequence else {
+                    problems.append(Problem(line: line(value), message: "'steps' must be a list of step names"))
+                    continue
+                }
+                var steps: [StepKind] = []
+                for item in sequence {
+                    let name = item.scalar?.string ?? ""
+                    if let kind = StepKind(policyName: name) {
+                        steps.append(kind)
+                    } else {
+                        let known = StepKind.policySteps.map(\.rawValue).joined(separator: ", ")
+                        problems.append(Problem(line: line(item), message: "unknown step '\(name)'; known steps: \(known)"))
+                    }
+                }
+                policy.steps = steps
+            case "delegate":
+                policy.delegate = Recipient(value.scalar?.string ?? "")
+                if case .user(let upn) = policy.delegate, !upn.contains("@") {
+                    problems.append(Problem(line: line(value), message: "delegate must be 'manager', 'none' or a user principal name, not '\(upn)'"))
+                }
+            case "forwarding":
+                guard let settings = value.mapping else {
+                    problems.append(Problem(line: line(value), message: "'forwarding' must be a mapping with 'to' and 'keepCopy'"))
+                    continue
+                }
+                for (innerKey, innerValue) in settings {
+                    switch innerKey.scalar?.string ?? "" {
+                    case "to": policy.forwardingTo = Recipient(innerValue.scalar?.string ?? "")
+                    case "keepCopy":
+                        guard let flag = innerValue.bool else {
+                            problems.append(Problem(line: line(innerValue), message: "'keepCopy' must be true or false"))
+                            continue
+                        }
+                        policy.forwardingKeepCopy = flag
+                    default:
+                        problems.append(Problem(line: line(innerKey), message: "unknown forwarding setting '\(innerKey.scalar?.string ?? "")'; use 'to' and 'keepCopy'"))
+                    }
+                }
+            case "autoReply":
+                if value.scalar?.string == "none" || value.bool == false {
+                    policy.autoReplyInternal = nil
+                    policy.autoReplyExternal = nil
+                    continue
+                }
+                guard let settings = value.mapping else {
+                    problems.append(Problem(line: line(value), message: "'autoReply' must be a mapping with 'internal' and 'external', or 'none'"))
+                    continue
+                }
+                for (innerKey, innerValue) in settings {
+                    switch innerKey.scalar?.string ?? "" {
+                    case "internal": policy.autoReplyInternal = innerValue.scalar?.string
+                    case "external": policy.autoReplyExternal = innerValue.scalar?.string
+                    default:
+                        problems.append(Problem(line: line(innerKey), message: "unknown autoReply setting '\(innerKey.scalar?.string ?? "")'; use 'internal' and 'external'"))
+                    }
+                }
+                for text in [policy.autoReplyInternal, policy.autoReplyExternal].compactMap({ $0 }) {
+                    for placeholder in Placeholders.unknown(in: text) {
+                        problems.append(Problem(line: line(value), message: "unknown placeholder {\(placeholder)}; known: \(Placeholders.known.sorted().joined(separator: ", "))"))
+                    }
+                }
+            case "successor":
+                policy.successor = value.scalar?.string
+                if let successor = policy.successor, !successor.contains("@") {
+                    problems.append(Problem(line: line(value), message: "successor must be a user principal name"))
+                }
+            case "keepLicences":
+                policy.keepLicences = strings(value, key: key) ?? []
+            case "breakGlass":
+                policy.breakGlass = strings(value, key: key) ?? []
+            default:
+                problems.append(Problem(line: line(keyNode), message: "unknown setting '\(key)'; known settings: \(knownKeys.sorted().joined(separator: ", "))"))
+            }
+        }
+        if !problems.isEmpty { throw PolicyErrors(problems: problems) }
+        return policy
+    }
+
+    /// Applies `--set key=value` overrides from the command line.
+    public mutating func apply(overrides: [String]) throws(PolicyErrors) {
+        var problems: [Problem] = []
+        for override in overrides {
+            guard let equals = override.firstIndex(of: "=") else {
+                problems.append(Problem(line: nil, message: "--set \(override): expected key=value"))
+                continue
+            }
+            let key = String(override[..<equals])
+            let value = String(override[override.index(after: equals)...])
+            switch key {
+            case "delegate": delegate = Recipient(value)
+            case "forwarding", "forwarding.to": forwardingTo = Recipient(value)
+            case "forwarding.keepCopy": forwardingKeepCopy = ["true", "yes", "1"].contains(value.lowercased())
+            case "autoReply.internal": autoReplyInternal = value
+            case "autoReply.external": autoReplyExternal = value
+            case "autoReply": if value == "none" { autoReplyInternal = nil; autoReplyExternal = nil }
+            case "successor": successor = value.isEmpty ? nil : value
+            case "keepLicences", "keepLicence": keepLicences = value.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            case "breakGlass": breakGlass = value.split(separator: ",").map(String.init)
+            case "steps":
+                var kinds: [StepKind] = []
+                for name in value.split(separator: ",") {
+                    if let kind = StepKind(policyName: String(name)) { kinds.append(kind) } else {
+                        problems.append(Problem(line: nil, message: "--set steps: unknown step '\(name)'"))
+                    }
+                }
+                steps = kinds
+            default:
+                problems.append(Problem(line: nil, message: "--set \(key): unknown setting"))
+            }
+        }
+        if !problems.isEmpty { throw PolicyErrors(problems: problems) }
+    }
+
+    private static func line(of error: YamlError) -> Int? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): mark.line
+        default: nil
+        }
+    }
+}
+
+public struct PolicyErrors: Error, Sendable, CustomStringConvertible {
+    public var problems: [Policy.Problem]
+    public var description: String { problems.map(\.description).joined(separator: "\n") }
+}
+
+/// Placeholders in out-of-office texts.
+public enum Placeholders {
+    public static let known: Set<String> = ["displayName", "delegate", "delegateEmail", "manager", "managerEmail", "date"]
+
+    static func unknown(in text: String) -> [String] {
+        names(in: text).filter { !known.contains($0) }
+    }
+
+    static func names(in text: String) -> [String] {
+        var result: [String] = []
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            result.append(String(rest[rest.index(after: open)..<close]))
+            rest = rest[rest.index(after: close)...]
+        }
+        return result
+    }
+
+    public static func fill(_ text: String, values: [String: String]) -> String {
+        var result = text
+        for (name, value) in values { result = result.replacingOccurrences(of: "{\(name)}", with: value) }
+        return result
+    }
+}

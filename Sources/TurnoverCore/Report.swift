@@ -1,0 +1,112 @@
+public import Foundation
+
+/// The ticket note a technician pastes: who, when, which tenant, each step before → after, licences
+/// freed, what was kept and for whom, exceptions and request-ids.
+public enum Report {
+    public static func markdown(_ run: RunRecord) -> String {
+        var lines: [String] = []
+        let date = ISO8601DateFormatter()
+        func time(_ value: Date?) -> String { value.map { date.string(from: $0) } ?? "—" }
+        lines.append("# Offboarding of \(run.user.displayName) (\(run.user.userPrincipalName))")
+        lines.append("")
+        lines.append("- **Result:** \(headline(run))")
+        lines.append("- **Tenant:** \(run.tenant)")
+        lines.append("- **Run:** \(run.id) · policy \(run.plan.policyName)" + (run.operator_.map { " · by \($0)" } ?? ""))
+        lines.append("- **Started:** \(time(run.startedAt)) · **finished:** \(time(run.finishedAt))")
+        if let contained = run.containedAt, let started = run.startedAt {
+            lines.append(String(format: "- **Access cut:** %@ (%.1f s after the start)", time(contained), contained.timeIntervalSince(started)))
+        }
+        if !run.licencesFreed.isEmpty { lines.append("- **Licences freed:** \(run.licencesFreed.joined(separator: ", "))") }
+        if !run.plan.blockers.isEmpty {
+            lines.append("")
+            lines.append("## Blocked")
+            for blocker in run.plan.blockers { lines.append("- \(blocker)") }
+        }
+        lines.append("")
+        lines.append("## Steps")
+        lines.append("")
+        lines.append("| Step | Result | Before → after | Details |")
+        lines.append("|---|---|---|---|")
+        for step in run.steps {
+            let change = [step.before, step.after].compactMap { $0 }.joined(separator: " → ")
+            var details = step.reason ?? ""
+            if let error = step.error { details = (details.isEmpty ? "" : details + "; ") + error.description }
+            lines.append("| \(escape(step.title)) | \(symbol(step.status)) \(step.status.rawValue) | \(escape(change)) | \(escape(details)) |")
+        }
+        if !run.plan.retention.isEmpty {
+            lines.append("")
+            lines.append("## Retention")
+            for item in run.plan.retention { lines.append("- \(item)") }
+        }
+        let exceptions = run.steps.filter { $0.status == .failed || $0.status == .blocked }
+        if !exceptions.isEmpty || !run.plan.warnings.isEmpty {
+            lines.append("")
+            lines.append("## Exceptions and warnings")
+            for step in exceptions {
+                lines.append("- **\(step.title)**: \(step.status.rawValue)" + (step.error.map { " — \($0)" } ?? step.reason.map { " — \($0)" } ?? ""))
+            }
+            for warning in run.plan.warnings { lines.append("- \(warning)") }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    public static func json(_ run: RunRecord) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return try encoder.encode(run)
+    }
+
+    public static func headline(_ run: RunRecord) -> String {
+        let counts = Dictionary(grouping: run.steps, by: \.status).mapValues(\.count)
+        let summary = [StepStatus.succeeded, .skipped, .failed, .blocked, .pending, .running].compactMap { status in
+            counts[status].map { "\($0) \(status.rawValue)" }
+        }.joined(separator: ", ")
+        switch run.status {
+        case .succeeded: return "completed — \(summary)"
+        case .partiallySucceeded: return "PARTIALLY completed — \(summary); see exceptions"
+        case .failed: return "FAILED — \(summary)"
+        case .blocked: return "BLOCKED — nothing was changed"
+        case .running: return "in progress — \(summary)"
+        case .planned: return "planned, not started"
+        }
+    }
+
+    static func symbol(_ status: StepStatus) -> String {
+        switch status {
+        case .succeeded: "✔"
+        case .skipped: "–"
+        case .failed: "✘"
+        case .blocked: "⛔"
+        case .pending, .running: "…"
+        }
+    }
+
+    static func escape(_ text: String) -> String { text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ") }
+
+    /// The plan as readable text, for `turnover plan` and before the confirmation prompt.
+    public static func planText(_ plan: Plan) -> String {
+        var lines = ["Plan for \(plan.user.displayName) <\(plan.user.userPrincipalName)> in \(plan.tenant) (policy \(plan.policyName))", ""]
+        if !plan.blockers.isEmpty {
+            lines.append("BLOCKERS (nothing will be changed):")
+            for blocker in plan.blockers { lines.append("  ⛔ \(blocker)") }
+            lines.append("")
+        }
+        for phase in Phase.allCases {
+            let steps = plan.steps.filter { $0.phase == phase }
+            guard !steps.isEmpty else { continue }
+            lines.append("\(phase.rawValue.capitalized):")
+            for step in steps {
+                switch step.disposition {
+                case .run: lines.append("  • \(step.title)" + (step.dependsOn.isEmpty ? "" : "  (after \(step.dependsOn.map(\.rawValue).joined(separator: ", ")))"))
+                case .alreadyDone(let why): lines.append("  – \(step.title): skip, \(why)")
+                case .report(let why): lines.append("  – \(step.title): not changed, \(why)")
+                }
+            }
+        }
+        if !plan.licencesToFree.isEmpty { lines += ["", "Licences freed: \(plan.licencesToFree.joined(separator: ", "))"] }
+        if !plan.retention.isEmpty { lines += ["", "Kept:"] + plan.retention.map { "  • \($0)" } }
+        if !plan.warnings.isEmpty { lines += ["", "Warnings:"] + plan.warnings.map { "  ⚠ \($0)" } }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,265 @@
+public import Foundation
+
+/// Everything Turnover read about a leaver before changing anything: the plan is computed from it,
+/// the report shows it as "before", and undo will restore from it.
+public struct LeaverSnapshot: Codable, Sendable, Equatable {
+    public var capturedAt: Date
+    public var user: UserInfo
+    public var licences: [LicenceInfo]
+    public var groups: [GroupInfo]
+    public var roles: [RoleInfo]
+    public var mailbox: MailboxInfo?
+    public var authMethods: [AuthMethodInfo]
+    public var devices: [DeviceInfo]
+    public var oneDriveURL: String?
+    public var manager: PersonRef?
+    public var directReports: [PersonRef]
+    public var oauthGrants: [GrantInfo]
+    public var appRoleAssignments: Int
+    /// Other holders of Global Administrator (to refuse offboarding the last one).
+    public var otherGlobalAdmins: [String]
+    public var tenantSkus: [SkuInfo]
+
+    public init(
+        capturedAt: Date, user: UserInfo, licences: [LicenceInfo] = [], groups: [GroupInfo] = [], roles: [RoleInfo] = [],
+        mailbox: MailboxInfo? = nil, authMethods: [AuthMethodInfo] = [], devices: [DeviceInfo] = [], oneDriveURL: String? = nil,
+        manager: PersonRef? = nil, directReports: [PersonRef] = [], oauthGrants: [GrantInfo] = [], appRoleAssignments: Int = 0,
+        otherGlobalAdmins: [String] = [], tenantSkus: [SkuInfo] = []
+    ) {
+        self.capturedAt = capturedAt
+        self.user = user
+        self.licences = licences
+        self.groups = groups
+        self.roles = roles
+        self.mailbox = mailbox
+        self.authMethods = authMethods
+        self.devices = devices
+        self.oneDriveURL = oneDriveURL
+        self.manager = manager
+        self.directReports = directReports
+        self.oauthGrants = oauthGrants
+        self.appRoleAssignments = appRoleAssignments
+        self.otherGlobalAdmins = otherGlobalAdmins
+        self.tenantSkus = tenantSkus
+    }
+}
+
+public struct PersonRef: Codable, Sendable, Equatable, Hashable {
+    public var id: String
+    public var userPrincipalName: String
+    public var displayName: String
+    public init(id: String, userPrincipalName: String, displayName: String) {
+        self.id = id
+        self.userPrincipalName = userPrincipalName
+        self.displayName = displayName
+    }
+}
+
+public struct UserInfo: Codable, Sendable, Equatable {
+    public var id: String
+    public var userPrincipalName: String
+    public var displayName: String
+    public var accountEnabled: Bool
+    public var isGuest: Bool
+    public var isSynced: Bool
+    public var mail: String?
+    public var lastSignIn: Date?
+    public var lastPasswordChange: Date?
+    public var sessionsValidFrom: Date?
+
+    public init(
+        id: String, userPrincipalName: String, displayName: String, accountEnabled: Bool, isGuest: Bool = false, isSynced: Bool = false,
+        mail: String? = nil, lastSignIn: Date? = nil, lastPasswordChange: Date? = nil, sessionsValidFrom: Date? = nil
+    ) {
+        self.id = id
+        self.userPrincipalName = userPrincipalName
+        self.displayName = displayName
+        self.accountEnabled = accountEnabled
+        self.isGuest = isGuest
+        self.isSynced = isSynced
+        self.mail = mail
+        self.lastSignIn = lastSignIn
+        self.lastPasswordChange = lastPasswordChange
+        self.sessionsValidFrom = sessionsValidFrom
+    }
+}
+
+public struct SkuInfo: Codable, Sendable, Equatable {
+    public var skuId: String
+    public var partNumber: String
+    /// Whether the SKU includes an Exchange Online mailbox plan.
+    public var includesExchange: Bool
+    public var consumed: Int
+    public var prepaid: Int
+    public init(skuId: String, partNumber: String, includesExchange: Bool, consumed: Int, prepaid: Int) {
+        self.skuId = skuId
+        self.partNumber = partNumber
+        self.includesExchange = includesExchange
+        self.consumed = consumed
+        self.prepaid = prepaid
+    }
+}
+
+public struct LicenceInfo: Codable, Sendable, Equatable {
+    public var skuId: String
+    public var partNumber: String
+    public var includesExchange: Bool
+    /// The group that assigns it; nil when assigned directly.
+    public var viaGroupId: String?
+    public var viaGroupName: String?
+    public init(skuId: String, partNumber: String, includesExchange: Bool, viaGroupId: String? = nil, viaGroupName: String? = nil) {
+        self.skuId = skuId
+        self.partNumber = partNumber
+        self.includesExchange = includesExchange
+        self.viaGroupId = viaGroupId
+        self.viaGroupName = viaGroupName
+    }
+}
+
+public enum GroupKind: String, Codable, Sendable {
+    case microsoft365, security, mailEnabledSecurity, distribution
+}
+
+public struct GroupInfo: Codable, Sendable, Equatable {
+    public var id: String
+    public var displayName: String
+    public var mail: String?
+    public var kind: GroupKind
+    public var isDynamic: Bool
+    public var isSynced: Bool
+    public var isRoleAssignable: Bool
+    public var assignsLicences: Bool
+    public var isTeam: Bool
+    public var isMember: Bool
+    public var isOwner: Bool
+    /// All owners (ids), to know whether the leaver is the last one.
+    public var ownerIds: [String]
+
+    public init(
+        id: String, displayName: String, mail: String? = nil, kind: GroupKind, isDynamic: Bool = false, isSynced: Bool = false,
+        isRoleAssignable: Bool = false, assignsLicences: Bool = false, isTeam: Bool = false, isMember: Bool, isOwner: Bool, ownerIds: [String] = []
+    ) {
+        self.id = id
+        self.displayName = displayName
+        self.mail = mail
+        self.kind = kind
+        self.isDynamic = isDynamic
+        self.isSynced = isSynced
+        self.isRoleAssignable = isRoleAssignable
+        self.assignsLicences = assignsLicences
+        self.isTeam = isTeam
+        self.isMember = isMember
+        self.isOwner = isOwner
+        self.ownerIds = ownerIds
+    }
+
+    /// Graph can change Microsoft 365 and security groups; mail-enabled ones only through Exchange.
+    public var managedInExchange: Bool { kind == .distribution || kind == .mailEnabledSecurity }
+}
+
+public struct RoleInfo: Codable, Sendable, Equatable {
+    public var assignmentId: String
+    public var roleDefinitionId: String
+    public var name: String
+    public init(assignmentId: String, roleDefinitionId: String, name: String) {
+        self.assignmentId = assignmentId
+        self.roleDefinitionId = roleDefinitionId
+        self.name = name
+    }
+    public static let globalAdministratorId = "62e90394-69f5-4237-9190-012177145e10"
+}
+
+public struct MailboxInfo: Codable, Sendable, Equatable {
+    public var primarySmtpAddress: String
+    public var type: String
+    public var sizeBytes: Int64
+    public var archive: Bool
+    public var litigationHold: Bool
+    public var inPlaceHolds: [String]
+    public var forwardingSmtpAddress: String?
+    public var forwardingAddress: String?
+    public var deliverToMailboxAndForward: Bool
+    public var hiddenFromGAL: Bool
+    public var fullAccessHolders: [String]
+    public var forwardingRules: [InboxRuleInfo]
+    public var autoReplyEnabled: Bool
+
+    public init(
+        primarySmtpAddress: String, type: String, sizeBytes: Int64, archive: Bool = false, litigationHold: Bool = false, inPlaceHolds: [String] = [],
+        forwardingSmtpAddress: String? = nil, forwardingAddress: String? = nil, deliverToMailboxAndForward: Bool = false, hiddenFromGAL: Bool = false,
+        fullAccessHolders: [String] = [], forwardingRules: [InboxRuleInfo] = [], autoReplyEnabled: Bool = false
+    ) {
+        self.primarySmtpAddress = primarySmtpAddress
+        self.type = type
+        self.sizeBytes = sizeBytes
+        self.archive = archive
+        self.litigationHold = litigationHold
+        self.inPlaceHolds = inPlaceHolds
+        self.forwardingSmtpAddress = forwardingSmtpAddress
+        self.forwardingAddress = forwardingAddress
+        self.deliverToMailboxAndForward = deliverToMailboxAndForward
+        self.hiddenFromGAL = hiddenFromGAL
+        self.fullAccessHolders = fullAccessHolders
+        self.forwardingRules = forwardingRules
+        self.autoReplyEnabled = autoReplyEnabled
+    }
+
+    public var isShared: Bool { type == "SharedMailbox" }
+    public var isUserMailbox: Bool { type == "UserMailbox" }
+    public var hasForwarding: Bool { forwardingSmtpAddress != nil || forwardingAddress != nil }
+    /// A shared mailbox needs a licence above 50 GB, or with a hold or an archive.
+    public var needsLicenceWhenShared: Bool { sizeBytes > 50 * 1024 * 1024 * 1024 || litigationHold || !inPlaceHolds.isEmpty || archive }
+    public var sizeGB: Double { Double(sizeBytes) / 1_073_741_824 }
+}
+
+public struct InboxRuleInfo: Codable, Sendable, Equatable {
+    public var name: String
+    public var targets: [String]
+    public var external: Bool
+    public init(name: String, targets: [String], external: Bool) {
+        self.name = name
+        self.targets = targets
+        self.external = external
+    }
+}
+
+public struct AuthMethodInfo: Codable, Sendable, Equatable {
+    public var id: String
+    /// The Graph `@odata.type`.
+    public var type: String
+    public var label: String
+    /// A phone that is the default MFA method can only go once the others are gone.
+    public var isPhone: Bool
+    public var deletable: Bool
+    public init(id: String, type: String, label: String, isPhone: Bool, deletable: Bool) {
+        self.id = id
+        self.type = type
+        self.label = label
+        self.isPhone = isPhone
+        self.deletable = deletable
+    }
+}
+
+public struct DeviceInfo: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var operatingSystem: String?
+    public var ownership: String?
+    public init(id: String, name: String, operatingSystem: String?, ownership: String?) {
+        self.id = id
+        self.name = name
+        self.operatingSystem = operatingSystem
+        self.ownership = ownership
+    }
+}
+
+public struct GrantInfo: Codable, Sendable, Equatable {
+    public var id: String
+    public var clientId: String
+    public var scope: String
+    public init(id: String, clientId: String, scope: String) {
+        self.id = id
+        self.clientId = clientId
+        self.scope = scope
+    }
+}
