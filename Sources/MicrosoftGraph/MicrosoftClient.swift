@@ -482,3 +482,19 @@ extension Result where Failure == any Error {
         do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }
+
+extension MicrosoftClient {
+    public enum Resource: Sendable { case graph, exchange }
+
+    /// The application permissions (`roles`) in a fresh token for a resource, for `turnover tenant test`.
+    public func grantedPermissions(_ resource: Resource) async throws -> [String] {
+        let scope = resource == .graph ? connection.cloud.graphScope : connection.cloud.exchangeScope
+        let token = try await tokens.token(scope: scope)
+        let parts = token.value.split(separator: ".")
+        guard parts.count == 3 else { return [] }
+        var base64 = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64), let payload = JSONValue.parse(data) else { return [] }
+        return payload["roles"]?.array?.compactMap(\.string) ?? []
+    }
+}

@@ -8,7 +8,8 @@ extension MicrosoftClient {
     ]
 
     public func user(_ idOrUPN: String, select: [String] = MicrosoftClient.userSnapshotFields, expandManager: Bool = false) async throws -> GraphUser {
-        var parameters = [("$select", select.joined(separator: ","))]
+        let fields = select.contains("id") ? select : ["id"] + select
+        var parameters = [("$select", fields.joined(separator: ","))]
         if expandManager { parameters.append(("$expand", "manager($select=id,userPrincipalName,displayName)")) }
         return try await graph(GraphRequest("GET", GraphPath.user(idOrUPN) + GraphPath.query(parameters))).decode(GraphUser.self)
     }
@@ -178,7 +179,7 @@ extension MicrosoftClient {
         _ = try await exchange(
             ExchangeCommand(
                 "Remove-DistributionGroupMember",
-                ["Identity": .string(group), "Member": .string(member), "BypassSecurityGroupManagerCheck": true, "Confirm": false],
+                ["Identity": .string(group), "Member": .string(member), "BypassSecurityGroupManagerCheck": true],
                 idempotency: .safe))
     }
 

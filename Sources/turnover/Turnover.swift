@@ -5,6 +5,9 @@ struct Turnover: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "turnover",
         abstract: "Offboard and onboard Microsoft 365 users safely, completely and fast.",
-        subcommands: [SimulatorCommand.self, BenchCommand.self]
+        subcommands: [
+            PlanCommand.self, OffboardCommand.self, RunsCommand.self, RunCommand.self, ReportCommand.self, ResumeCommand.self, TenantCommand.self,
+            SimulatorCommand.self, BenchCommand.self,
+        ]
     )
 }

@@ -1,0 +1,213 @@
+public import Foundation
+public import MicrosoftGraph
+public import TurnoverCore
+
+/// Reads a leaver's complete state in as few round trips as possible: everything that only needs the
+/// UPN is requested at once (and travels in `$batch`es), then what needs the object id.
+public struct StateReader: Sendable {
+    public let client: MicrosoftClient
+    public var now: @Sendable () -> Date
+
+    public init(client: MicrosoftClient, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.client = client
+        self.now = now
+    }
+
+    struct NotFound: Error, CustomStringConvertible {
+        var upn: String
+        var description: String { "No user \(upn) in this tenant." }
+    }
+
+    static let userFields = MicrosoftClient.userSnapshotFields + ["lastPasswordChangeDateTime", "signInSessionsValidFromDateTime"]
+
+    public func read(_ upn: String) async throws -> LeaverSnapshot {
+        let client = self.client
+        async let userRead = client.graph(GraphRequest("GET", GraphPath.user(upn) + GraphPath.query([
+            ("$select", Self.userFields.joined(separator: ",")), ("$expand", "manager($select=id,userPrincipalName,displayName)"),
+        ])))
+        async let memberOf = client.memberOf(upn)
+        async let owned = client.ownedObjects(upn)
+        async let methods = client.authenticationMethods(upn)
+        async let reports = client.directReports(upn)
+        async let grants = client.oauth2PermissionGrants(upn)
+        async let devices = client.managedDevices(upn)
+        async let drive = client.drive(upn)
+        async let skus = client.subscribedSkus()
+        async let mailbox = client.mailbox(upn)
+        async let statistics = Self.optional { try await client.mailboxSizeBytes(upn) }
+        async let permissions = Self.optional { try await client.mailboxPermissions(upn) }
+        async let rules = Self.optional { try await client.inboxRules(upn) }
+        async let autoReply = Self.optional { try await client.exchange(ExchangeCommand("Get-MailboxAutoReplyConfiguration", ["Identity": .string(upn)])) }
+
+        let userResponse: GraphResponse
+        do {
+            userResponse = try await userRead
+        } catch let error as MicrosoftAPIError where error.isNotFound {
+            throw NotFound(upn: upn)
+        }
+        let user = try userResponse.decode(GraphUser.self)
+        async let roleAssignments = client.roleAssignments(principalId: user.id)
+        async let globalAdmins = client.graphAll(
+            "/roleManagement/directory/roleAssignments"
+                + GraphPath.query([("$filter", "roleDefinitionId eq \(GraphPath.filterLiteral(RoleInfo.globalAdministratorId))")]),
+            as: RoleAssignment.self)
+
+        let tenantSkus = try await skus
+        let skuInfo = tenantSkus.map { sku in
+            SkuInfo(skuId: sku.skuId, partNumber: sku.skuPartNumber, includesExchange: Self.includesExchange(sku),
+                    consumed: sku.consumedUnits ?? 0, prepaid: sku.prepaidUnits?.enabled ?? 0)
+        }
+        let groupsMember = try await memberOf.filter(\.isGroup)
+        let groupsOwned = try await owned.filter(\.isGroup)
+        var owners: [String: [String]] = [:]
+        try await withThrowingTaskGroup(of: (String, [String]).self) { group in
+            for owned in groupsOwned {
+                group.addTask { (owned.id, try await client.groupOwners(owned.id).map(\.id)) }
+            }
+            for try await (id, ids) in group { owners[id] = ids }
+        }
+        var groups: [String: GroupInfo] = [:]
+        for object in groupsMember + groupsOwned {
+            let isMember = groupsMember.contains { $0.id == object.id }
+            let isOwner = groupsOwned.contains { $0.id == object.id }
+            groups[object.id] = GroupInfo(
+                id: object.id, displayName: object.displayName ?? object.id, mail: object.mail, kind: Self.kind(object),
+                isDynamic: object.groupTypes?.contains("DynamicMembership") == true, isSynced: object.onPremisesSyncEnabled == true,
+                isRoleAssignable: object.isAssignableToRole == true, assignsLicences: !(object.assignedLicenses ?? []).isEmpty,
+                isTeam: object.resourceProvisioningOptions?.contains("Team") == true, isMember: isMember, isOwner: isOwner,
+                ownerIds: owners[object.id] ?? [])
+        }
+        let licences: [LicenceInfo] = (user.licenseAssignmentStates ?? []).compactMap { state in
+            guard let skuId = state.skuId, let sku = tenantSkus.first(where: { $0.skuId == skuId }) else { return nil }
+            return LicenceInfo(
+                skuId: skuId, partNumber: sku.skuPartNumber, includesExchange: Self.includesExchange(sku), viaGroupId: state.assignedByGroup,
+                viaGroupName: state.assignedByGroup.flatMap { groups[$0]?.displayName })
+        }
+        // Licences that licenseAssignmentStates did not list still count (as direct assignments).
+        var allLicences = licences
+        for licence in user.assignedLicenses ?? [] where !allLicences.contains(where: { $0.skuId == licence.skuId }) {
+            if let sku = tenantSkus.first(where: { $0.skuId == licence.skuId }) {
+                allLicences.append(LicenceInfo(skuId: sku.skuId, partNumber: sku.skuPartNumber, includesExchange: Self.includesExchange(sku)))
+            }
+        }
+
+        var mailboxInfo: MailboxInfo?
+        if let exchangeMailbox = try await mailbox {
+            let holders = (await permissions ?? []).compactMap { entry -> String? in
+                guard entry["AccessRights"]?.array?.contains(.string("FullAccess")) == true, entry["IsInherited"]?.bool != true else { return nil }
+                return entry["User"]?.string
+            }.filter { !$0.uppercased().hasPrefix("NT AUTHORITY") }
+            let forwardingRules = (await rules ?? []).compactMap { rule -> InboxRuleInfo? in
+                let targets = ["ForwardTo", "RedirectTo", "ForwardAsAttachmentTo"].flatMap { Self.addresses(rule[$0]) }
+                guard !targets.isEmpty else { return nil }
+                return InboxRuleInfo(
+                    name: rule["Name"]?.string ?? "rule", targets: targets,
+                    external: targets.contains { Self.domain($0) != Self.domain(user.userPrincipalName ?? "") })
+            }
+            mailboxInfo = MailboxInfo(
+                primarySmtpAddress: exchangeMailbox.PrimarySmtpAddress, type: exchangeMailbox.RecipientTypeDetails, sizeBytes: await statistics.flatMap { $0 } ?? 0,
+                archive: exchangeMailbox.ArchiveStatus == "Active", litigationHold: exchangeMailbox.LitigationHoldEnabled == true,
+                inPlaceHolds: exchangeMailbox.InPlaceHolds ?? [], forwardingSmtpAddress: exchangeMailbox.ForwardingSmtpAddress,
+                forwardingAddress: exchangeMailbox.ForwardingAddress, deliverToMailboxAndForward: exchangeMailbox.DeliverToMailboxAndForward == true,
+                hiddenFromGAL: exchangeMailbox.HiddenFromAddressListsEnabled == true, fullAccessHolders: holders, forwardingRules: forwardingRules,
+                autoReplyEnabled: (await autoReply ?? []).first?["AutoReplyState"]?.string.map { $0 != "Disabled" } ?? false)
+        }
+
+        let authMethods = try await methods.map { method in
+            AuthMethodInfo(
+                id: method.id, type: method.odataType, label: Self.label(method), isPhone: method.collection == "phoneMethods",
+                deletable: method.collection != nil)
+        }
+        let roles = try await roleAssignments.map { assignment in
+            RoleInfo(assignmentId: assignment.id, roleDefinitionId: assignment.roleDefinitionId,
+                     name: assignment.roleDefinitionId == RoleInfo.globalAdministratorId ? "Global Administrator" : assignment.roleDefinitionId)
+        }
+        let otherAdmins = try await globalAdmins.map(\.principalId).filter { $0 != user.id }
+        let driveURL = try await drive?.webUrl.map { url in url.components(separatedBy: "/Documents").first ?? url }
+        let lastSignIn = userResponse.body?["signInActivity"]?["lastSignInDateTime"]?.string.flatMap(Self.date)
+
+        return LeaverSnapshot(
+            capturedAt: now(),
+            user: UserInfo(
+                id: user.id, userPrincipalName: user.userPrincipalName ?? upn, displayName: user.displayName ?? upn,
+                accountEnabled: user.accountEnabled ?? true, isGuest: user.isGuest, isSynced: user.isSynced, mail: user.mail, lastSignIn: lastSignIn,
+                lastPasswordChange: userResponse.body?["lastPasswordChangeDateTime"]?.string.flatMap(Self.date),
+                sessionsValidFrom: userResponse.body?["signInSessionsValidFromDateTime"]?.string.flatMap(Self.date)),
+            licences: allLicences, groups: groups.values.sorted { $0.displayName < $1.displayName }, roles: roles, mailbox: mailboxInfo,
+            authMethods: authMethods,
+            devices: try await devices.map { DeviceInfo(id: $0.id, name: $0.deviceName ?? $0.id, operatingSystem: $0.operatingSystem, ownership: $0.managedDeviceOwnerType) },
+            oneDriveURL: driveURL,
+            manager: user.manager.flatMap { manager in
+                manager.userPrincipalName.map { PersonRef(id: manager.id, userPrincipalName: $0, displayName: manager.displayName ?? $0) }
+            },
+            directReports: try await reports.compactMap { report in
+                report.userPrincipalName.map { PersonRef(id: report.id, userPrincipalName: $0, displayName: report.displayName ?? $0) }
+            },
+            oauthGrants: try await grants.map { GrantInfo(id: $0.id, clientId: $0.clientId, scope: $0.scope ?? "") },
+            appRoleAssignments: 0, otherGlobalAdmins: otherAdmins, tenantSkus: skuInfo)
+    }
+
+    /// Resolves the people a policy names (manager, or explicit UPNs).
+    public func resolvePeople(policy: Policy, snapshot: LeaverSnapshot) async throws -> ResolvedPeople {
+        var people = ResolvedPeople()
+        func resolve(_ recipient: Policy.Recipient) async throws -> PersonRef? {
+            switch recipient {
+            case .none: return nil
+            case .manager: return snapshot.manager
+            case .user(let upn):
+                guard let user = try await client.userIfExists(upn, select: ["id", "userPrincipalName", "displayName"]) else {
+                    people.unresolved.append(upn)
+                    return nil
+                }
+                return PersonRef(id: user.id, userPrincipalName: user.userPrincipalName ?? upn, displayName: user.displayName ?? upn)
+            }
+        }
+        people.delegate = try await resolve(policy.delegate)
+        people.forwardingTarget = try await resolve(policy.forwardingTo)
+        if let successor = policy.successor { people.successor = try await resolve(.user(successor)) }
+        return people
+    }
+
+    static func optional<T: Sendable>(_ body: @Sendable () async throws -> T) async -> T? {
+        do { return try await body() } catch { return nil }
+    }
+
+    static func includesExchange(_ sku: SubscribedSku) -> Bool {
+        (sku.servicePlans ?? []).contains { plan in
+            let name = plan.servicePlanName.uppercased()
+            return name.hasPrefix("EXCHANGE_S_") && !name.contains("ARCHIVE") && name != "EXCHANGE_S_FOUNDATION"
+        }
+    }
+
+    static func kind(_ group: DirectoryObject) -> GroupKind {
+        if group.groupTypes?.contains("Unified") == true { return .microsoft365 }
+        switch (group.mailEnabled == true, group.securityEnabled == true) {
+        case (true, true): return .mailEnabledSecurity
+        case (true, false): return .distribution
+        default: return .security
+        }
+    }
+
+    static func label(_ method: AuthenticationMethod) -> String {
+        let kind = method.odataType.replacingOccurrences(of: "#microsoft.graph.", with: "").replacingOccurrences(of: "AuthenticationMethod", with: "")
+        if let phone = method.phoneNumber { return "\(kind) \(method.phoneType ?? "") \(phone)".replacingOccurrences(of: "  ", with: " ") }
+        if let name = method.displayName { return "\(kind) (\(name))" }
+        return kind
+    }
+
+    static func addresses(_ value: JSONValue?) -> [String] {
+        let texts: [String] = value?.array?.compactMap(\.string) ?? value?.string.map { [$0] } ?? []
+        return texts.compactMap { text in
+            if let range = text.range(of: "SMTP:", options: .caseInsensitive) {
+                return String(text[range.upperBound...].prefix { $0 != "]" && $0 != " " && $0 != "\"" })
+            }
+            return text.contains("@") ? text.trimmingCharacters(in: CharacterSet(charactersIn: "\" []")) : nil
+        }
+    }
+
+    static func domain(_ address: String) -> String { address.split(separator: "@").last.map { $0.lowercased() } ?? "" }
+
+    static func date(_ text: String) -> Date? {
+        (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))
+    }
+}

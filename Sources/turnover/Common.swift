@@ -1,0 +1,99 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import M365Simulator
+import MicrosoftGraph
+import TurnoverCore
+import TurnoverEngine
+import TurnoverStore
+
+struct DataOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "Where Turnover keeps its database and key (default: $TURNOVER_DATA_DIR or the per-user data directory).")
+    var dataDirectory: String?
+
+    func open() async throws -> Workspace { try await Workspace.open(dataDirectory ?? Workspace.defaultDirectory()) }
+}
+
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Writes to standard error (progress, prompts) so standard output stays for reports and JSON.
+func note(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+func output(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
+/// Runs `body` with a client for a stored tenant, or for the built-in sandbox tenant on an
+/// in-process simulator (`--sandbox`).
+func withTenantClient<T: Sendable>(
+    workspace: Workspace, tenantName: String?, sandbox: Bool, latencyMilliseconds: Int = 0,
+    _ body: @escaping @Sendable (MicrosoftClient, StoredTenant?) async throws -> T
+) async throws -> T {
+    let http = HTTPClient(eventLoopGroupProvider: .singleton)
+    do {
+        let result: T
+        if sandbox {
+            var settings = SimulatorSettings()
+            settings.latencyMilliseconds = latencyMilliseconds
+            let simulator = try Simulator(settings: settings)
+            try simulator.loadDemoTenants()
+            guard let contoso = simulator.tenantSummaries().first(where: { $0.name == "Contoso" }),
+                let app = contoso.apps.first(where: { !$0.displayName.contains("read-only") })
+            else { throw CLIError("The sandbox tenant is missing.") }
+            result = try await simulator.withServer { baseURL in
+                let client = MicrosoftClient(
+                    connection: TenantConnection(
+                        name: "sandbox", tenantId: contoso.tenantId, clientId: app.clientId,
+                        credential: .certificate(certificatePEM: app.certificatePEM!, privateKeyPEM: app.privateKeyPEM!),
+                        cloud: .simulator(URL(string: baseURL)!)),
+                    transport: .asyncHTTPClient(http))
+                return try await body(client, nil)
+            }
+        } else {
+            guard let tenantName else { throw CLIError("Give --tenant NAME (see `turnover tenant list`) or --sandbox.") }
+            guard let tenant = try await workspace.store.tenant(named: tenantName) else {
+                throw CLIError("No tenant '\(tenantName)'. Add it with `turnover tenant add \(tenantName) ...`.")
+            }
+            let client = MicrosoftClient(connection: try workspace.connection(for: tenant), transport: .asyncHTTPClient(http))
+            result = try await body(client, tenant)
+        }
+        try await http.shutdown()
+        return result
+    } catch {
+        try? await http.shutdown()
+        throw error
+    }
+}
+
+/// The policy of the built-in sandbox tenant: the demo's break-glass account is protected.
+let sandboxPolicy: Policy = {
+    var policy = Policy()
+    policy.name = "sandbox"
+    policy.breakGlass = ["breakglass01@contoso.onmicrosoft.com"]
+    return policy
+}()
+
+func resolvePolicy(workspace: Workspace, tenant: StoredTenant?, template: String?, overrides: [String]) throws -> Policy {
+    var policy = try tenant.map { try workspace.policy(for: $0, templateFile: template) } ?? {
+        if let template { return try workspace.policy(for: StoredTenant(name: "sandbox", tenantId: "", clientId: "", cloud: "global", simulatorURL: nil, sealedSecret: nil, sealedCertificate: nil, policyYAML: nil, createdAt: Date()), templateFile: template) }
+        return sandboxPolicy
+    }()
+    do { try policy.apply(overrides: overrides) } catch { throw CLIError("\(error)") }
+    return policy
+}
+
+extension RunStatus {
+    var exitCode: Int32 {
+        switch self {
+        case .succeeded: 0
+        case .blocked: 3
+        case .planned, .running: 4
+        case .partiallySucceeded, .failed: 2
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import ArgumentParser
+import Foundation
+import MicrosoftGraph
+import TurnoverCore
+import TurnoverEngine
+import TurnoverStore
+
+struct PlanOptions: ParsableArguments {
+    @Option(help: "The tenant's name (see `turnover tenant list`).") var tenant: String?
+    @Option(help: "A YAML policy template to use instead of the tenant's.") var template: String?
+    @Option(name: .customLong("set"), help: "Override a policy setting, key=value (delegate, forwarding, successor, keepLicences, steps, autoReply.internal, …). Repeatable.")
+    var overrides: [String] = []
+    @Flag(help: "Use the built-in sandbox tenant (Contoso) on an in-process simulator: no Microsoft tenant needed.") var sandbox = false
+
+    func validate() throws {
+        if sandbox == (tenant != nil) { throw ValidationError("Give --tenant NAME or --sandbox.") }
+    }
+}
+
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan", abstract: "Read the user's live state and show what an offboarding would do, with blockers and warnings. Changes nothing.")
+    @OptionGroup var data: DataOptions
+    @Argument(help: "The leaver's user principal name.") var upn: String
+    @OptionGroup var planOptions: PlanOptions
+    @Flag(help: "Print the plan as JSON.") var json = false
+
+    func run() async throws {
+        let workspace = try await data.open()
+        let upn = self.upn, json = self.json, planOptions = self.planOptions
+        let plan = try await withTenantClient(workspace: workspace, tenantName: planOptions.tenant, sandbox: planOptions.sandbox) { client, tenant in
+            let policy = try resolvePolicy(workspace: workspace, tenant: tenant, template: planOptions.template, overrides: planOptions.overrides)
+            return try await Offboarding.plan(client: client, upn: upn, policy: policy, tenant: tenant?.name ?? "sandbox").0
+        }
+        try await workspace.store.close()
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.dateEncodingStrategy = .iso8601
+            output(String(decoding: try encoder.encode(plan), as: UTF8.self))
+        } else {
+            output(Report.planText(plan))
+        }
+        if plan.isBlocked { throw ExitCode(3) }
+    }
+}
+
+struct OffboardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "offboard", abstract: "Plan, confirm and run an offboarding durably, then print the report.",
+        discussion: "Exit status: 0 completed, 2 partially completed or failed (see the report), 3 blocked (nothing changed).")
+    @OptionGroup var data: DataOptions
+    @Argument(help: "The leaver's user principal name.") var upn: String
+    @OptionGroup var planOptions: PlanOptions
+    @Flag(help: "Do not ask for confirmation.") var yes = false
+    @Option(help: "Report format printed at the end: md or json.") var format = "md"
+
+    func run() async throws {
+        let workspace = try await data.open()
+        let upn = self.upn, yes = self.yes, planOptions = self.planOptions, format = self.format
+        let operatorName = ProcessInfo.processInfo.environment["USER"]
+        let run = try await withTenantClient(workspace: workspace, tenantName: planOptions.tenant, sandbox: planOptions.sandbox) { client, tenant in
+            let policy = try resolvePolicy(workspace: workspace, tenant: tenant, template: planOptions.template, overrides: planOptions.overrides)
+            let (plan, snapshot) = try await Offboarding.plan(client: client, upn: upn, policy: policy, tenant: tenant?.name ?? "sandbox")
+            note(Report.planText(plan))
+            let record = try await Offboarding.createRun(store: workspace.store, plan: plan, snapshot: snapshot, operator_: operatorName)
+            if plan.isBlocked {
+                note("\nBlocked: nothing was changed (run \(record.id)).")
+                return record
+            }
+            if !yes {
+                note("\nProceed with \(plan.runnableSteps.count) steps on \(plan.tenant)? [y/N] ")
+                guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
+                    note("Not started. The plan is saved as run \(record.id); nothing was changed.")
+                    throw ExitCode(1)
+                }
+            }
+            note("\nRun \(record.id) started.")
+            let runner = Runner(store: workspace.store, client: client, onEvent: Progress.line)
+            return try await runner.execute(record.id)
+        }
+        try await workspace.store.close()
+        output(format == "json" ? String(decoding: try Report.json(run), as: UTF8.self) : Report.markdown(run))
+        throw ExitCode(run.status.exitCode)
+    }
+}
+
+enum Progress {
+    /// One plain line per step change: readable in a terminal and in a log.
+    static let line: @Sendable (RunEvent) -> Void = { event in
+        let step = event.step
+        let symbol: String
+        switch step.status {
+        case .running: symbol = "…"
+        case .succeeded: symbol = "✔"
+        case .skipped: symbol = "–"
+        case .failed: symbol = "✘"
+        case .blocked: symbol = "⛔"
+        case .pending: symbol = " "
+        }
+        var text = String(format: "[%6.2fs] %@ %@", event.elapsed, symbol, step.title)
+        if step.status == .skipped, let reason = step.reason { text += " (\(reason))" }
+        if let error = step.error { text += " — \(error)" }
+        if step.status == .blocked, let reason = step.reason { text += " — \(reason)" }
+        note(text)
+    }
+}
+
+struct RunsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "runs", abstract: "List recent runs.")
+    @OptionGroup var data: DataOptions
+    @Option(help: "How many.") var limit = 20
+
+    func run() async throws {
+        let workspace = try await data.open()
+        let formatter = ISO8601DateFormatter()
+        for run in try await workspace.store.runs(limit: limit) {
+            output("\(run.id)\t\(formatter.string(from: run.createdAt))\t\(run.tenant)\t\(run.userPrincipalName)\t\(run.status.rawValue)")
+        }
+        try await workspace.store.close()
+    }
+}
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Inspect a run.", subcommands: [RunShow.self])
+}
+
+struct RunShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a run's steps and their outcomes.")
+    @OptionGroup var data: DataOptions
+    @Argument var id: String
+
+    func run() async throws {
+        let workspace = try await data.open()
+        guard let run = try await workspace.store.run(RunID(id)) else { throw CLIError("No run \(id).") }
+        try await workspace.store.close()
+        output("\(run.id): \(run.user.userPrincipalName) in \(run.tenant) — \(Report.headline(run))")
+        for step in run.steps {
+            var line = "  \(step.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(step.title)"
+            if let reason = step.reason { line += " (\(reason))" }
+            if let error = step.error { line += " — \(error)" }
+            output(line)
+        }
+    }
+}
+
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "report", abstract: "Print a run's report (the ticket note).")
+    @OptionGroup var data: DataOptions
+    @Argument var id: String
+    @Option(help: "md or json.") var format = "md"
+
+    func validate() throws {
+        guard ["md", "json"].contains(format) else { throw ValidationError("--format is md or json") }
+    }
+
+    func run() async throws {
+        let workspace = try await data.open()
+        guard let run = try await workspace.store.run(RunID(id)) else { throw CLIError("No run \(id).") }
+        try await workspace.store.close()
+        output(format == "json" ? String(decoding: try Report.json(run), as: UTF8.self) : Report.markdown(run))
+    }
+}
+
+struct ResumeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume", abstract: "Finish runs that were interrupted (a crash, a kill, a reboot): nothing is lost and nothing applied twice.")
+    @OptionGroup var data: DataOptions
+    @Argument(help: "A run id; all unfinished runs when omitted.") var id: String?
+
+    func run() async throws {
+        let workspace = try await data.open()
+        let ids: [RunID]
+        if let id { ids = [RunID(id)] } else { ids = try await workspace.store.unfinishedRuns() }
+        var worst: Int32 = 0
+        for runId in ids {
+            guard let stored = try await workspace.store.run(runId) else { throw CLIError("No run \(runId).") }
+            if stored.tenant == "sandbox" {
+                note("\(runId): a sandbox run cannot be resumed once its process has ended (its simulator is gone).")
+                continue
+            }
+            note("Resuming \(runId) (\(stored.user.userPrincipalName) in \(stored.tenant)).")
+            let finished = try await withTenantClient(workspace: workspace, tenantName: stored.tenant, sandbox: false) { client, _ in
+                try await Runner(store: workspace.store, client: client, onEvent: Progress.line).execute(runId)
+            }
+            output("\(runId): \(Report.headline(finished))")
+            worst = max(worst, finished.status.exitCode)
+        }
+        if ids.isEmpty { note("Nothing to resume.") }
+        try await workspace.store.close()
+        if worst != 0 { throw ExitCode(worst) }
+    }
+}
