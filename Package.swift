@@ -146,12 +146,18 @@ let package = Package(
         ),
         .testTarget(
             name: "TurnoverStoreTests",
-            dependencies: ["TurnoverStore"],
+            dependencies: ["TurnoverStore", "TurnoverCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "TurnoverEngineTests",
-            dependencies: ["TurnoverEngine", "M365Simulator", "MicrosoftGraph", "TurnoverStore"],
+            dependencies: [
+                "TurnoverEngine", "M365Simulator", "MicrosoftGraph", "TurnoverStore", "TurnoverCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -63,18 +63,21 @@ struct OffboardCommand: AsyncParsableCommand {
             let policy = try resolvePolicy(workspace: workspace, tenant: tenant, template: planOptions.template, overrides: planOptions.overrides)
             let (plan, snapshot) = try await Offboarding.plan(client: client, upn: upn, policy: policy, tenant: tenant?.name ?? "sandbox")
             note(Report.planText(plan))
-            let record = try await Offboarding.createRun(store: workspace.store, plan: plan, snapshot: snapshot, operator_: operatorName)
             if plan.isBlocked {
+                // Recorded, so the refusal is part of the audit trail.
+                let record = try await Offboarding.createRun(store: workspace.store, plan: plan, snapshot: snapshot, operator_: operatorName)
                 note("\nBlocked: nothing was changed (run \(record.id)).")
                 return record
             }
             if !yes {
                 note("\nProceed with \(plan.runnableSteps.count) steps on \(plan.tenant)? [y/N] ")
                 guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
-                    note("Not started. The plan is saved as run \(record.id); nothing was changed.")
+                    note("Not started; nothing was changed.")
                     throw ExitCode(1)
                 }
             }
+            // Saved only once approved: `turnover resume` finishes approved runs, never unapproved plans.
+            let record = try await Offboarding.createRun(store: workspace.store, plan: plan, snapshot: snapshot, operator_: operatorName)
             note("\nRun \(record.id) started.")
             let runner = Runner(store: workspace.store, client: client, onEvent: Progress.line)
             return try await runner.execute(record.id)
