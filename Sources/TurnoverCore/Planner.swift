@@ -79,12 +79,17 @@ public enum Planner {
             }
             if enabled.contains(.removeAuthMethod) {
                 let deletable = snapshot.authMethods.filter(\.deletable)
-                let others = deletable.filter { !$0.isPhone }.map { StepID(.removeAuthMethod, target: $0.id) }
-                for method in deletable {
-                    // The default MFA phone can only go once the other methods are gone.
+                let others = deletable.filter { !$0.isPhone }
+                // Graph refuses to delete the default MFA phone while other methods remain, and v1.0
+                // does not say which phone is the default: phones go one at a time after the rest,
+                // the mobile number (the usual default) last.
+                let phones = deletable.filter(\.isPhone).sorted { Self.phoneRank($0) < Self.phoneRank($1) }
+                var previous = others.map { StepID(.removeAuthMethod, target: $0.id) }
+                for method in others + phones {
                     steps.append(PlannedStep(
                         .removeAuthMethod, target: method.id, title: "Remove authentication method: \(method.label)",
-                        dependsOn: method.isPhone ? others : [], parameters: ["methodId": method.id, "methodType": method.type, "label": method.label]))
+                        dependsOn: method.isPhone ? previous : [], parameters: ["methodId": method.id, "methodType": method.type, "label": method.label]))
+                    if method.isPhone { previous = [StepID(.removeAuthMethod, target: method.id)] }
                 }
             }
             containment = ids
@@ -259,5 +264,13 @@ public enum Planner {
         let domain = address.split(separator: "@").last.map { $0.lowercased() } ?? ""
         let own = user.userPrincipalName.split(separator: "@").last.map { $0.lowercased() } ?? ""
         return !domain.isEmpty && domain != own && !domain.hasSuffix(".onmicrosoft.com")
+    }
+
+    /// Office and alternate phones before the mobile phone, which is usually the default.
+    static func phoneRank(_ method: AuthMethodInfo) -> Int {
+        let label = method.label.lowercased()
+        if label.contains("alternatemobile") { return 1 }
+        if label.contains("mobile") { return 2 }
+        return 0
     }
 }
