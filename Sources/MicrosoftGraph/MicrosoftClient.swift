@@ -99,7 +99,11 @@ public final class MicrosoftClient: Sendable {
                 do {
                     var next: String? = path
                     while let current = next {
-                        let page = try await self.performGraph(GraphRequest("GET", current, headers: headers, batchable: false))
+                        // The first page may share a `$batch` with other requests; next links are
+                        // absolute URLs, which Graph's `$batch` does not take, so they go on their own.
+                        let page = current == path && !current.contains("://")
+                            ? try await self.graph(GraphRequest("GET", current, headers: headers))
+                            : try await self.performGraph(GraphRequest("GET", current, headers: headers, batchable: false))
                         for item in page.body?["value"]?.array ?? [] { continuation.yield(item) }
                         next = page.body?["@odata.nextLink"]?.string
                     }

@@ -99,6 +99,14 @@ public struct AuthenticationMethod: Codable, Sendable, Equatable {
         case id, phoneType, phoneNumber, displayName
     }
 
+    public init(odataType: String, id: String, phoneType: String? = nil, phoneNumber: String? = nil, displayName: String? = nil) {
+        self.odataType = odataType
+        self.id = id
+        self.phoneType = phoneType
+        self.phoneNumber = phoneNumber
+        self.displayName = displayName
+    }
+
     /// The path segment under `/authentication/` that deletes this kind; nil when it cannot be deleted (password).
     public var collection: String? {
         switch odataType {

@@ -61,8 +61,8 @@ public enum StepKind: String, Codable, Sendable, CaseIterable {
                      verifies: "signInSessionsValidFromDateTime moves past the run start", permissions: ["User.RevokeSessions.All", "User.ReadWrite.All"],
                      undo: "none: the user signs in again once re-enabled")
         case .removeAuthMethod:
-            StepSpec(reads: "GET /users/{id}/authentication/methods", changes: "DELETE /users/{id}/authentication/{kind}/{method}",
-                     verifies: "the method is no longer listed", permissions: ["UserAuthenticationMethod.ReadWrite.All"],
+            StepSpec(reads: "GET /users/{id}/authentication/methods (when planning)", changes: "DELETE /users/{id}/authentication/{kind}/{method}",
+                     verifies: "Graph answers 204 (deleted) or 404 (already gone)", permissions: ["UserAuthenticationMethod.ReadWrite.All"],
                      undo: "the user registers the method again")
         case .convertToShared:
             StepSpec(reads: "Get-Mailbox RecipientTypeDetails", changes: "Set-Mailbox -Type Shared",
@@ -93,7 +93,7 @@ public enum StepKind: String, Codable, Sendable, CaseIterable {
                      permissions: [], undo: "n/a")
         case .removeLicences:
             StepSpec(reads: "assignedLicenses, licenseAssignmentStates; Get-Mailbox", changes: "POST /users/{id}/assignLicense removeLicenses (direct only)",
-                     verifies: "the SKUs are gone from assignedLicenses", permissions: ["LicenseAssignment.ReadWrite.All", "User.ReadWrite.All"],
+                     verifies: "the SKUs are gone from the user assignLicense returns", permissions: ["LicenseAssignment.ReadWrite.All", "User.ReadWrite.All"],
                      undo: "assignLicense addLicenses from the snapshot")
         }
     }

@@ -159,7 +159,7 @@ public struct Runner: Sendable {
                 record.status = .skipped
                 record.reason = "already done: \(done)"
             } else {
-                let outcome = try await actions.apply(step)
+                let outcome = try await actions.apply(step, live: live)
                 record.status = .succeeded
                 record.before = outcome.before
                 record.after = outcome.after

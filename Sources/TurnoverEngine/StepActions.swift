@@ -1,6 +1,15 @@
 import Foundation
 import MicrosoftGraph
+import Synchronization
 import TurnoverCore
+
+/// Set once Exchange has been seen to report the mailbox as shared in this execution, so licence
+/// removal does not poll again for what was confirmed a moment before.
+final class SharedConfirmation: Sendable {
+    private let confirmed = Mutex(false)
+    var isConfirmed: Bool { confirmed.withLock { $0 } }
+    func confirm() { confirmed.withLock { $0 = true } }
+}
 
 /// How each step kind checks, applies and verifies itself against a tenant.
 struct StepActions: Sendable {
@@ -11,6 +20,7 @@ struct StepActions: Sendable {
     let options: RunnerOptions
     let now: @Sendable () -> Date
     let sleep: @Sendable (Duration) async throws -> Void
+    let shared = SharedConfirmation()
 
     struct Outcome {
         var before: String?
@@ -36,7 +46,9 @@ struct StepActions: Sendable {
             let methods = try await client.authenticationMethods(userId)
             return methods.contains { $0.id == p["methodId"] } ? nil : "the method is already gone"
         case .convertToShared:
-            return try await client.mailbox(upn)?.isShared == true ? "the mailbox is already shared" : nil
+            guard try await client.mailbox(upn)?.isShared == true else { return nil }
+            shared.confirm()
+            return "the mailbox is already shared"
         case .grantMailboxAccess:
             return try await hasFullAccess(p["delegate"] ?? "") ? "\(p["delegate"] ?? "") already has Full Access" : nil
         case .setForwarding:
@@ -66,7 +78,9 @@ struct StepActions: Sendable {
         }
     }
 
-    func apply(_ step: PlannedStep) async throws -> Outcome {
+    /// Applies a step and verifies it. `live` is set when the run was interrupted before, so the
+    /// plan's snapshot may be stale and current state is read first.
+    func apply(_ step: PlannedStep, live: Bool = false) async throws -> Outcome {
         let p = step.parameters
         switch step.kind {
         case .blockSignIn:
@@ -84,12 +98,14 @@ struct StepActions: Sendable {
             guard try await sessionsRevokedSinceStart() else { throw StepFailure(description: "signInSessionsValidFromDateTime did not move") }
             return Outcome(before: "sessions valid", after: "all sessions revoked")
         case .removeAuthMethod:
-            let methods = try await client.authenticationMethods(userId)
-            if let method = methods.first(where: { $0.id == p["methodId"] }) {
+            // The plan names the method and its kind, so it is deleted straight away; Graph answers
+            // 204 only once it is gone, and 404 when it already was.
+            let method = AuthenticationMethod(odataType: p["methodType"] ?? "", id: p["methodId"] ?? "")
+            guard method.collection != nil else { throw StepFailure(description: "\(p["label"] ?? "this method") cannot be deleted through Graph") }
+            do {
                 try await client.deleteAuthenticationMethod(userId: userId, method)
-            }
-            guard try await !client.authenticationMethods(userId).contains(where: { $0.id == p["methodId"] }) else {
-                throw StepFailure(description: "the method is still registered")
+            } catch let error as MicrosoftAPIError where error.isNotFound {
+                return Outcome(before: p["label"], after: "already removed")
             }
             return Outcome(before: p["label"], after: "removed")
         case .convertToShared:
@@ -160,15 +176,25 @@ struct StepActions: Sendable {
         case .reportGroup:
             return Outcome(before: nil, after: nil)
         case .removeLicences:
-            if p["requiresShared"] == "true" {
+            if p["requiresShared"] == "true", !shared.isConfirmed {
                 // Never remove a licence before Exchange confirms the mailbox is shared.
                 try await waitUntilShared(timeout: options.conversionTimeout)
             }
-            let assigned = Set((try await client.user(userId, select: ["assignedLicenses"]).assignedLicenses ?? []).map(\.skuId))
-            let toRemove = skuIds(step).filter { assigned.contains($0) }
-            if !toRemove.isEmpty { try await client.assignLicense(userId: userId, remove: toRemove) }
-            let after = Set((try await client.user(userId, select: ["assignedLicenses"]).assignedLicenses ?? []).map(\.skuId))
-            guard skuIds(step).allSatisfy({ !after.contains($0) }) else { throw StepFailure(description: "licences are still assigned after the change") }
+            var toRemove = skuIds(step)
+            if live {
+                let assigned = Set((try await client.user(userId, select: ["assignedLicenses"]).assignedLicenses ?? []).map(\.skuId))
+                toRemove = toRemove.filter { assigned.contains($0) }
+            }
+            var remaining: Set<String>
+            do {
+                // Graph answers with the user as it now is: that answer is the verification.
+                let user = try await client.assignLicense(userId: userId, remove: toRemove)
+                remaining = Set((user.assignedLicenses ?? []).map(\.skuId))
+            } catch let error as MicrosoftAPIError where error.status == 400 && error.message.contains("does not have a corresponding license") {
+                // Removed already (an earlier attempt whose answer was lost): read what is left.
+                remaining = Set((try await client.user(userId, select: ["assignedLicenses"]).assignedLicenses ?? []).map(\.skuId))
+            }
+            guard skuIds(step).allSatisfy({ !remaining.contains($0) }) else { throw StepFailure(description: "licences are still assigned after the change") }
             return Outcome(before: p["skus"], after: "removed")
         }
     }
@@ -204,7 +230,10 @@ struct StepActions: Sendable {
         let deadline = now().addingTimeInterval(Double(timeout.components.seconds))
         var interval = options.pollInitial
         while true {
-            if try await client.mailbox(upn)?.isShared == true { return }
+            if try await client.mailbox(upn)?.isShared == true {
+                shared.confirm()
+                return
+            }
             if now() >= deadline {
                 throw StepFailure(description: "Exchange still reports a user mailbox after \(timeout.components.seconds) s; licences are kept until it is shared")
             }

@@ -6,12 +6,15 @@ import MicrosoftGraph
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import TurnoverCore
+import TurnoverEngine
+import TurnoverStore
 
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that print figures (not tests).",
-        subcommands: [SimulatorBench.self, ClientBench.self]
+        subcommands: [SimulatorBench.self, ClientBench.self, OffboardBench.self]
     )
 }
 
@@ -155,5 +158,129 @@ struct ClientBench: AsyncParsableCommand {
                          requests, after.batches - before.batches, Double(total) / Double(max(requests, 1)), after.retries - before.retries))
             try await http.shutdown()
         }
+    }
+}
+
+/// Whole offboardings against an in-process simulator at a chosen latency: HTTP requests, how many
+/// round trips had to happen one after another, wall time, and how soon the leaver was contained.
+struct OffboardBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "offboard",
+        abstract: "Offboard demo users against an in-process simulator; prints requests, sequential round trips, wall time and time to containment.")
+
+    @Option(name: .customLong("latency-ms"), help: "Simulated latency per HTTP request.")
+    var latencyMilliseconds = 50
+
+    @Option(name: .customLong("conversion-ms"), help: "How long Exchange takes to report a converted mailbox as shared.")
+    var conversionMilliseconds = 3_000
+
+    @Option(name: .customLong("user"), help: "A demo user to offboard (repeatable).")
+    var users: [String] = ["ben.carter@contoso.com", "chloe.diaz@contoso.com", "grace.hall@contoso.com", "yusuf.adams@contoso.com", "laura.nash@contoso.com"]
+
+    @Flag(help: "Also list each run's HTTP requests with their round trip.")
+    var trace = false
+
+    func run() async throws {
+        var settings = SimulatorSettings()
+        settings.latencyMilliseconds = latencyMilliseconds
+        settings.mailboxConversionDelayMilliseconds = conversionMilliseconds
+        let simulator = try Simulator(settings: settings)
+        try simulator.loadDemoTenants()
+        let contoso = simulator.tenantSummaries().first { $0.name == "Contoso" }!
+        let app = contoso.apps.first { !$0.displayName.contains("read-only") }!
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("turnover-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try await SQLiteStore.open(path: directory.appendingPathComponent("turnover.sqlite").path)
+        let users = self.users, latency = latencyMilliseconds, conversion = conversionMilliseconds, trace = self.trace
+        try await simulator.withServer { baseURL in
+            let http = HTTPClient(eventLoopGroupProvider: .singleton)
+            let client = MicrosoftClient(
+                connection: TenantConnection(
+                    name: "Contoso", tenantId: contoso.tenantId, clientId: app.clientId,
+                    credential: .certificate(certificatePEM: app.certificatePEM!, privateKeyPEM: app.privateKeyPEM!), cloud: .simulator(URL(string: baseURL)!)),
+                transport: .asyncHTTPClient(http))
+            print("offboard: latency \(latency) ms per request, mailbox conversion \(conversion) ms")
+            print("  user                       phase  requests  sequential  wall s   contained at")
+            for upn in users {
+                let beforePlan = simulator.requestLog().last?.sequence ?? 0
+                let planStarted = ContinuousClock.now
+                var policy = Policy()
+                policy.breakGlass = ["breakglass01@contoso.onmicrosoft.com"]
+                policy.successor = "nina.ortiz@contoso.com"
+                let (plan, snapshot) = try await Offboarding.plan(client: client, upn: upn, policy: policy, tenant: "Contoso")
+                let planSeconds = Self.seconds(ContinuousClock.now - planStarted)
+                let planTrips = RoundTrips(simulator.requestLog(since: beforePlan))
+                let record = try await Offboarding.createRun(store: store, plan: plan, snapshot: snapshot, operator_: "bench")
+                let beforeRun = simulator.requestLog().last?.sequence ?? 0
+                let runStarted = ContinuousClock.now
+                let run = try await Runner(store: store, client: client).execute(record.id)
+                let runSeconds = Self.seconds(ContinuousClock.now - runStarted)
+                let runTrips = RoundTrips(simulator.requestLog(since: beforeRun))
+                let containedAfter = run.containedAt.flatMap { contained in run.startedAt.map { contained.timeIntervalSince($0) } }
+                let containmentTrip = runTrips.depth { entry in
+                    (entry.method == "PATCH" && entry.body?.contains("accountEnabled") == true) || entry.path.contains("revokeSignInSessions")
+                }
+                let name = upn.padding(toLength: 26, withPad: " ", startingAt: 0)
+                print("  \(name) plan   \(Self.column(planTrips.requests, 8))  \(Self.column(planTrips.sequential, 10))  \(String(format: "%6.2f", planSeconds))")
+                print(
+                    "  \(name) run    \(Self.column(runTrips.requests, 8))  \(Self.column(runTrips.sequential, 10))  \(String(format: "%6.2f", runSeconds))   "
+                        + "\(containedAfter.map { String(format: "%.3f s", $0) } ?? "-") (round trip \(containmentTrip.map(String.init) ?? "-"))  "
+                        + "\(runTrips.conversionPolls) conversion polls; \(Report.headline(run))")
+                if trace { runTrips.printTrace() }
+            }
+            try await http.shutdown()
+        }
+        try await store.close()
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    static func column(_ value: Int, _ width: Int) -> String {
+        String(repeating: " ", count: max(0, width - String(value).count)) + String(value)
+    }
+}
+
+/// How a span of the simulator's request log divides into round trips: an HTTP request's depth is
+/// one more than the deepest request that had finished before it started, and the deepest is the
+/// number of round trips that had to happen one after another.
+struct RoundTrips {
+    let outer: [RequestLogEntry]
+    let items: [RequestLogEntry]
+    let depths: [String: Int]
+
+    init(_ entries: [RequestLogEntry]) {
+        outer = entries.filter { !$0.service.hasSuffix("batch-item") && $0.service != "control" }.sorted { $0.time < $1.time }
+        items = entries.filter { $0.service.hasSuffix("batch-item") }
+        var depths: [String: Int] = [:]
+        for (index, entry) in outer.enumerated() {
+            let previous = outer[..<index].filter { $0.time.addingTimeInterval($0.durationMilliseconds / 1_000) <= entry.time }
+            depths[entry.requestId] = 1 + (previous.compactMap { depths[$0.requestId] }.max() ?? 0)
+        }
+        self.depths = depths
+    }
+
+    var requests: Int { outer.count }
+    var sequential: Int { depths.values.max() ?? 0 }
+
+    /// Get-Mailbox calls after the conversion was requested: the waiting for Exchange.
+    var conversionPolls: Int {
+        guard let conversion = (outer + items).filter({ $0.body?.contains("\"Type\":\"Shared\"") == true }).map(\.time).min() else { return 0 }
+        return (outer + items).filter { $0.time > conversion && $0.operation == "Get-Mailbox" }.count
+    }
+
+    func printTrace() {
+        for entry in outer {
+            let carried = items.filter { $0.batchRequestId == entry.requestId }.map { "\($0.method) \($0.operation ?? $0.path)" }
+            print("      #\(depths[entry.requestId] ?? 0) \(entry.method) \(entry.operation ?? entry.path)\(carried.isEmpty ? "" : ": " + carried.joined(separator: "; "))")
+        }
+    }
+
+    /// The round trip by which every request matching `matches` had been sent (directly or in a batch).
+    func depth(of matches: (RequestLogEntry) -> Bool) -> Int? {
+        let carriers = (outer + items).filter(matches).compactMap { depths[$0.batchRequestId ?? $0.requestId] }
+        return carriers.max()
     }
 }
