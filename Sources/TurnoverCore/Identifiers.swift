@@ -32,3 +32,21 @@ public struct TenantName: Hashable, Sendable, Codable, CustomStringConvertible {
     public init(_ rawValue: String) { self.rawValue = rawValue }
     public var description: String { rawValue }
 }
+
+/// Typed identifiers read and write as plain strings, so reports and stored records stay readable.
+public protocol StringIdentifier: Codable {
+    var rawValue: String { get }
+    init(_ rawValue: String)
+}
+
+extension StringIdentifier {
+    public init(from decoder: any Decoder) throws { self.init(try decoder.singleValueContainer().decode(String.self)) }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+extension RunID: StringIdentifier {}
+extension StepID: StringIdentifier {}
+extension TenantName: StringIdentifier {}

@@ -60,6 +60,17 @@ public struct Plan: Codable, Sendable, Equatable {
     public func step(_ id: StepID) -> PlannedStep? { steps.first { $0.id == id } }
 }
 
+/// An earlier run for the same leaver that did not finish everything. What it did that live state
+/// cannot show (a password reset, a session revocation) is not repeated when re-planning.
+public struct EarlierRun: Sendable, Equatable {
+    public var id: RunID
+    public var succeeded: Set<StepKind>
+    public init(id: RunID, succeeded: Set<StepKind>) {
+        self.id = id
+        self.succeeded = succeeded
+    }
+}
+
 /// People a policy names, resolved against the tenant before planning (the planner does no I/O).
 public struct ResolvedPeople: Sendable, Equatable {
     public var delegate: PersonRef?

@@ -3,7 +3,7 @@ public import Foundation
 /// Computes the ordered step graph, blockers and warnings for a leaver. Pure: same input, same plan.
 public enum Planner {
     public static func plan(
-        snapshot: LeaverSnapshot, policy: Policy, people: ResolvedPeople, tenant: String, now: Date
+        snapshot: LeaverSnapshot, policy: Policy, people: ResolvedPeople, tenant: String, now: Date, earlier: EarlierRun? = nil
     ) -> Plan {
         let user = snapshot.user
         let enabled = Set(policy.steps)
@@ -69,12 +69,18 @@ public enum Planner {
                 steps.append(step)
                 ids.append(step.id)
             }
+            // Live state cannot show a reset or a revocation; an earlier run that did them counts while
+            // the account has stayed blocked since (no new password use or session is possible).
+            func doneEarlier(_ kind: StepKind) -> PlannedStep.Disposition {
+                guard let earlier, earlier.succeeded.contains(kind), !user.accountEnabled else { return .run }
+                return .alreadyDone("done by run \(earlier.id), and sign-in has stayed blocked since")
+            }
             if enabled.contains(.resetPassword), !user.isGuest {
-                steps.append(PlannedStep(.resetPassword, title: "Reset the password to a random one (not stored)"))
+                steps.append(PlannedStep(.resetPassword, title: "Reset the password to a random one (not stored)", disposition: doneEarlier(.resetPassword)))
                 ids.append(StepID(.resetPassword))
             }
             if enabled.contains(.revokeSessions) {
-                steps.append(PlannedStep(.revokeSessions, title: "Revoke sign-in sessions and refresh tokens"))
+                steps.append(PlannedStep(.revokeSessions, title: "Revoke sign-in sessions and refresh tokens", disposition: doneEarlier(.revokeSessions)))
                 ids.append(StepID(.revokeSessions))
             }
             if enabled.contains(.removeAuthMethod) {
@@ -150,10 +156,13 @@ public enum Planner {
                     "manager": snapshot.manager?.displayName ?? "the service desk", "managerEmail": snapshot.manager?.userPrincipalName ?? "the service desk",
                     "date": ISO8601DateFormatter.string(from: now, timeZone: .gmt, formatOptions: [.withFullDate]),
                 ]
+                let internalMessage = Placeholders.fill(internalText, values: values)
+                let same = mailbox.autoReplyEnabled && mailbox.autoReplyInternalMessage == internalMessage
                 steps.append(PlannedStep(
                     .setAutoReply, title: "Turn on the out-of-office reply",
-                    parameters: ["mailbox": mailbox.primarySmtpAddress, "internal": Placeholders.fill(internalText, values: values),
-                                 "external": Placeholders.fill(policy.autoReplyExternal ?? internalText, values: values)]))
+                    parameters: ["mailbox": mailbox.primarySmtpAddress, "internal": internalMessage,
+                                 "external": Placeholders.fill(policy.autoReplyExternal ?? internalText, values: values)],
+                    disposition: same ? .alreadyDone("the auto-reply is already on with this text") : .run))
             }
             if enabled.contains(.hideFromGAL) {
                 steps.append(PlannedStep(

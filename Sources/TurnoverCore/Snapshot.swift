@@ -167,6 +167,33 @@ public struct RoleInfo: Codable, Sendable, Equatable {
         self.name = name
     }
     public static let globalAdministratorId = "62e90394-69f5-4237-9190-012177145e10"
+
+    /// Names of built-in Entra roles by template id (the same in every tenant), so plans and reports
+    /// name the role rather than a GUID without another read.
+    public static let builtInNames: [String: String] = [
+        globalAdministratorId: "Global Administrator",
+        "29232cdf-9323-42fd-ade2-1d097af3e4de": "Exchange Administrator",
+        "fe930be7-5e62-47db-91af-98c3a49a38b1": "User Administrator",
+        "7be44c8a-adaf-4e2a-84d6-ab2649e08a13": "Privileged Authentication Administrator",
+        "e8611ab8-c189-46e8-94e1-60213ab1f814": "Privileged Role Administrator",
+        "729827e3-9c14-49f7-bb1b-9608f156bbb8": "Helpdesk Administrator",
+        "966707d0-3269-4727-9be2-8c3a10f19b9d": "Password Administrator",
+        "c4e39bd9-1100-46d3-8c65-fb160da0071f": "Authentication Administrator",
+        "f28a1f50-f6e7-4571-818b-6a12f2af6b6c": "SharePoint Administrator",
+        "69091246-20e8-4a56-aa4d-066075b2a7a8": "Teams Administrator",
+        "194ae4cb-b126-40b2-bd5b-6091b380977d": "Security Administrator",
+        "b1be1c3e-b65d-4f19-8427-f6fa0d97feb9": "Conditional Access Administrator",
+        "3a2c62db-5318-420d-8d74-23affee5d9d5": "Intune Administrator",
+        "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": "Application Administrator",
+        "158c047a-c907-4556-b7ef-446551a6b5f7": "Cloud Application Administrator",
+        "fdd7a751-b60b-444a-984c-02652fe8fa1c": "Groups Administrator",
+        "4d6ac14f-3453-41d0-bef9-a3e0c569773a": "License Administrator",
+        "b0f54661-2d74-4c50-afa3-1ec803f12efe": "Billing Administrator",
+        "17315797-102d-40b4-93e0-432062caca18": "Compliance Administrator",
+        "f2ef992c-3afb-46b9-b7cf-a126ee74c451": "Global Reader",
+    ]
+
+    public static func name(ofRoleDefinition id: String) -> String { builtInNames[id.lowercased()] ?? "role \(id)" }
 }
 
 public struct MailboxInfo: Codable, Sendable, Equatable {
@@ -183,11 +210,13 @@ public struct MailboxInfo: Codable, Sendable, Equatable {
     public var fullAccessHolders: [String]
     public var forwardingRules: [InboxRuleInfo]
     public var autoReplyEnabled: Bool
+    public var autoReplyInternalMessage: String?
 
     public init(
         primarySmtpAddress: String, type: String, sizeBytes: Int64, archive: Bool = false, litigationHold: Bool = false, inPlaceHolds: [String] = [],
         forwardingSmtpAddress: String? = nil, forwardingAddress: String? = nil, deliverToMailboxAndForward: Bool = false, hiddenFromGAL: Bool = false,
-        fullAccessHolders: [String] = [], forwardingRules: [InboxRuleInfo] = [], autoReplyEnabled: Bool = false
+        fullAccessHolders: [String] = [], forwardingRules: [InboxRuleInfo] = [], autoReplyEnabled: Bool = false,
+        autoReplyInternalMessage: String? = nil
     ) {
         self.primarySmtpAddress = primarySmtpAddress
         self.type = type
@@ -202,6 +231,7 @@ public struct MailboxInfo: Codable, Sendable, Equatable {
         self.fullAccessHolders = fullAccessHolders
         self.forwardingRules = forwardingRules
         self.autoReplyEnabled = autoReplyEnabled
+        self.autoReplyInternalMessage = autoReplyInternalMessage
     }
 
     public var isShared: Bool { type == "SharedMailbox" }

@@ -110,7 +110,8 @@ public struct StateReader: Sendable {
                 inPlaceHolds: exchangeMailbox.InPlaceHolds ?? [], forwardingSmtpAddress: exchangeMailbox.ForwardingSmtpAddress,
                 forwardingAddress: exchangeMailbox.ForwardingAddress, deliverToMailboxAndForward: exchangeMailbox.DeliverToMailboxAndForward == true,
                 hiddenFromGAL: exchangeMailbox.HiddenFromAddressListsEnabled == true, fullAccessHolders: holders, forwardingRules: forwardingRules,
-                autoReplyEnabled: (await autoReply ?? []).first?["AutoReplyState"]?.string.map { $0 != "Disabled" } ?? false)
+                autoReplyEnabled: (await autoReply ?? []).first?["AutoReplyState"]?.string.map { $0 != "Disabled" } ?? false,
+                autoReplyInternalMessage: (await autoReply ?? []).first?["InternalMessage"]?.string)
         }
 
         let authMethods = try await methods.map { method in
@@ -120,7 +121,7 @@ public struct StateReader: Sendable {
         }
         let roles = try await roleAssignments.map { assignment in
             RoleInfo(assignmentId: assignment.id, roleDefinitionId: assignment.roleDefinitionId,
-                     name: assignment.roleDefinitionId == RoleInfo.globalAdministratorId ? "Global Administrator" : assignment.roleDefinitionId)
+                     name: RoleInfo.name(ofRoleDefinition: assignment.roleDefinitionId))
         }
         let otherAdmins = try await globalAdmins.map(\.principalId).filter { $0 != user.id }
         let driveURL = try await drive?.webUrl.map { url in url.components(separatedBy: "/Documents").first ?? url }

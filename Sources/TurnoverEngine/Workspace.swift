@@ -28,8 +28,8 @@ public struct Workspace: Sendable {
     public static func open(_ path: String) async throws -> Workspace {
         let directory = URL(fileURLWithPath: path, isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let store = try await SQLiteStore.open(path: directory.appendingPathComponent("turnover.sqlite").path)
         let secrets = try SecretBox.load(keyFile: directory.appendingPathComponent("secret.key").path)
+        let store = try await SQLiteStore.open(path: directory.appendingPathComponent("turnover.sqlite").path)
         return Workspace(directory: directory, store: store, secrets: secrets)
     }
 
@@ -81,11 +81,28 @@ public struct Workspace: Sendable {
 
 /// Plans an offboarding from live state.
 public enum Offboarding {
-    public static func plan(client: MicrosoftClient, upn: String, policy: Policy, tenant: String, now: Date = Date()) async throws -> (Plan, LeaverSnapshot) {
+    /// `store`, when given, is searched for an earlier unfinished run for the same leaver, so that
+    /// re-planning after a partial failure plans only what is left.
+    public static func plan(
+        client: MicrosoftClient, upn: String, policy: Policy, tenant: String, store: (any TurnoverStore)? = nil, now: Date = Date()
+    ) async throws -> (Plan, LeaverSnapshot) {
         let reader = StateReader(client: client)
         let snapshot = try await reader.read(upn)
         let people = try await reader.resolvePeople(policy: policy, snapshot: snapshot)
-        return (Planner.plan(snapshot: snapshot, policy: policy, people: people, tenant: tenant, now: now), snapshot)
+        var earlier: EarlierRun?
+        if let store { earlier = try await earlierRun(store: store, tenant: tenant, upn: snapshot.user.userPrincipalName, userId: snapshot.user.id) }
+        return (Planner.plan(snapshot: snapshot, policy: policy, people: people, tenant: tenant, now: now, earlier: earlier), snapshot)
+    }
+
+    /// The leaver's most recent run in this tenant that was approved, when it ended partially or failed.
+    static func earlierRun(store: any TurnoverStore, tenant: String, upn: String, userId: String) async throws -> EarlierRun? {
+        for summary in try await store.runs(limit: 500)
+        where summary.tenant == tenant && summary.userPrincipalName.caseInsensitiveCompare(upn) == .orderedSame && summary.status != .blocked {
+            guard let run = try await store.run(summary.id), run.user.id == userId else { continue }
+            guard run.status == .partiallySucceeded || run.status == .failed else { return nil }
+            return EarlierRun(id: run.id, succeeded: Set(run.steps.filter { $0.status == .succeeded }.map(\.kind)))
+        }
+        return nil
     }
 
     public static func createRun(store: any TurnoverStore, plan: Plan, snapshot: LeaverSnapshot, operator_: String?, now: Date = Date()) async throws -> RunRecord {

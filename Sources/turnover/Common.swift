@@ -11,7 +11,18 @@ struct DataOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Where Turnover keeps its database and key (default: $TURNOVER_DATA_DIR or the per-user data directory).")
     var dataDirectory: String?
 
-    func open() async throws -> Workspace { try await Workspace.open(dataDirectory ?? Workspace.defaultDirectory()) }
+    /// Opens the data directory for `body` and closes its store afterwards, also when `body` throws.
+    func withWorkspace<T>(_ body: (Workspace) async throws -> T) async throws -> T {
+        let workspace = try await Workspace.open(dataDirectory ?? Workspace.defaultDirectory())
+        do {
+            let result = try await body(workspace)
+            try await workspace.store.close()
+            return result
+        } catch {
+            try? await workspace.store.close()
+            throw error
+        }
+    }
 }
 
 struct CLIError: Error, CustomStringConvertible {

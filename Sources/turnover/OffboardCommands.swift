@@ -26,22 +26,22 @@ struct PlanCommand: AsyncParsableCommand {
     @Flag(help: "Print the plan as JSON.") var json = false
 
     func run() async throws {
-        let workspace = try await data.open()
-        let upn = self.upn, json = self.json, planOptions = self.planOptions
-        let plan = try await withTenantClient(workspace: workspace, tenantName: planOptions.tenant, sandbox: planOptions.sandbox) { client, tenant in
-            let policy = try resolvePolicy(workspace: workspace, tenant: tenant, template: planOptions.template, overrides: planOptions.overrides)
-            return try await Offboarding.plan(client: client, upn: upn, policy: policy, tenant: tenant?.name ?? "sandbox").0
+        try await data.withWorkspace { workspace in
+            let upn = self.upn, json = self.json, planOptions = self.planOptions
+            let plan = try await withTenantClient(workspace: workspace, tenantName: planOptions.tenant, sandbox: planOptions.sandbox) { client, tenant in
+                let policy = try resolvePolicy(workspace: workspace, tenant: tenant, template: planOptions.template, overrides: planOptions.overrides)
+                return try await Offboarding.plan(client: client, upn: upn, policy: policy, tenant: tenant?.name ?? "sandbox", store: workspace.store).0
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                encoder.dateEncodingStrategy = .iso8601
+                output(String(decoding: try encoder.encode(plan), as: UTF8.self))
+            } else {
+                output(Report.planText(plan))
+            }
+            if plan.isBlocked { throw ExitCode(3) }
         }
-        try await workspace.store.close()
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.dateEncodingStrategy = .iso8601
-            output(String(decoding: try encoder.encode(plan), as: UTF8.self))
-        } else {
-            output(Report.planText(plan))
-        }
-        if plan.isBlocked { throw ExitCode(3) }
     }
 }
 
@@ -56,35 +56,35 @@ struct OffboardCommand: AsyncParsableCommand {
     @Option(help: "Report format printed at the end: md or json.") var format = "md"
 
     func run() async throws {
-        let workspace = try await data.open()
-        let upn = self.upn, yes = self.yes, planOptions = self.planOptions, format = self.format
-        let operatorName = ProcessInfo.processInfo.environment["USER"]
-        let run = try await withTenantClient(workspace: workspace, tenantName: planOptions.tenant, sandbox: planOptions.sandbox) { client, tenant in
-            let policy = try resolvePolicy(workspace: workspace, tenant: tenant, template: planOptions.template, overrides: planOptions.overrides)
-            let (plan, snapshot) = try await Offboarding.plan(client: client, upn: upn, policy: policy, tenant: tenant?.name ?? "sandbox")
-            note(Report.planText(plan))
-            if plan.isBlocked {
-                // Recorded, so the refusal is part of the audit trail.
-                let record = try await Offboarding.createRun(store: workspace.store, plan: plan, snapshot: snapshot, operator_: operatorName)
-                note("\nBlocked: nothing was changed (run \(record.id)).")
-                return record
-            }
-            if !yes {
-                note("\nProceed with \(plan.runnableSteps.count) steps on \(plan.tenant)? [y/N] ")
-                guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
-                    note("Not started; nothing was changed.")
-                    throw ExitCode(1)
+        try await data.withWorkspace { workspace in
+            let upn = self.upn, yes = self.yes, planOptions = self.planOptions, format = self.format
+            let operatorName = ProcessInfo.processInfo.environment["USER"]
+            let run = try await withTenantClient(workspace: workspace, tenantName: planOptions.tenant, sandbox: planOptions.sandbox) { client, tenant in
+                let policy = try resolvePolicy(workspace: workspace, tenant: tenant, template: planOptions.template, overrides: planOptions.overrides)
+                let (plan, snapshot) = try await Offboarding.plan(client: client, upn: upn, policy: policy, tenant: tenant?.name ?? "sandbox", store: workspace.store)
+                note(Report.planText(plan))
+                if plan.isBlocked {
+                    // Recorded, so the refusal is part of the audit trail.
+                    let record = try await Offboarding.createRun(store: workspace.store, plan: plan, snapshot: snapshot, operator_: operatorName)
+                    note("\nBlocked: nothing was changed (run \(record.id)).")
+                    return record
                 }
+                if !yes {
+                    note("\nProceed with \(plan.runnableSteps.count) steps on \(plan.tenant)? [y/N] ")
+                    guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
+                        note("Not started; nothing was changed.")
+                        throw ExitCode(1)
+                    }
+                }
+                // Saved only once approved: `turnover resume` finishes approved runs, never unapproved plans.
+                let record = try await Offboarding.createRun(store: workspace.store, plan: plan, snapshot: snapshot, operator_: operatorName)
+                note("\nRun \(record.id) started.")
+                let runner = Runner(store: workspace.store, client: client, onEvent: Progress.line)
+                return try await runner.execute(record.id)
             }
-            // Saved only once approved: `turnover resume` finishes approved runs, never unapproved plans.
-            let record = try await Offboarding.createRun(store: workspace.store, plan: plan, snapshot: snapshot, operator_: operatorName)
-            note("\nRun \(record.id) started.")
-            let runner = Runner(store: workspace.store, client: client, onEvent: Progress.line)
-            return try await runner.execute(record.id)
+            output(format == "json" ? String(decoding: try Report.json(run), as: UTF8.self) : Report.markdown(run))
+            throw ExitCode(run.status.exitCode)
         }
-        try await workspace.store.close()
-        output(format == "json" ? String(decoding: try Report.json(run), as: UTF8.self) : Report.markdown(run))
-        throw ExitCode(run.status.exitCode)
     }
 }
 
@@ -115,12 +115,12 @@ struct RunsCommand: AsyncParsableCommand {
     @Option(help: "How many.") var limit = 20
 
     func run() async throws {
-        let workspace = try await data.open()
-        let formatter = ISO8601DateFormatter()
-        for run in try await workspace.store.runs(limit: limit) {
-            output("\(run.id)\t\(formatter.string(from: run.createdAt))\t\(run.tenant)\t\(run.userPrincipalName)\t\(run.status.rawValue)")
+        try await data.withWorkspace { workspace in
+            let formatter = ISO8601DateFormatter()
+            for run in try await workspace.store.runs(limit: limit) {
+                output("\(run.id)\t\(formatter.string(from: run.createdAt))\t\(run.tenant)\t\(run.userPrincipalName)\t\(run.status.rawValue)")
+            }
         }
-        try await workspace.store.close()
     }
 }
 
@@ -134,15 +134,15 @@ struct RunShow: AsyncParsableCommand {
     @Argument var id: String
 
     func run() async throws {
-        let workspace = try await data.open()
-        guard let run = try await workspace.store.run(RunID(id)) else { throw CLIError("No run \(id).") }
-        try await workspace.store.close()
-        output("\(run.id): \(run.user.userPrincipalName) in \(run.tenant) — \(Report.headline(run))")
-        for step in run.steps {
-            var line = "  \(step.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(step.title)"
-            if let reason = step.reason { line += " (\(reason))" }
-            if let error = step.error { line += " — \(error)" }
-            output(line)
+        try await data.withWorkspace { workspace in
+            guard let run = try await workspace.store.run(RunID(id)) else { throw CLIError("No run \(id).") }
+            output("\(run.id): \(run.user.userPrincipalName) in \(run.tenant) — \(Report.headline(run))")
+            for step in run.steps {
+                var line = "  \(step.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(step.title)"
+                if let reason = step.reason { line += " (\(reason))" }
+                if let error = step.error { line += " — \(error)" }
+                output(line)
+            }
         }
     }
 }
@@ -158,10 +158,10 @@ struct ReportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let workspace = try await data.open()
-        guard let run = try await workspace.store.run(RunID(id)) else { throw CLIError("No run \(id).") }
-        try await workspace.store.close()
-        output(format == "json" ? String(decoding: try Report.json(run), as: UTF8.self) : Report.markdown(run))
+        try await data.withWorkspace { workspace in
+            guard let run = try await workspace.store.run(RunID(id)) else { throw CLIError("No run \(id).") }
+            output(format == "json" ? String(decoding: try Report.json(run), as: UTF8.self) : Report.markdown(run))
+        }
     }
 }
 
@@ -172,25 +172,25 @@ struct ResumeCommand: AsyncParsableCommand {
     @Argument(help: "A run id; all unfinished runs when omitted.") var id: String?
 
     func run() async throws {
-        let workspace = try await data.open()
-        let ids: [RunID]
-        if let id { ids = [RunID(id)] } else { ids = try await workspace.store.unfinishedRuns() }
-        var worst: Int32 = 0
-        for runId in ids {
-            guard let stored = try await workspace.store.run(runId) else { throw CLIError("No run \(runId).") }
-            if stored.tenant == "sandbox" {
-                note("\(runId): a sandbox run cannot be resumed once its process has ended (its simulator is gone).")
-                continue
+        try await data.withWorkspace { workspace in
+            let ids: [RunID]
+            if let id { ids = [RunID(id)] } else { ids = try await workspace.store.unfinishedRuns() }
+            var worst: Int32 = 0
+            for runId in ids {
+                guard let stored = try await workspace.store.run(runId) else { throw CLIError("No run \(runId).") }
+                if stored.tenant == "sandbox" {
+                    note("\(runId): a sandbox run cannot be resumed once its process has ended (its simulator is gone).")
+                    continue
+                }
+                note("Resuming \(runId) (\(stored.user.userPrincipalName) in \(stored.tenant)).")
+                let finished = try await withTenantClient(workspace: workspace, tenantName: stored.tenant, sandbox: false) { client, _ in
+                    try await Runner(store: workspace.store, client: client, onEvent: Progress.line).execute(runId)
+                }
+                output("\(runId): \(Report.headline(finished))")
+                worst = max(worst, finished.status.exitCode)
             }
-            note("Resuming \(runId) (\(stored.user.userPrincipalName) in \(stored.tenant)).")
-            let finished = try await withTenantClient(workspace: workspace, tenantName: stored.tenant, sandbox: false) { client, _ in
-                try await Runner(store: workspace.store, client: client, onEvent: Progress.line).execute(runId)
-            }
-            output("\(runId): \(Report.headline(finished))")
-            worst = max(worst, finished.status.exitCode)
+            if ids.isEmpty { note("Nothing to resume.") }
+            if worst != 0 { throw ExitCode(worst) }
         }
-        if ids.isEmpty { note("Nothing to resume.") }
-        try await workspace.store.close()
-        if worst != 0 { throw ExitCode(worst) }
     }
 }

@@ -32,35 +32,35 @@ struct TenantAdd: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let workspace = try await data.open()
-        var sealedSecret: String?
-        var sealedCertificate: String?
-        if let secretVariable {
-            guard let secret = ProcessInfo.processInfo.environment[secretVariable], !secret.isEmpty else {
-                throw CLIError("The environment variable \(secretVariable) is not set.")
+        try await data.withWorkspace { workspace in
+            var sealedSecret: String?
+            var sealedCertificate: String?
+            if let secretVariable {
+                guard let secret = ProcessInfo.processInfo.environment[secretVariable], !secret.isEmpty else {
+                    throw CLIError("The environment variable \(secretVariable) is not set.")
+                }
+                sealedSecret = try workspace.secrets.seal(secret)
             }
-            sealedSecret = try workspace.secrets.seal(secret)
-        }
-        if let certificate {
-            guard let pem = FileManager.default.contents(atPath: certificate).map({ String(decoding: $0, as: UTF8.self) }),
-                pem.contains("BEGIN CERTIFICATE"), pem.contains("PRIVATE KEY")
-            else { throw CLIError("\(certificate) must be a PEM file with the certificate and its private key.") }
-            sealedCertificate = try workspace.secrets.seal(pem)
-        }
-        var policyYAML: String?
-        if let policy {
-            guard let text = FileManager.default.contents(atPath: policy).map({ String(decoding: $0, as: UTF8.self) }) else {
-                throw CLIError("Cannot read \(policy).")
+            if let certificate {
+                guard let pem = FileManager.default.contents(atPath: certificate).map({ String(decoding: $0, as: UTF8.self) }),
+                    pem.contains("BEGIN CERTIFICATE"), pem.contains("PRIVATE KEY")
+                else { throw CLIError("\(certificate) must be a PEM file with the certificate and its private key.") }
+                sealedCertificate = try workspace.secrets.seal(pem)
             }
-            do { _ = try Policy.parse(yaml: text) } catch { throw CLIError("\(policy):\n\(error)") }
-            policyYAML = text
+            var policyYAML: String?
+            if let policy {
+                guard let text = FileManager.default.contents(atPath: policy).map({ String(decoding: $0, as: UTF8.self) }) else {
+                    throw CLIError("Cannot read \(policy).")
+                }
+                do { _ = try Policy.parse(yaml: text) } catch { throw CLIError("\(policy):\n\(error)") }
+                policyYAML = text
+            }
+            try await workspace.store.saveTenant(
+                StoredTenant(
+                    name: name, tenantId: tenantId, clientId: clientId, cloud: simulator == nil ? cloud : "simulator", simulatorURL: simulator,
+                    sealedSecret: sealedSecret, sealedCertificate: sealedCertificate, policyYAML: policyYAML, createdAt: Date()))
+            output("Tenant \(name) saved (\(simulator.map { "simulator \($0)" } ?? cloud)); credentials sealed. Check it with `turnover tenant test \(name)`.")
         }
-        try await workspace.store.saveTenant(
-            StoredTenant(
-                name: name, tenantId: tenantId, clientId: clientId, cloud: simulator == nil ? cloud : "simulator", simulatorURL: simulator,
-                sealedSecret: sealedSecret, sealedCertificate: sealedCertificate, policyYAML: policyYAML, createdAt: Date()))
-        try await workspace.store.close()
-        output("Tenant \(name) saved (\(simulator.map { "simulator \($0)" } ?? cloud)); credentials sealed. Check it with `turnover tenant test \(name)`.")
     }
 }
 
@@ -69,12 +69,12 @@ struct TenantList: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
 
     func run() async throws {
-        let workspace = try await data.open()
-        for tenant in try await workspace.store.tenants() {
-            let credential = tenant.sealedCertificate != nil ? "certificate" : "client secret"
-            output("\(tenant.name)\t\(tenant.tenantId)\t\(tenant.simulatorURL.map { "simulator \($0)" } ?? tenant.cloud)\t\(credential)")
+        try await data.withWorkspace { workspace in
+            for tenant in try await workspace.store.tenants() {
+                let credential = tenant.sealedCertificate != nil ? "certificate" : "client secret"
+                output("\(tenant.name)\t\(tenant.tenantId)\t\(tenant.simulatorURL.map { "simulator \($0)" } ?? tenant.cloud)\t\(credential)")
+            }
         }
-        try await workspace.store.close()
     }
 }
 
@@ -84,11 +84,11 @@ struct TenantRemove: AsyncParsableCommand {
     @Argument var name: String
 
     func run() async throws {
-        let workspace = try await data.open()
-        let removed = try await workspace.store.deleteTenant(named: name)
-        try await workspace.store.close()
-        guard removed else { throw CLIError("No tenant '\(name)'.") }
-        output("Tenant \(name) removed.")
+        try await data.withWorkspace { workspace in
+            let removed = try await workspace.store.deleteTenant(named: name)
+            guard removed else { throw CLIError("No tenant '\(name)'.") }
+            output("Tenant \(name) removed.")
+        }
     }
 }
 
@@ -99,21 +99,21 @@ struct TenantTest: AsyncParsableCommand {
     @Argument var name: String
 
     func run() async throws {
-        let workspace = try await data.open()
-        let missingAny = try await withTenantClient(workspace: workspace, tenantName: name, sandbox: false) { client, _ in
-            let graph = Set(try await client.grantedPermissions(.graph))
-            let exchange = Set((try? await client.grantedPermissions(.exchange)) ?? [])
-            output("Graph token: \(graph.count) application permissions. Exchange token: \(exchange.isEmpty ? "none" : exchange.sorted().joined(separator: ", ")).")
-            var missing = false
-            for kind in StepKind.allCases where !kind.spec.permissions.isEmpty {
-                let needs = kind.spec.permissions
-                let granted = needs.contains { graph.contains($0) || exchange.contains($0) }
-                if !granted { missing = true }
-                output("\(granted ? "✔" : "✘") \(kind.rawValue): \(granted ? "ok" : "missing one of \(needs.joined(separator: ", "))")")
+        try await data.withWorkspace { workspace in
+            let missingAny = try await withTenantClient(workspace: workspace, tenantName: name, sandbox: false) { client, _ in
+                let graph = Set(try await client.grantedPermissions(.graph))
+                let exchange = Set((try? await client.grantedPermissions(.exchange)) ?? [])
+                output("Graph token: \(graph.count) application permissions. Exchange token: \(exchange.isEmpty ? "none" : exchange.sorted().joined(separator: ", ")).")
+                var missing = false
+                for kind in StepKind.allCases where !kind.spec.permissions.isEmpty {
+                    let needs = kind.spec.permissions
+                    let granted = needs.contains { graph.contains($0) || exchange.contains($0) }
+                    if !granted { missing = true }
+                    output("\(granted ? "✔" : "✘") \(kind.rawValue): \(granted ? "ok" : "missing one of \(needs.joined(separator: ", "))")")
+                }
+                return missing
             }
-            return missing
+            if missingAny { throw ExitCode(1) }
         }
-        try await workspace.store.close()
-        if missingAny { throw ExitCode(1) }
     }
 }

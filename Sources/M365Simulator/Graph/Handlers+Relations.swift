@@ -133,10 +133,11 @@ extension GraphHandlers {
                         throw GraphError(status: 404, code: "itemNotFound", message: "The requested authentication method was not found.")
                     }
                     let others = user.authenticationMethods.filter { $0.kind != .password && $0.id != id }
-                    if method.isDefault, !others.isEmpty {
+                    // Documented for the phone that is the default MFA method only.
+                    if method.kind == .phone, method.isDefault, !others.isEmpty {
                         throw GraphError(
                             status: 400, code: "badRequest",
-                            message: "The authentication method is the user's default sign-in method and cannot be deleted while other methods remain. Remove the other methods or change the default first.")
+                            message: "The phone is the user's default multi-factor authentication method and cannot be deleted while other methods remain. Remove the other methods or change the default first.")
                     }
                     if method.id == AuthenticationMethod.mobilePhoneId,
                         user.authenticationMethods.contains(where: { $0.id == AuthenticationMethod.alternateMobilePhoneId })
