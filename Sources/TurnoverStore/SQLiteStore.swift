@@ -83,16 +83,24 @@ public final class SQLiteStore: TurnoverStore {
     public func createRun(_ run: RunRecord) async throws {
         var header = run
         header.steps = []
-        try await database.raw(
-            """
-            INSERT INTO runs (id, tenant, upn, status, created_at, record) VALUES (\(bind: run.id.rawValue), \(bind: run.tenant),
-            \(bind: run.user.userPrincipalName), \(bind: run.status.rawValue), \(bind: run.createdAt.timeIntervalSince1970), \(bind: try json(header)))
-            """
-        ).run()
-        for (position, step) in run.steps.enumerated() {
+        // One transaction: a run is never stored without all of its steps, whatever moment a crash picks.
+        try await database.raw("BEGIN IMMEDIATE").run()
+        do {
             try await database.raw(
-                "INSERT INTO steps (run_id, step_id, position, record) VALUES (\(bind: run.id.rawValue), \(bind: step.id.rawValue), \(bind: position), \(bind: try json(step)))"
+                """
+                INSERT INTO runs (id, tenant, upn, status, created_at, record) VALUES (\(bind: run.id.rawValue), \(bind: run.tenant),
+                \(bind: run.user.userPrincipalName), \(bind: run.status.rawValue), \(bind: run.createdAt.timeIntervalSince1970), \(bind: try json(header)))
+                """
             ).run()
+            for (position, step) in run.steps.enumerated() {
+                try await database.raw(
+                    "INSERT INTO steps (run_id, step_id, position, record) VALUES (\(bind: run.id.rawValue), \(bind: step.id.rawValue), \(bind: position), \(bind: try json(step)))"
+                ).run()
+            }
+            try await database.raw("COMMIT").run()
+        } catch {
+            try? await database.raw("ROLLBACK").run()
+            throw error
         }
     }
 

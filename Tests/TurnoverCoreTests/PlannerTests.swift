@@ -1,0 +1,176 @@
+import Foundation
+import Testing
+import TurnoverCore
+
+/// Builds leaver snapshots the way the state reader would, with only what a test needs.
+enum Leaver {
+    static let now = Date(timeIntervalSince1970: 1_795_000_000)
+    static let e3 = LicenceInfo(skuId: "05e9a617-0261-4cee-bb44-138d3ef5d965", partNumber: "SPE_E3", includesExchange: true)
+    static let visio = LicenceInfo(skuId: "c5928f49-12ba-48f7-ada3-0d743a3601d5", partNumber: "VISIOCLIENT", includesExchange: false)
+    static let manager = PersonRef(id: "m", userPrincipalName: "kate@contoso.com", displayName: "Kate")
+
+    static func snapshot(
+        upn: String = "ben@contoso.com", enabled: Bool = true, synced: Bool = false, licences: [LicenceInfo] = [e3], groups: [GroupInfo] = [],
+        roles: [RoleInfo] = [], mailbox: MailboxInfo? = MailboxInfo(primarySmtpAddress: "ben@contoso.com", type: "UserMailbox", sizeBytes: 3 << 30),
+        authMethods: [AuthMethodInfo] = [], otherGlobalAdmins: [String] = ["amy"]
+    ) -> LeaverSnapshot {
+        LeaverSnapshot(
+            capturedAt: now, user: UserInfo(id: "u", userPrincipalName: upn, displayName: "Ben", accountEnabled: enabled, isSynced: synced),
+            licences: licences, groups: groups, roles: roles, mailbox: mailbox, authMethods: authMethods, manager: manager,
+            otherGlobalAdmins: otherGlobalAdmins)
+    }
+
+    static func plan(_ snapshot: LeaverSnapshot, policy: Policy = Policy(), people: ResolvedPeople? = nil, earlier: EarlierRun? = nil) -> Plan {
+        Planner.plan(
+            snapshot: snapshot, policy: policy, people: people ?? ResolvedPeople(delegate: manager), tenant: "contoso", now: now, earlier: earlier)
+    }
+}
+
+extension Plan {
+    var blockerCodes: [String] { blockers.map(\.code) }
+    func index(of kind: StepKind) -> Int? { steps.firstIndex { $0.kind == kind } }
+}
+
+@Suite("Planner")
+struct PlannerTests {
+    @Test("an ordinary leaver: containment first, the mailbox kept, licences last and after the conversion")
+    func ordinaryLeaver() throws {
+        let plan = Leaver.plan(Leaver.snapshot())
+        #expect(plan.blockers.isEmpty)
+        let order: [Phase] = [.containment, .preservation, .cleanup, .licences]
+        let ranks = plan.steps.map { order.firstIndex(of: $0.phase) ?? -1 }
+        #expect(ranks == ranks.sorted(), "\(plan.steps.map(\.title))")
+        #expect(plan.steps.first?.kind == .blockSignIn)
+        let licences = try #require(plan.steps.first { $0.kind == .removeLicences })
+        #expect(licences.dependsOn.contains(StepID(.convertToShared)))
+        #expect(licences.parameters["requiresShared"] == "true")
+        #expect(plan.licencesToFree == ["SPE_E3"])
+        #expect(plan.steps.contains { $0.kind == .grantMailboxAccess && $0.parameters["delegate"] == "kate@contoso.com" })
+    }
+
+    @Test("a break-glass account, the last Global Administrator and a synced user are blocked")
+    func blockers() {
+        var policy = Policy()
+        policy.breakGlass = ["Break.Glass@contoso.onmicrosoft.com"]
+        #expect(Leaver.plan(Leaver.snapshot(upn: "break.glass@contoso.onmicrosoft.com"), policy: policy).blockerCodes.contains("break-glass"))
+
+        let globalAdmin = RoleInfo(assignmentId: "a", roleDefinitionId: RoleInfo.globalAdministratorId, name: "Global Administrator")
+        #expect(Leaver.plan(Leaver.snapshot(roles: [globalAdmin], otherGlobalAdmins: [])).blockerCodes == ["last-global-admin"])
+        #expect(Leaver.plan(Leaver.snapshot(roles: [globalAdmin], otherGlobalAdmins: ["amy"])).blockers.isEmpty)
+
+        #expect(Leaver.plan(Leaver.snapshot(synced: true)).blockerCodes == ["synced-user"])
+        var cloudSafe = Policy()
+        cloudSafe.steps.removeAll { $0 == .blockSignIn || $0 == .resetPassword }
+        #expect(Leaver.plan(Leaver.snapshot(synced: true), policy: cloudSafe).blockers.isEmpty)
+    }
+
+    @Test("a sole owner needs a successor, who then receives the ownership before the leaver leaves")
+    func soleOwner() throws {
+        let group = GroupInfo(id: "g", displayName: "Project", kind: .microsoft365, isMember: true, isOwner: true, ownerIds: ["u"])
+        #expect(Leaver.plan(Leaver.snapshot(groups: [group])).blockerCodes == ["sole-owner"])
+        let successor = PersonRef(id: "n", userPrincipalName: "nina@contoso.com", displayName: "Nina")
+        let plan = Leaver.plan(Leaver.snapshot(groups: [group]), people: ResolvedPeople(delegate: Leaver.manager, successor: successor))
+        #expect(plan.blockers.isEmpty)
+        let handOver = try #require(plan.steps.first { $0.kind == .handOverOwnership })
+        #expect(handOver.parameters["successor"] == "n")
+        let leave = try #require(plan.steps.first { $0.kind == .leaveGroup })
+        #expect(leave.dependsOn.contains(handOver.id))
+    }
+
+    @Test("over 50 GB the licence must stay; keeping it lifts the blocker and the licence is not removed")
+    func largeMailbox() {
+        let large = MailboxInfo(primarySmtpAddress: "ben@contoso.com", type: "UserMailbox", sizeBytes: 62 << 30)
+        #expect(Leaver.plan(Leaver.snapshot(mailbox: large)).blockerCodes == ["large-mailbox"])
+        var policy = Policy()
+        policy.keepLicences = ["spe_e3"]
+        let plan = Leaver.plan(Leaver.snapshot(mailbox: large), policy: policy)
+        #expect(plan.blockers.isEmpty)
+        #expect(!plan.steps.contains { $0.kind == .removeLicences })
+        #expect(plan.licencesToFree.isEmpty)
+    }
+
+    @Test("a mailbox on hold keeps its Exchange licence automatically; other licences still go")
+    func holdKeepsLicence() throws {
+        let held = MailboxInfo(primarySmtpAddress: "ben@contoso.com", type: "UserMailbox", sizeBytes: 3 << 30, litigationHold: true)
+        let plan = Leaver.plan(Leaver.snapshot(licences: [Leaver.e3, Leaver.visio], mailbox: held))
+        #expect(plan.blockers.isEmpty)
+        #expect(plan.licencesToFree == ["VISIOCLIENT"])
+        #expect(plan.warnings.contains { $0.code == "licence-kept" })
+    }
+
+    @Test("removing an Exchange licence without converting the mailbox is refused")
+    func licenceWithoutConversion() {
+        var policy = Policy()
+        policy.steps.removeAll { $0 == .convertToShared }
+        #expect(Leaver.plan(Leaver.snapshot(), policy: policy).blockerCodes == ["mailbox-unsafe"])
+    }
+
+    @Test("dynamic and synced groups are reported, mail-enabled groups go through Exchange, licensing groups after the conversion")
+    func groups() throws {
+        let groups = [
+            GroupInfo(id: "dyn", displayName: "Sales (dynamic)", kind: .security, isDynamic: true, isMember: true, isOwner: false),
+            GroupInfo(id: "sync", displayName: "VPN", kind: .security, isSynced: true, isMember: true, isOwner: false),
+            GroupInfo(id: "dl", displayName: "All Staff", mail: "all@contoso.com", kind: .distribution, isMember: true, isOwner: false),
+            GroupInfo(id: "lic", displayName: "Licensing", kind: .security, assignsLicences: true, isMember: true, isOwner: false),
+            GroupInfo(id: "m365", displayName: "Project", kind: .microsoft365, isMember: true, isOwner: false),
+        ]
+        let licensed = LicenceInfo(skuId: Leaver.e3.skuId, partNumber: "SPE_E3", includesExchange: true, viaGroupId: "lic", viaGroupName: "Licensing")
+        let plan = Leaver.plan(Leaver.snapshot(licences: [licensed], groups: groups))
+        #expect(plan.blockers.isEmpty)
+        let reported = plan.steps.filter { $0.kind == .reportGroup }.map { $0.parameters["groupId"] ?? "" }
+        #expect(Set(reported) == ["dyn", "sync"])
+        let distribution = try #require(plan.steps.first { $0.kind == .leaveGroup && $0.parameters["groupId"] == "dl" })
+        #expect(distribution.parameters["via"] == "exchange")
+        let licensing = try #require(plan.steps.first { $0.kind == .leaveGroup && $0.parameters["groupId"] == "lic" })
+        #expect(licensing.dependsOn.contains(StepID(.convertToShared)))
+        #expect(licensing.phase == .licences)
+        #expect(!plan.steps.contains { $0.kind == .removeLicences })
+        #expect(plan.licencesToFree == ["SPE_E3"])
+    }
+
+    @Test("phones go one at a time after the other methods, the mobile number last")
+    func authenticationMethods() {
+        let methods = [
+            AuthMethodInfo(id: "mobile", type: "#microsoft.graph.phoneAuthenticationMethod", label: "phone mobile +1", isPhone: true, deletable: true),
+            AuthMethodInfo(id: "app", type: "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod", label: "app", isPhone: false, deletable: true),
+            AuthMethodInfo(id: "office", type: "#microsoft.graph.phoneAuthenticationMethod", label: "phone office +1", isPhone: true, deletable: true),
+            AuthMethodInfo(id: "alt", type: "#microsoft.graph.phoneAuthenticationMethod", label: "phone alternateMobile +1", isPhone: true, deletable: true),
+            AuthMethodInfo(id: "pw", type: "#microsoft.graph.passwordAuthenticationMethod", label: "password", isPhone: false, deletable: false),
+        ]
+        let plan = Leaver.plan(Leaver.snapshot(authMethods: methods))
+        let dependencies = Dictionary(
+            uniqueKeysWithValues: plan.steps.filter { $0.kind == .removeAuthMethod }.map { ($0.parameters["methodId"] ?? "", $0.dependsOn) })
+        func id(_ method: String) -> StepID { StepID(.removeAuthMethod, target: method) }
+        #expect(dependencies["app"] == [])
+        #expect(dependencies["office"] == [id("app")])
+        #expect(dependencies["alt"] == [id("office")])
+        #expect(dependencies["mobile"] == [id("alt")])
+        #expect(dependencies["pw"] == nil)
+    }
+
+    @Test("what the state shows as done is planned as already done; an earlier partial run's reset is not repeated")
+    func alreadyDone() {
+        let shared = MailboxInfo(primarySmtpAddress: "ben@contoso.com", type: "SharedMailbox", sizeBytes: 3 << 30, hiddenFromGAL: true)
+        let plan = Leaver.plan(Leaver.snapshot(enabled: false, mailbox: shared))
+        let done = Set(plan.steps.filter { if case .alreadyDone = $0.disposition { true } else { false } }.map(\.kind))
+        #expect(done == [.blockSignIn, .convertToShared, .hideFromGAL])
+
+        let earlier = EarlierRun(id: RunID("r-1"), succeeded: [.resetPassword, .revokeSessions])
+        let replanned = Leaver.plan(Leaver.snapshot(enabled: false, mailbox: shared), earlier: earlier)
+        #expect(!replanned.runnableSteps.contains { $0.kind == .resetPassword || $0.kind == .revokeSessions })
+        // Re-enabled since: the earlier reset no longer counts.
+        let reenabled = Leaver.plan(Leaver.snapshot(enabled: true, mailbox: shared), earlier: earlier)
+        #expect(reenabled.runnableSteps.contains { $0.kind == .resetPassword })
+    }
+
+    @Test("the plan is the same for the same input, and survives JSON")
+    func deterministic() throws {
+        let snapshot = Leaver.snapshot(groups: [GroupInfo(id: "m365", displayName: "Project", kind: .microsoft365, isMember: true, isOwner: false)])
+        let plan = Leaver.plan(snapshot)
+        #expect(plan == Leaver.plan(snapshot))
+        let decoded = try JSONDecoder().decode(Plan.self, from: JSONEncoder().encode(plan))
+        #expect(decoded == plan)
+        let text = Report.planText(plan)
+        #expect(text.contains("Block sign-in") && text.contains("SPE_E3"))
+    }
+}

@@ -1,0 +1,71 @@
+import Testing
+import TurnoverCore
+
+@Suite("Policy templates")
+struct PolicyTests {
+    @Test("a full template parses")
+    func parses() throws {
+        let policy = try Policy.parse(
+            yaml: """
+                name: hr-leavers
+                steps: [block-sign-in, revoke-sessions, convert-to-shared, delegate-mailbox, forwarding, remove-licences]
+                delegate: nina.ortiz@contoso.com
+                forwarding: {to: manager, keepCopy: false}
+                autoReply: {internal: "{displayName} has left.", external: "Please write to {delegateEmail}."}
+                successor: nina.ortiz@contoso.com
+                keepLicences: [SPE_E5]
+                breakGlass: [breakglass01@contoso.onmicrosoft.com]
+                """)
+        #expect(policy.name == "hr-leavers")
+        #expect(policy.steps == [.blockSignIn, .revokeSessions, .convertToShared, .grantMailboxAccess, .setForwarding, .removeLicences])
+        #expect(policy.delegate == .user("nina.ortiz@contoso.com"))
+        #expect(policy.forwardingTo == .manager && policy.forwardingKeepCopy == false)
+        #expect(policy.autoReplyExternal == "Please write to {delegateEmail}.")
+        #expect(policy.keepLicences == ["SPE_E5"] && policy.breakGlass == ["breakglass01@contoso.onmicrosoft.com"])
+    }
+
+    @Test("every problem is reported with its line")
+    func problemsNameTheLine() {
+        let yaml = """
+            name: broken
+            steps:
+              - block-sign-in
+              - delete-everything
+            delegate: nobody
+            colour: blue
+            """
+        #expect {
+            _ = try Policy.parse(yaml: yaml)
+        } throws: { error in
+            guard let errors = error as? PolicyErrors else { return false }
+            let lines = errors.problems.compactMap(\.line)
+            return errors.problems.count == 3 && lines == [4, 5, 6] && errors.description.contains("unknown step 'delete-everything'")
+        }
+    }
+
+    @Test("invalid YAML is refused with a line")
+    func invalidYAML() {
+        #expect {
+            _ = try Policy.parse(yaml: "name: x\nsteps: [block-sign-in\n")
+        } throws: { error in
+            (error as? PolicyErrors)?.problems.first?.line != nil
+        }
+    }
+
+    @Test("command-line overrides apply on top and unknown keys are refused")
+    func overrides() throws {
+        var policy = Policy()
+        try policy.apply(overrides: ["successor=nina@contoso.com", "keepLicences=SPE_E3, VISIOCLIENT", "delegate=none"])
+        #expect(policy.successor == "nina@contoso.com")
+        #expect(policy.keepLicences == ["SPE_E3", "VISIOCLIENT"])
+        #expect(policy.delegate == Policy.Recipient.none)
+        #expect(throws: PolicyErrors.self) { try policy.apply(overrides: ["favourite=blue"]) }
+        #expect(throws: PolicyErrors.self) { try policy.apply(overrides: ["successor"]) }
+    }
+
+    @Test("out-of-office placeholders are filled")
+    func placeholders() {
+        let text = Placeholders.fill("{displayName} has left; contact {delegate}.", values: ["displayName": "Ben", "delegate": "Kate"])
+        #expect(text == "Ben has left; contact Kate.")
+    }
+}
