@@ -72,12 +72,16 @@ public final class MicrosoftClient: Sendable {
     /// Throws `MicrosoftAPIError` for Microsoft's refusals (after retrying what is retryable).
     public func graph(_ request: GraphRequest) async throws -> GraphResponse {
         defer { telemetry.record(.operation, tenant: connection.name) }
+        let response: GraphResponse
         if options.autoBatching, request.batchable, request.mailbox == nil, !request.path.contains("://") {
-            return try await withCheckedThrowingContinuation { continuation in
+            response = try await withCheckedThrowingContinuation { continuation in
                 Task { await graphCoalescer.submit(PendingGraph(request: request, continuation: continuation)) }
             }
+        } else {
+            response = try await performGraph(request)
         }
-        return try await performGraph(request)
+        if request.method != "GET" { RequestTrace.current?.record("\(request.method) \(request.template)", requestId: response.requestId) }
+        return response
     }
 
     /// Sends requests as one or more `$batch`es (20 each) and returns results in the caller's order.
@@ -277,8 +281,10 @@ public final class MicrosoftClient: Sendable {
         }
         let batch = GraphRequest("POST", "/$batch", body: ["requests": .array(entries)], idempotency: .never, batchable: false)
         let responses: [String: JSONValue]
+        let batchRequestId: String?
         do {
             let reply = try await performGraph(batch)
+            batchRequestId = reply.requestId
             responses = Dictionary(
                 (reply.body?["responses"]?.array ?? []).compactMap { item in item["id"]?.string.map { ($0, item) } }, uniquingKeysWith: { $1 })
         } catch is AmbiguousOutcome {
@@ -297,7 +303,7 @@ public final class MicrosoftClient: Sendable {
         return await withTaskGroup(of: (Int, Result<GraphResponse, any Error>).self) { group in
             for (index, request) in requests.enumerated() {
                 let item = responses[String(index + 1)]
-                group.addTask { (index, await self.settleBatchItem(request, item: item)) }
+                group.addTask { (index, await self.settleBatchItem(request, item: item, batchRequestId: batchRequestId)) }
             }
             var results = [Result<GraphResponse, any Error>](repeating: .failure(CancellationError()), count: requests.count)
             for await (index, result) in group { results[index] = result }
@@ -305,13 +311,15 @@ public final class MicrosoftClient: Sendable {
         }
     }
 
-    private func settleBatchItem(_ request: GraphRequest, item: JSONValue?) async -> Result<GraphResponse, any Error> {
+    private func settleBatchItem(_ request: GraphRequest, item: JSONValue?, batchRequestId: String?) async -> Result<GraphResponse, any Error> {
         guard let item, let status = item["status"]?.int else {
             return await Result { try await self.performGraph(request) }
         }
         let headers = (item["headers"]?.object ?? [:]).compactMap { key, value in value.string.map { (key, $0) } }
         if (200..<300).contains(status) {
-            return .success(GraphResponse(status: status, headers: headers, body: item["body"], requestId: nil))
+            // Items rarely carry their own request-id; the batch's is the one Microsoft support can trace.
+            let requestId = headers.first { $0.0.lowercased() == "request-id" }?.1 ?? batchRequestId
+            return .success(GraphResponse(status: status, headers: headers, body: item["body"], requestId: requestId))
         }
         if status == 429 || status == 424 || [500, 502, 503, 504].contains(status) {
             telemetry.record(status == 429 ? .throttled : .transientFailure, tenant: connection.name)
@@ -330,7 +338,12 @@ public final class MicrosoftClient: Sendable {
 
     struct PendingExchange: Sendable {
         var command: ExchangeCommand
-        var continuation: CheckedContinuation<[JSONValue], any Error>
+        var continuation: CheckedContinuation<ExchangeOutput, any Error>
+    }
+
+    struct ExchangeOutput: Sendable {
+        var values: [JSONValue]
+        var requestId: String?
     }
 
     var invokeCommandURL: String { "\(connection.cloud.exchangeHost)/adminapi/beta/\(connection.tenantId)/InvokeCommand" }
@@ -339,22 +352,27 @@ public final class MicrosoftClient: Sendable {
     /// Returns every output object (following `@odata.nextLink`).
     public func exchange(_ command: ExchangeCommand) async throws -> [JSONValue] {
         defer { telemetry.record(.operation, tenant: connection.name) }
+        let output: ExchangeOutput
         if options.autoBatching, command.select == nil {
-            return try await withCheckedThrowingContinuation { continuation in
+            output = try await withCheckedThrowingContinuation { continuation in
                 Task { await exchangeCoalescer.submit(PendingExchange(command: command, continuation: continuation)) }
             }
+        } else {
+            output = try await performExchange(command)
         }
-        return try await performExchange(command)
+        if !command.cmdlet.hasPrefix("Get-") { RequestTrace.current?.record(command.cmdlet, requestId: output.requestId) }
+        return output.values
     }
 
     func exchangeBody(_ command: ExchangeCommand) -> JSONValue {
         ["CmdletInput": ["CmdletName": .string(command.cmdlet), "Parameters": .object(command.parameters)]]
     }
 
-    func performExchange(_ command: ExchangeCommand, ambiguousBefore: Bool = false) async throws -> [JSONValue] {
+    func performExchange(_ command: ExchangeCommand, ambiguousBefore: Bool = false) async throws -> ExchangeOutput {
         var url = invokeCommandURL
         if let select = command.select { url += "?$select=" + select.joined(separator: ",") }
         var values: [JSONValue] = []
+        var requestId: String?
         var next: String? = url
         while let current = next {
             let exchange = HTTPExchangeRequest(
@@ -365,12 +383,13 @@ public final class MicrosoftClient: Sendable {
             let response = try await perform(
                 exchange, service: .exchange, scope: connection.cloud.exchangeScope, operation: "InvokeCommand \(command.cmdlet)",
                 idempotency: command.idempotency, mailbox: nil, ambiguousBefore: ambiguousBefore)
-            if response.status == 0 { return [] }
+            if response.status == 0 { return ExchangeOutput(values: [], requestId: nil) }
+            requestId = requestId ?? response.header("request-id")
             let json = JSONValue.parse(response.body)
             values += json?["value"]?.array ?? []
             next = json?["@odata.nextLink"]?.string
         }
-        return values
+        return ExchangeOutput(values: values, requestId: requestId)
     }
 
     private func sendExchangeBatch(_ items: [PendingExchange]) async {
@@ -391,10 +410,12 @@ public final class MicrosoftClient: Sendable {
             method: "POST", url: url, headers: [("Content-Type", "application/json")], body: JSONValue.object(["requests": .array(entries)]).encoded())
         var responses: [String: JSONValue] = [:]
         var ambiguous = false
+        var batchRequestId: String?
         do {
             let response = try await perform(
                 exchange, service: .exchange, scope: connection.cloud.exchangeScope, operation: "Exchange $batch", idempotency: .never, mailbox: nil,
                 ambiguousBefore: false)
+            batchRequestId = response.header("request-id")
             for item in JSONValue.parse(response.body)?["responses"]?.array ?? [] {
                 if let id = item["id"]?.string { responses[id] = item }
             }
@@ -406,6 +427,7 @@ public final class MicrosoftClient: Sendable {
         }
         let wasAmbiguous = ambiguous
         let settled = responses
+        let outerRequestId = batchRequestId
         await withTaskGroup(of: Void.self) { group in
             for (index, item) in items.enumerated() {
                 let reply = settled[String(index + 1)]
@@ -415,7 +437,7 @@ public final class MicrosoftClient: Sendable {
                         return
                     }
                     if (200..<300).contains(status), reply["body"]?["@odata.nextLink"] == nil {
-                        item.continuation.resume(returning: reply["body"]?["value"]?.array ?? [])
+                        item.continuation.resume(returning: ExchangeOutput(values: reply["body"]?["value"]?.array ?? [], requestId: outerRequestId))
                     } else if (200..<300).contains(status) || status == 429 || [500, 502, 503, 504].contains(status) {
                         if status >= 300 {
                             self.telemetry.record(status == 429 ? .throttled : .transientFailure, tenant: self.connection.name)

@@ -78,3 +78,25 @@ public final class ClientTelemetry: Sendable {
         Counter(label: "turnover_microsoft_\(event.rawValue)_total", dimensions: [("tenant", tenant)]).increment(by: count)
     }
 }
+
+/// Collects the request-ids of the changes made while it is the task's current trace, so a step can
+/// record which Microsoft requests carried its effect (what support needs to trace it).
+public final class RequestTrace: Sendable {
+    @TaskLocal public static var current: RequestTrace?
+
+    public struct Entry: Sendable, Equatable {
+        public var operation: String
+        public var requestId: String
+    }
+
+    private let entries = Mutex<[Entry]>([])
+
+    public init() {}
+
+    func record(_ operation: String, requestId: String?) {
+        guard let requestId else { return }
+        entries.withLock { $0.append(Entry(operation: operation, requestId: requestId)) }
+    }
+
+    public var recorded: [Entry] { entries.withLock { $0 } }
+}

@@ -112,7 +112,11 @@ public enum Planner {
                     disposition: mailbox.isShared ? .alreadyDone("the mailbox is already shared") : .run)
                 steps.append(step)
                 if step.disposition == .run { conversion = step.id }
-                retention.append("Mailbox \(mailbox.primarySmtpAddress) kept as a shared mailbox" + (mailbox.litigationHold ? " on litigation hold" : "") + ".")
+                let review = policy.retainMailboxDays.map { days in
+                    let date = ISO8601DateFormatter.string(from: now.addingTimeInterval(Double(days) * 86_400), timeZone: .gmt, formatOptions: [.withFullDate])
+                    return mailbox.litigationHold ? " (on hold: kept while the hold lasts; review on \(date))" : " until \(date) (policy: \(days) days), then review"
+                } ?? ""
+                retention.append("Mailbox \(mailbox.primarySmtpAddress) kept as a shared mailbox" + (mailbox.litigationHold ? " on litigation hold" : "") + review + ".")
                 warnings.append(Finding("shared-keeps-mail", "The shared mailbox keeps receiving mail sent to \(mailbox.primarySmtpAddress)."))
             }
             if enabled.contains(.grantMailboxAccess) {

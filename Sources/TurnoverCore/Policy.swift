@@ -13,6 +13,7 @@ import Yams
 /// successor: nina.ortiz@contoso.com   # new owner of groups the leaver owns
 /// keepLicences: []                     # SKU part numbers to keep (for example a large shared mailbox)
 /// breakGlass: [breakglass01@contoso.onmicrosoft.com]
+/// retainMailboxDays: 90                # when the shared mailbox is reviewed (none: no date)
 /// ```
 public struct Policy: Codable, Sendable, Equatable {
     public var name: String = "default"
@@ -25,6 +26,8 @@ public struct Policy: Codable, Sendable, Equatable {
     public var successor: String?
     public var keepLicences: [String] = []
     public var breakGlass: [String] = []
+    /// How long the shared mailbox (and the delegate's access) is kept before someone reviews it.
+    public var retainMailboxDays: Int? = 90
 
     public init() {}
 
@@ -57,7 +60,7 @@ public struct Policy: Codable, Sendable, Equatable {
         public var description: String { line.map { "line \($0): \(message)" } ?? message }
     }
 
-    static let knownKeys: Set<String> = ["name", "steps", "delegate", "forwarding", "autoReply", "successor", "keepLicences", "breakGlass"]
+    static let knownKeys: Set<String> = ["name", "steps", "delegate", "forwarding", "autoReply", "successor", "keepLicences", "breakGlass", "retainMailboxDays"]
 
     /// Parses and validates a YAML template; every problem found is reported, each with its line.
     public static func parse(yaml: String) throws(PolicyErrors) -> Policy {
@@ -165,6 +168,15 @@ public struct Policy: Codable, Sendable, Equatable {
                 policy.keepLicences = strings(value, key: key) ?? []
             case "breakGlass":
                 policy.breakGlass = strings(value, key: key) ?? []
+            case "retainMailboxDays":
+                let text = value.scalar?.string ?? ""
+                if ["none", "null", "~", ""].contains(text.lowercased()) {
+                    policy.retainMailboxDays = nil
+                } else if let days = Int(text), days > 0 {
+                    policy.retainMailboxDays = days
+                } else {
+                    problems.append(Problem(line: line(value), message: "retainMailboxDays must be a number of days or none, not '\(text)'"))
+                }
             default:
                 problems.append(Problem(line: line(keyNode), message: "unknown setting '\(key)'; known settings: \(knownKeys.sorted().joined(separator: ", "))"))
             }
@@ -193,6 +205,10 @@ public struct Policy: Codable, Sendable, Equatable {
             case "successor": successor = value.isEmpty ? nil : value
             case "keepLicences", "keepLicence": keepLicences = value.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
             case "breakGlass": breakGlass = value.split(separator: ",").map(String.init)
+            case "retainMailboxDays":
+                if value.lowercased() == "none" { retainMailboxDays = nil } else if let days = Int(value), days > 0 { retainMailboxDays = days } else {
+                    problems.append(Problem(line: nil, message: "--set retainMailboxDays: a number of days or none, not '\(value)'"))
+                }
             case "steps":
                 var kinds: [StepKind] = []
                 for name in value.split(separator: ",") {

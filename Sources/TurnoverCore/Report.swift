@@ -31,6 +31,9 @@ public enum Report {
             let change = [step.before, step.after].compactMap { $0 }.joined(separator: " → ")
             var details = step.reason ?? ""
             if let error = step.error { details = (details.isEmpty ? "" : details + "; ") + error.description }
+            if let requestIds = step.requestIds, !requestIds.isEmpty {
+                details = (details.isEmpty ? "" : details + "; ") + "request-id " + requestIds.map { $0.split(separator: " ").last.map(String.init) ?? $0 }.joined(separator: ", ")
+            }
             lines.append("| \(escape(step.title)) | \(symbol(step.status)) \(step.status.rawValue) | \(escape(change)) | \(escape(details)) |")
         }
         if !run.plan.retention.isEmpty {

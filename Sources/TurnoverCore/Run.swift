@@ -43,6 +43,8 @@ public struct StepRecord: Codable, Sendable, Equatable {
     public var attempts: Int
     public var startedAt: Date?
     public var finishedAt: Date?
+    /// The Microsoft requests that carried this step's changes: "operation request-id".
+    public var requestIds: [String]?
 
     public init(step: PlannedStep) {
         id = step.id

@@ -134,6 +134,7 @@ public struct Runner: Sendable {
         _ step: PlannedStep, record: StepRecord, run: RunID, actions: StepActions, live: Bool, inDoubt: Bool, started: Date
     ) async throws -> StepRecord {
         var record = record
+        let trace = RequestTrace()
         let attempt = record.attempts + 1
         record.status = .running
         record.attempts = attempt
@@ -159,7 +160,7 @@ public struct Runner: Sendable {
                 record.status = .skipped
                 record.reason = "already done: \(done)"
             } else {
-                let outcome = try await actions.apply(step, live: live)
+                let outcome = try await RequestTrace.$current.withValue(trace) { try await actions.apply(step, live: live) }
                 record.status = .succeeded
                 record.before = outcome.before
                 record.after = outcome.after
@@ -175,6 +176,8 @@ public struct Runner: Sendable {
             record.status = .failed
             record.error = RecordedError(message: "\(error)")
         }
+        let carried = trace.recorded.map { "\($0.operation) \($0.requestId)" }
+        if !carried.isEmpty { record.requestIds = (record.requestIds ?? []) + carried }
         record.finishedAt = now()
         try await store.finishAttempt(run: run, step: step.id, number: attempt, at: now(), outcome: record.status.rawValue)
         try await store.updateStep(run: run, record)

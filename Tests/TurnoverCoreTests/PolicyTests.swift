@@ -43,6 +43,15 @@ struct PolicyTests {
         }
     }
 
+    @Test("the review date of a kept mailbox is set by the policy")
+    func retention() throws {
+        #expect(try Policy.parse(yaml: "retainMailboxDays: 30").retainMailboxDays == 30)
+        #expect(try Policy.parse(yaml: "retainMailboxDays: none").retainMailboxDays == nil)
+        #expect { _ = try Policy.parse(yaml: "name: x\nretainMailboxDays: soon") } throws: { error in
+            (error as? PolicyErrors)?.problems.map(\.line) == [2]
+        }
+    }
+
     @Test("invalid YAML is refused with a line")
     func invalidYAML() {
         #expect {
