@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import MicrosoftGraph
 import TurnoverCore
 import TurnoverEngine
@@ -79,7 +80,7 @@ struct OffboardCommand: AsyncParsableCommand {
                 // Saved only once approved: `turnover resume` finishes approved runs, never unapproved plans.
                 let record = try await Offboarding.createRun(store: workspace.store, plan: plan, snapshot: snapshot, operator_: operatorName)
                 note("\nRun \(record.id) started.")
-                let runner = Runner(store: workspace.store, client: client, onEvent: Progress.line)
+                let runner = Runner(store: workspace.store, client: client, onEvent: Progress.display())
                 return try await runner.execute(record.id)
             }
             output(format == "json" ? String(decoding: try Report.json(run), as: UTF8.self) : Report.markdown(run))
@@ -89,23 +90,58 @@ struct OffboardCommand: AsyncParsableCommand {
 }
 
 enum Progress {
-    /// One plain line per step change: readable in a terminal and in a log.
-    static let line: @Sendable (RunEvent) -> Void = { event in
-        let step = event.step
-        let symbol: String
-        switch step.status {
-        case .running: symbol = "…"
-        case .succeeded: symbol = "✔"
-        case .skipped: symbol = "–"
-        case .failed: symbol = "✘"
-        case .blocked: symbol = "⛔"
-        case .pending: symbol = " "
+    /// A live table of steps redrawn in place on a terminal; one plain line per change otherwise
+    /// (pipes, CI logs, tickets).
+    static func display() -> @Sendable (RunEvent) -> Void {
+        let environment = ProcessInfo.processInfo.environment
+        guard isatty(STDERR_FILENO) == 1, environment["TERM"] != "dumb", environment["NO_COLOR"] == nil else { return line }
+        let table = LiveTable()
+        return { event in table.update(event) }
+    }
+
+    static func symbol(_ status: StepStatus) -> String {
+        switch status {
+        case .running: "…"
+        case .succeeded: "✔"
+        case .skipped: "–"
+        case .failed: "✘"
+        case .blocked: "⛔"
+        case .pending: " "
         }
-        var text = String(format: "[%6.2fs] %@ %@", event.elapsed, symbol, step.title)
+    }
+
+    static func describe(_ step: StepRecord) -> String {
+        var text = "\(symbol(step.status)) \(step.title)"
         if step.status == .skipped, let reason = step.reason { text += " (\(reason))" }
         if let error = step.error { text += " — \(error)" }
         if step.status == .blocked, let reason = step.reason { text += " — \(reason)" }
-        note(text)
+        return text
+    }
+
+    /// One plain line per step change: readable in a terminal and in a log.
+    static let line: @Sendable (RunEvent) -> Void = { event in
+        note(String(format: "[%6.2fs] ", event.elapsed) + describe(event.step))
+    }
+
+    /// Steps in the order they first appeared, each on its own terminal line, rewritten as they change.
+    final class LiveTable: Sendable {
+        private struct State {
+            var order: [StepID] = []
+            var lines: [StepID: String] = [:]
+            var drawn = 0
+        }
+        private let state = Mutex(State())
+
+        func update(_ event: RunEvent) {
+            state.withLock { state in
+                if state.lines[event.step.id] == nil { state.order.append(event.step.id) }
+                state.lines[event.step.id] = Progress.describe(event.step)
+                var output = state.drawn > 0 ? "\u{1B}[\(state.drawn)A" : ""
+                for id in state.order { output += "\r\u{1B}[2K" + (state.lines[id] ?? "") + "\n" }
+                state.drawn = state.order.count
+                FileHandle.standardError.write(Data(output.utf8))
+            }
+        }
     }
 }
 
@@ -184,7 +220,7 @@ struct ResumeCommand: AsyncParsableCommand {
                 }
                 note("Resuming \(runId) (\(stored.user.userPrincipalName) in \(stored.tenant)).")
                 let finished = try await withTenantClient(workspace: workspace, tenantName: stored.tenant, sandbox: false) { client, _ in
-                    try await Runner(store: workspace.store, client: client, onEvent: Progress.line).execute(runId)
+                    try await Runner(store: workspace.store, client: client, onEvent: Progress.display()).execute(runId)
                 }
                 output("\(runId): \(Report.headline(finished))")
                 worst = max(worst, finished.status.exitCode)
