@@ -134,11 +134,13 @@ public enum Planner {
             }
             if enabled.contains(.setForwarding) {
                 if let target = people.forwardingTarget {
-                    let same = mailbox.forwardingAddress?.caseInsensitiveCompare(target.userPrincipalName) == .orderedSame
+                    let same = mailbox.forwardingAddress.map { target.isNamed(by: $0) } == true && mailbox.forwardingSmtpAddress == nil
+                        && mailbox.deliverToMailboxAndForward == policy.forwardingKeepCopy
                         && mailbox.deliverToMailboxAndForward == policy.forwardingKeepCopy && mailbox.forwardingSmtpAddress == nil
                     steps.append(PlannedStep(
                         .setForwarding, title: "Forward mail to \(target.displayName)" + (policy.forwardingKeepCopy ? " (keeping a copy)" : ""),
-                        parameters: ["mailbox": mailbox.primarySmtpAddress, "to": target.userPrincipalName, "keepCopy": String(policy.forwardingKeepCopy)],
+                        parameters: ["mailbox": mailbox.primarySmtpAddress, "to": target.userPrincipalName, "toId": target.id, "toName": target.displayName,
+                                     "keepCopy": String(policy.forwardingKeepCopy)],
                         disposition: same ? .alreadyDone("mail is already forwarded to \(target.userPrincipalName)") : .run))
                 } else if mailbox.hasForwarding {
                     steps.append(PlannedStep(

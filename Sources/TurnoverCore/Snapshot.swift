@@ -45,6 +45,14 @@ public struct LeaverSnapshot: Codable, Sendable, Equatable {
 }
 
 public struct PersonRef: Codable, Sendable, Equatable, Hashable {
+    /// Whether Exchange's rendering of a recipient (object id, UPN or address with or without
+    /// `smtp:`, alias, or display name; it varies by mailbox age) names this person.
+    public func isNamed(by value: String) -> Bool {
+        let bare = value.lowercased().hasPrefix("smtp:") ? String(value.dropFirst(5)) : value
+        let alias = userPrincipalName.split(separator: "@").first.map(String.init) ?? userPrincipalName
+        return [id, userPrincipalName, alias, displayName].contains { $0.caseInsensitiveCompare(bare) == .orderedSame }
+    }
+
     public var id: String
     public var userPrincipalName: String
     public var displayName: String

@@ -53,7 +53,7 @@ struct StepActions: Sendable {
             return try await hasFullAccess(p["delegate"] ?? "") ? "\(p["delegate"] ?? "") already has Full Access" : nil
         case .setForwarding:
             let mailbox = try await client.mailbox(upn)
-            let matches = mailbox?.ForwardingAddress.map { Self.sameAddress($0, p["to"] ?? "") } == true
+            let matches = mailbox?.ForwardingAddress.map { forwardingTarget(step).isNamed(by: $0) } == true
                 && mailbox?.DeliverToMailboxAndForward == (p["keepCopy"] == "true") && mailbox?.ForwardingSmtpAddress == nil
             return matches ? "mail is already forwarded to \(p["to"] ?? "")" : nil
         case .removeForwarding:
@@ -123,7 +123,9 @@ struct StepActions: Sendable {
                 "ForwardingAddress": .string(p["to"] ?? ""), "ForwardingSmtpAddress": .null, "DeliverToMailboxAndForward": .bool(p["keepCopy"] == "true"),
             ])
             let after = try await client.mailbox(upn)
-            guard after?.ForwardingAddress.map({ Self.sameAddress($0, p["to"] ?? "") }) == true else {
+            guard after?.ForwardingAddress.map({ forwardingTarget(step).isNamed(by: $0) }) == true,
+                after?.DeliverToMailboxAndForward == (p["keepCopy"] == "true")
+            else {
                 throw StepFailure(description: "Get-Mailbox does not show the forwarding")
             }
             return Outcome(before: before?.ForwardingAddress ?? before?.ForwardingSmtpAddress ?? "no forwarding",
@@ -200,6 +202,11 @@ struct StepActions: Sendable {
     }
 
     // MARK: Reads
+
+    func forwardingTarget(_ step: PlannedStep) -> PersonRef {
+        let p = step.parameters
+        return PersonRef(id: p["toId"] ?? "", userPrincipalName: p["to"] ?? "", displayName: p["toName"] ?? "")
+    }
 
     func skuIds(_ step: PlannedStep) -> [String] { (step.parameters["skuIds"] ?? "").split(separator: ",").map(String.init) }
 

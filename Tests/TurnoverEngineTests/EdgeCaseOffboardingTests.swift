@@ -32,7 +32,7 @@ let edgeCaseChains: [[Offboard]] = [
     [Offboard(upn: "nora.price@contoso.com")],
     [Offboard(upn: "laura.nash@contoso.com")],
     [Offboard(upn: "liam.moore_fabrikam.com#EXT#@contoso.onmicrosoft.com")],
-    [Offboard(upn: "mia.o'neil@contoso.com")],
+    [Offboard(upn: "mia.o'neil@contoso.com", settings: ["forwarding=manager", "forwarding.keepCopy=true"])],
     [Offboard(upn: "$noah.patel@contoso.com")],
     [Offboard(upn: "frank.miller@fabrikam.com", tenant: "fabrikam", expectedExit: 3)],
 ]
@@ -246,7 +246,11 @@ struct EdgeCaseOffboardingTests {
             for awkward in ["liam.moore_fabrikam.com#EXT#@contoso.onmicrosoft.com", "mia.o'neil@contoso.com", "$noah.patel@contoso.com"] {
                 #expect(after.accountEnabled(awkward) == false, "\(awkward)")
             }
-            #expect(after.mailboxType("mia.o'neil@contoso.com") == "SharedMailbox")
+            // Forwarding to the manager, keeping a copy in the shared mailbox.
+            let mia = "mia.o'neil@contoso.com"
+            #expect(after.mailboxType(mia) == "SharedMailbox")
+            #expect(after.mailbox(mia)?["forwardingAddress"] as? String == after.userId("nina.ortiz@contoso.com"))
+            #expect(after.mailbox(mia)?["deliverToMailboxAndForward"] as? Bool == true)
             #expect(after.directLicences("$noah.patel@contoso.com").isEmpty)
         }
     }
