@@ -13,7 +13,9 @@ public struct RetryPolicy: Sendable {
 
     /// Exponential backoff with full jitter: a random delay up to base·2^(attempt-1), capped.
     func backoff(attempt: Int) -> Duration {
-        let ceiling = min(Double(maxDelay.components.seconds) * 1_000, Double(baseDelay.components.attoseconds) / 1e15 * pow(2, Double(attempt - 1)) + Double(baseDelay.components.seconds) * 1_000)
+        let ceiling = min(
+            Double(maxDelay.components.seconds) * 1_000,
+            Double(baseDelay.components.attoseconds) / 1e15 * pow(2, Double(attempt - 1)) + Double(baseDelay.components.seconds) * 1_000)
         return .milliseconds(Int(Double.random(in: ceiling / 2...max(ceiling, 1))))
     }
 }
@@ -105,7 +107,8 @@ public final class MicrosoftClient: Sendable {
                     while let current = next {
                         // The first page may share a `$batch` with other requests; next links are
                         // absolute URLs, which Graph's `$batch` does not take, so they go on their own.
-                        let page = current == path && !current.contains("://")
+                        let page =
+                            current == path && !current.contains("://")
                             ? try await self.graph(GraphRequest("GET", current, headers: headers))
                             : try await self.performGraph(GraphRequest("GET", current, headers: headers, batchable: false))
                         for item in page.body?["value"]?.array ?? [] { continuation.yield(item) }
@@ -137,12 +140,14 @@ public final class MicrosoftClient: Sendable {
         if let body = request.body, body != .null, !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
             headers.append(("Content-Type", "application/json"))
         }
-        let exchange = HTTPExchangeRequest(method: request.method, url: graphURL(request), headers: headers, body: request.body.map { $0.encoded() })
+        let exchange = HTTPExchangeRequest(
+            method: request.method, url: graphURL(request), headers: headers, body: request.body.map { $0.encoded() })
         let response = try await perform(
             exchange, service: .graph, scope: connection.cloud.graphScope, operation: "\(request.method) \(request.template)",
             idempotency: request.idempotency, mailbox: request.mailbox, ambiguousBefore: ambiguousBefore)
         return GraphResponse(
-            status: response.status, headers: response.headers, body: JSONValue.parse(response.body), requestId: response.header("request-id"),
+            status: response.status, headers: response.headers, body: JSONValue.parse(response.body),
+            requestId: response.header("request-id"),
             confirmedByCheck: response.status == 0)
     }
 
@@ -150,7 +155,9 @@ public final class MicrosoftClient: Sendable {
 
     struct AmbiguousOutcome: Error, CustomStringConvertible {
         var operation: String
-        var description: String { "\(operation): the connection failed after the request was sent and it is not safe to repeat; check the tenant" }
+        var description: String {
+            "\(operation): the connection failed after the request was sent and it is not safe to repeat; check the tenant"
+        }
     }
 
     /// Sends with retries. Returns a response with status 0 when a state check confirmed that an
@@ -191,12 +198,15 @@ public final class MicrosoftClient: Sendable {
             let prepared = request
             var outcome: Result<HTTPExchangeResponse, any Error>
             do {
-                outcome = .success(try await tenantLimiter.withPermit {
-                    if let mailbox {
-                        return try await self.mailboxLimiters.semaphore(for: mailbox).withPermit { try await self.transport.execute(prepared) }
-                    }
-                    return try await self.transport.execute(prepared)
-                })
+                outcome = .success(
+                    try await tenantLimiter.withPermit {
+                        if let mailbox {
+                            return try await self.mailboxLimiters.semaphore(for: mailbox).withPermit {
+                                try await self.transport.execute(prepared)
+                            }
+                        }
+                        return try await self.transport.execute(prepared)
+                    })
             } catch {
                 outcome = .failure(error)
             }
@@ -215,7 +225,9 @@ public final class MicrosoftClient: Sendable {
             case .success(let response):
                 logger.debug(
                     "\(exchange.method) \(operation)",
-                    metadata: ["status": "\(response.status)", "ms": "\(elapsedMs)", "request-id": "\(response.header("request-id") ?? "-")"])
+                    metadata: [
+                        "status": "\(response.status)", "ms": "\(elapsedMs)", "request-id": "\(response.header("request-id") ?? "-")",
+                    ])
                 if response.status == 401, !refreshedAfter401 {
                     refreshedAfter401 = true
                     await tokens.invalidate(scope: scope, token: token.value)
@@ -233,7 +245,8 @@ public final class MicrosoftClient: Sendable {
                     telemetry.record(.verifiedInsteadOfRepeated, tenant: connection.name)
                     return HTTPExchangeResponse(status: 0, headers: response.headers, body: Data())
                 } else if response.status >= 400 {
-                    throw MicrosoftAPIError.decode(service: service, status: response.status, headers: response.headers, body: response.body, operation: operation)
+                    throw MicrosoftAPIError.decode(
+                        service: service, status: response.status, headers: response.headers, body: response.body, operation: operation)
                 } else {
                     return response
                 }
@@ -255,7 +268,9 @@ public final class MicrosoftClient: Sendable {
 
     private func sendGraphBatch(_ items: [PendingGraph]) async {
         if items.count == 1 {
-            do { items[0].continuation.resume(returning: try await performGraph(items[0].request)) } catch { items[0].continuation.resume(throwing: error) }
+            do { items[0].continuation.resume(returning: try await performGraph(items[0].request)) } catch {
+                items[0].continuation.resume(throwing: error)
+            }
             return
         }
         let results = await sendGraphChunk(items.map(\.request), sequential: false)
@@ -268,7 +283,9 @@ public final class MicrosoftClient: Sendable {
         telemetry.record(.batchedOperation, tenant: connection.name, count: requests.count)
         var entries: [JSONValue] = []
         for (index, request) in requests.enumerated() {
-            var entry: [String: JSONValue] = ["id": .string(String(index + 1)), "method": .string(request.method), "url": .string(request.path)]
+            var entry: [String: JSONValue] = [
+                "id": .string(String(index + 1)), "method": .string(request.method), "url": .string(request.path),
+            ]
             var headers: [String: JSONValue] = [:]
             for (name, value) in request.headers { headers[name] = .string(value) }
             if let body = request.body {
@@ -286,12 +303,15 @@ public final class MicrosoftClient: Sendable {
             let reply = try await performGraph(batch)
             batchRequestId = reply.requestId
             responses = Dictionary(
-                (reply.body?["responses"]?.array ?? []).compactMap { item in item["id"]?.string.map { ($0, item) } }, uniquingKeysWith: { $1 })
+                (reply.body?["responses"]?.array ?? []).compactMap { item in item["id"]?.string.map { ($0, item) } },
+                uniquingKeysWith: { $1 })
         } catch is AmbiguousOutcome {
             // The batch may or may not have run: each item goes again on its own, with its own safety rules.
             return await withTaskGroup(of: (Int, Result<GraphResponse, any Error>).self) { group in
                 for (index, request) in requests.enumerated() {
-                    group.addTask { (index, await Result { try await self.performGraph(request, ambiguousBefore: request.method != "GET") }) }
+                    group.addTask {
+                        (index, await Result { try await self.performGraph(request, ambiguousBefore: request.method != "GET") })
+                    }
                 }
                 var results = [Result<GraphResponse, any Error>](repeating: .failure(CancellationError()), count: requests.count)
                 for await (index, result) in group { results[index] = result }
@@ -311,7 +331,9 @@ public final class MicrosoftClient: Sendable {
         }
     }
 
-    private func settleBatchItem(_ request: GraphRequest, item: JSONValue?, batchRequestId: String?) async -> Result<GraphResponse, any Error> {
+    private func settleBatchItem(
+        _ request: GraphRequest, item: JSONValue?, batchRequestId: String?
+    ) async -> Result<GraphResponse, any Error> {
         guard let item, let status = item["status"]?.int else {
             return await Result { try await self.performGraph(request) }
         }
@@ -331,7 +353,8 @@ public final class MicrosoftClient: Sendable {
         }
         let body = item["body"].map { $0.encoded() } ?? Data()
         return .failure(
-            MicrosoftAPIError.decode(service: .graph, status: status, headers: headers, body: body, operation: "\(request.method) \(request.template)"))
+            MicrosoftAPIError.decode(
+                service: .graph, status: status, headers: headers, body: body, operation: "\(request.method) \(request.template)"))
     }
 
     // MARK: Exchange admin API
@@ -377,8 +400,14 @@ public final class MicrosoftClient: Sendable {
         while let current = next {
             let exchange = HTTPExchangeRequest(
                 method: "POST", url: current,
-                headers: [("Content-Type", "application/json; charset=utf-8"), ("Prefer", "odata.maxpagesize=1000"),
-                          ("X-AnchorMailbox", command.anchorMailbox.map { "UPN:\($0)" } ?? "APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@\(connection.tenantId)")],
+                headers: [
+                    ("Content-Type", "application/json; charset=utf-8"), ("Prefer", "odata.maxpagesize=1000"),
+                    (
+                        "X-AnchorMailbox",
+                        command.anchorMailbox.map { "UPN:\($0)" }
+                            ?? "APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@\(connection.tenantId)"
+                    ),
+                ],
                 body: exchangeBody(command).encoded())
             let response = try await perform(
                 exchange, service: .exchange, scope: connection.cloud.exchangeScope, operation: "InvokeCommand \(command.cmdlet)",
@@ -402,18 +431,22 @@ public final class MicrosoftClient: Sendable {
         telemetry.record(.batch, tenant: connection.name)
         telemetry.record(.batchedOperation, tenant: connection.name, count: items.count)
         let entries: [JSONValue] = items.enumerated().map { index, item in
-            ["id": .string(String(index + 1)), "method": "POST", "url": .string(invokeCommandURL),
-             "headers": ["Content-Type": "application/json"], "body": exchangeBody(item.command)]
+            [
+                "id": .string(String(index + 1)), "method": "POST", "url": .string(invokeCommandURL),
+                "headers": ["Content-Type": "application/json"], "body": exchangeBody(item.command),
+            ]
         }
         let url = "\(connection.cloud.exchangeHost)/adminapi/beta/\(connection.tenantId)/$batch"
         let exchange = HTTPExchangeRequest(
-            method: "POST", url: url, headers: [("Content-Type", "application/json")], body: JSONValue.object(["requests": .array(entries)]).encoded())
+            method: "POST", url: url, headers: [("Content-Type", "application/json")],
+            body: JSONValue.object(["requests": .array(entries)]).encoded())
         var responses: [String: JSONValue] = [:]
         var ambiguous = false
         var batchRequestId: String?
         do {
             let response = try await perform(
-                exchange, service: .exchange, scope: connection.cloud.exchangeScope, operation: "Exchange $batch", idempotency: .never, mailbox: nil,
+                exchange, service: .exchange, scope: connection.cloud.exchangeScope, operation: "Exchange $batch", idempotency: .never,
+                mailbox: nil,
                 ambiguousBefore: false)
             batchRequestId = response.header("request-id")
             for item in JSONValue.parse(response.body)?["responses"]?.array ?? [] {
@@ -433,11 +466,13 @@ public final class MicrosoftClient: Sendable {
                 let reply = settled[String(index + 1)]
                 group.addTask {
                     guard let reply, let status = reply["status"]?.int else {
-                        item.continuation.resume(with: await Result { try await self.performExchange(item.command, ambiguousBefore: wasAmbiguous) })
+                        item.continuation.resume(
+                            with: await Result { try await self.performExchange(item.command, ambiguousBefore: wasAmbiguous) })
                         return
                     }
                     if (200..<300).contains(status), reply["body"]?["@odata.nextLink"] == nil {
-                        item.continuation.resume(returning: ExchangeOutput(values: reply["body"]?["value"]?.array ?? [], requestId: outerRequestId))
+                        item.continuation.resume(
+                            returning: ExchangeOutput(values: reply["body"]?["value"]?.array ?? [], requestId: outerRequestId))
                     } else if (200..<300).contains(status) || status == 429 || [500, 502, 503, 504].contains(status) {
                         if status >= 300 {
                             self.telemetry.record(status == 429 ? .throttled : .transientFailure, tenant: self.connection.name)
@@ -462,7 +497,10 @@ public final class MicrosoftClient: Sendable {
     // MARK: SharePoint
 
     /// A SharePoint REST call on a site (`{siteURL}/_api/…`). SharePoint accepts certificate app tokens only.
-    public func sharePoint(siteURL: String, method: String, apiPath: String, body: JSONValue?, headers: [(String, String)] = [], idempotency: Idempotency = .safe)
+    public func sharePoint(
+        siteURL: String, method: String, apiPath: String, body: JSONValue?, headers: [(String, String)] = [],
+        idempotency: Idempotency = .safe
+    )
         async throws -> JSONValue?
     {
         let url = connection.cloud.sharePointRequestBase(siteURL: siteURL) + apiPath
@@ -487,7 +525,10 @@ public struct ExchangeCommand: Sendable {
     public var anchorMailbox: String?
     public var idempotency: Idempotency
 
-    public init(_ cmdlet: String, _ parameters: [String: JSONValue] = [:], select: [String]? = nil, anchorMailbox: String? = nil, idempotency: Idempotency? = nil) {
+    public init(
+        _ cmdlet: String, _ parameters: [String: JSONValue] = [:], select: [String]? = nil, anchorMailbox: String? = nil,
+        idempotency: Idempotency? = nil
+    ) {
         self.cmdlet = cmdlet
         self.parameters = parameters
         self.select = select

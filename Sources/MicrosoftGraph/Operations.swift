@@ -4,10 +4,13 @@ public import Foundation
 extension MicrosoftClient {
     public static let userSnapshotFields = [
         "id", "userPrincipalName", "displayName", "accountEnabled", "mail", "userType", "jobTitle", "department", "usageLocation",
-        "assignedLicenses", "licenseAssignmentStates", "onPremisesSyncEnabled", "onPremisesImmutableId", "proxyAddresses", "createdDateTime",
+        "assignedLicenses", "licenseAssignmentStates", "onPremisesSyncEnabled", "onPremisesImmutableId", "proxyAddresses",
+        "createdDateTime",
     ]
 
-    public func user(_ idOrUPN: String, select: [String] = MicrosoftClient.userSnapshotFields, expandManager: Bool = false) async throws -> GraphUser {
+    public func user(
+        _ idOrUPN: String, select: [String] = MicrosoftClient.userSnapshotFields, expandManager: Bool = false
+    ) async throws -> GraphUser {
         let fields = select.contains("id") ? select : ["id"] + select
         var parameters = [("$select", fields.joined(separator: ","))]
         if expandManager { parameters.append(("$expand", "manager($select=id,userPrincipalName,displayName)")) }
@@ -43,11 +46,13 @@ extension MicrosoftClient {
 
     public func deleteAuthenticationMethod(userId: String, _ method: AuthenticationMethod) async throws {
         guard let collection = method.collection else { return }
-        _ = try await graph(GraphRequest("DELETE", GraphPath.user(userId) + "/authentication/\(collection)/\(GraphPath.segment(method.id))"))
+        _ = try await graph(
+            GraphRequest("DELETE", GraphPath.user(userId) + "/authentication/\(collection)/\(GraphPath.segment(method.id))"))
     }
 
     public func memberOf(_ userId: String) async throws -> [DirectoryObject] {
-        let select = "id,displayName,mail,groupTypes,mailEnabled,securityEnabled,onPremisesSyncEnabled,membershipRule,isAssignableToRole,assignedLicenses,resourceProvisioningOptions"
+        let select =
+            "id,displayName,mail,groupTypes,mailEnabled,securityEnabled,onPremisesSyncEnabled,membershipRule,isAssignableToRole,assignedLicenses,resourceProvisioningOptions"
         return try await graphAll(GraphPath.user(userId) + "/memberOf" + GraphPath.query([("$select", select)]), as: DirectoryObject.self)
     }
 
@@ -56,11 +61,15 @@ extension MicrosoftClient {
     }
 
     public func groupOwners(_ groupId: String) async throws -> [DirectoryObject] {
-        try await graphAll(GraphPath.group(groupId) + "/owners" + GraphPath.query([("$select", "id,userPrincipalName,displayName")]), as: DirectoryObject.self)
+        try await graphAll(
+            GraphPath.group(groupId) + "/owners" + GraphPath.query([("$select", "id,userPrincipalName,displayName")]),
+            as: DirectoryObject.self)
     }
 
     public func groupMembers(_ groupId: String) async throws -> [DirectoryObject] {
-        try await graphAll(GraphPath.group(groupId) + "/members" + GraphPath.query([("$select", "id,userPrincipalName,displayName")]), as: DirectoryObject.self)
+        try await graphAll(
+            GraphPath.group(groupId) + "/members" + GraphPath.query([("$select", "id,userPrincipalName,displayName")]),
+            as: DirectoryObject.self)
     }
 
     /// Adds an owner; repeating after an ambiguous failure first checks whether the owner is already there.
@@ -68,7 +77,10 @@ extension MicrosoftClient {
         let reference = "\(connection.cloud.graphHost)/v1.0/directoryObjects/\(userId)"
         let check: @Sendable () async throws -> Bool = { try await self.groupOwners(groupId).contains { $0.id == userId } }
         do {
-            _ = try await graph(GraphRequest("POST", GraphPath.group(groupId) + "/owners/$ref", body: ["@odata.id": .string(reference)], idempotency: .checkFirst(check)))
+            _ = try await graph(
+                GraphRequest(
+                    "POST", GraphPath.group(groupId) + "/owners/$ref", body: ["@odata.id": .string(reference)],
+                    idempotency: .checkFirst(check)))
         } catch let error as MicrosoftAPIError where error.status == 400 && error.message.contains("already exist") {
             return  // already an owner: the desired state holds
         }
@@ -91,16 +103,20 @@ extension MicrosoftClient {
     @discardableResult
     public func assignLicense(userId: String, add: [AssignedLicense] = [], remove: [String] = []) async throws -> GraphUser {
         let body: JSONValue = ["addLicenses": try JSONValue.from(add), "removeLicenses": .array(remove.map { .string($0) })]
-        return try await graph(GraphRequest("POST", GraphPath.user(userId) + "/assignLicense", body: body, idempotency: .safe)).decode(GraphUser.self)
+        return try await graph(GraphRequest("POST", GraphPath.user(userId) + "/assignLicense", body: body, idempotency: .safe)).decode(
+            GraphUser.self)
     }
 
     public func directReports(_ userId: String) async throws -> [DirectoryObject] {
-        try await graphAll(GraphPath.user(userId) + "/directReports" + GraphPath.query([("$select", "id,userPrincipalName,displayName")]), as: DirectoryObject.self)
+        try await graphAll(
+            GraphPath.user(userId) + "/directReports" + GraphPath.query([("$select", "id,userPrincipalName,displayName")]),
+            as: DirectoryObject.self)
     }
 
     public func roleAssignments(principalId: String) async throws -> [RoleAssignment] {
         try await graphAll(
-            "/roleManagement/directory/roleAssignments" + GraphPath.query([("$filter", "principalId eq \(GraphPath.filterLiteral(principalId))")]),
+            "/roleManagement/directory/roleAssignments"
+                + GraphPath.query([("$filter", "principalId eq \(GraphPath.filterLiteral(principalId))")]),
             as: RoleAssignment.self)
     }
 
@@ -126,7 +142,8 @@ extension MicrosoftClient {
 
     /// The user's OneDrive, or nil when it is not provisioned.
     public func drive(_ userId: String) async throws -> Drive? {
-        do { return try await graph(GraphRequest("GET", GraphPath.user(userId) + "/drive")).decode(Drive.self) } catch let error as MicrosoftAPIError
+        do { return try await graph(GraphRequest("GET", GraphPath.user(userId) + "/drive")).decode(Drive.self) } catch let error
+            as MicrosoftAPIError
             where error.isNotFound
         {
             return nil
@@ -171,8 +188,10 @@ extension MicrosoftClient {
         _ = try await exchange(
             ExchangeCommand(
                 "Add-MailboxPermission",
-                ["Identity": .string(mailbox), "User": .string(delegate), "AccessRights": ["FullAccess"], "InheritanceType": "All",
-                 "AutoMapping": .bool(autoMapping)], idempotency: .checkFirst(check)))
+                [
+                    "Identity": .string(mailbox), "User": .string(delegate), "AccessRights": ["FullAccess"], "InheritanceType": "All",
+                    "AutoMapping": .bool(autoMapping),
+                ], idempotency: .checkFirst(check)))
     }
 
     public func removeDistributionGroupMember(group: String, member: String) async throws {
@@ -183,12 +202,16 @@ extension MicrosoftClient {
                 idempotency: .safe))
     }
 
-    public func setAutoReply(_ identity: String, internalMessage: String, externalMessage: String, externalAudience: String = "All") async throws {
+    public func setAutoReply(
+        _ identity: String, internalMessage: String, externalMessage: String, externalAudience: String = "All"
+    ) async throws {
         _ = try await exchange(
             ExchangeCommand(
                 "Set-MailboxAutoReplyConfiguration",
-                ["Identity": .string(identity), "AutoReplyState": "Enabled", "InternalMessage": .string(internalMessage),
-                 "ExternalMessage": .string(externalMessage), "ExternalAudience": .string(externalAudience)]))
+                [
+                    "Identity": .string(identity), "AutoReplyState": "Enabled", "InternalMessage": .string(internalMessage),
+                    "ExternalMessage": .string(externalMessage), "ExternalAudience": .string(externalAudience),
+                ]))
     }
 
     public func inboxRules(_ identity: String) async throws -> [JSONValue] {
@@ -200,9 +223,12 @@ extension MicrosoftClient {
 extension MicrosoftClient {
     public func makeSiteAdmin(siteURL: String, userPrincipalName: String) async throws {
         let ensured = try await sharePoint(
-            siteURL: siteURL, method: "POST", apiPath: "/_api/web/ensureuser", body: ["logonName": .string("i:0#.f|membership|\(userPrincipalName)")])
+            siteURL: siteURL, method: "POST", apiPath: "/_api/web/ensureuser",
+            body: ["logonName": .string("i:0#.f|membership|\(userPrincipalName)")])
         guard let id = ensured?["Id"]?.int else {
-            throw MicrosoftAPIError(service: .sharePoint, status: 200, code: "UnexpectedResponse", message: "ensureuser returned no Id", operation: "POST /_api/web/ensureuser")
+            throw MicrosoftAPIError(
+                service: .sharePoint, status: 200, code: "UnexpectedResponse", message: "ensureuser returned no Id",
+                operation: "POST /_api/web/ensureuser")
         }
         _ = try await sharePoint(
             siteURL: siteURL, method: "POST", apiPath: "/_api/web/getuserbyid(\(id))", body: ["IsSiteAdmin": true],

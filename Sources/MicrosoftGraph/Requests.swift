@@ -125,7 +125,10 @@ public enum GraphPath {
     /// A query string from parameters, values percent-encoded (spaces as %20, `'` kept, `#` and `&` encoded).
     public static func query(_ parameters: [(String, String)]) -> String {
         guard !parameters.isEmpty else { return "" }
-        return "?" + parameters.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: queryAllowed.union(CharacterSet(charactersIn: "'"))) ?? $0.1)" }
+        return "?"
+            + parameters.map {
+                "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: queryAllowed.union(CharacterSet(charactersIn: "'"))) ?? $0.1)"
+            }
             .joined(separator: "&")
     }
 }

@@ -1,7 +1,7 @@
 import Crypto
-import _CryptoExtras
 public import Foundation
 public import Logging
+import _CryptoExtras
 
 /// How an app proves who it is to Entra.
 public enum ClientCredential: Sendable {
@@ -97,7 +97,8 @@ actor TokenProvider {
             do {
                 response = try await transport.execute(
                     HTTPExchangeRequest(
-                        method: "POST", url: endpoint, headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Data(body.utf8)))
+                        method: "POST", url: endpoint, headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                        body: Data(body.utf8)))
             } catch {
                 // Asking for a token twice is harmless, so connection failures are simply retried.
                 if attempt >= 5 { throw error }
@@ -115,7 +116,8 @@ actor TokenProvider {
                 continue
             }
             throw MicrosoftAPIError.decode(
-                service: .token, status: response.status, headers: response.headers, body: response.body, operation: "POST /oauth2/v2.0/token")
+                service: .token, status: response.status, headers: response.headers, body: response.body,
+                operation: "POST /oauth2/v2.0/token")
         }
     }
 }

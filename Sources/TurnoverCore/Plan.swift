@@ -30,7 +30,10 @@ public struct PlannedStep: Codable, Sendable, Equatable {
     public var parameters: [String: String]
     public var disposition: Disposition
 
-    public init(_ kind: StepKind, target: String? = nil, title: String, dependsOn: [StepID] = [], parameters: [String: String] = [:], disposition: Disposition = .run) {
+    public init(
+        _ kind: StepKind, target: String? = nil, title: String, dependsOn: [StepID] = [], parameters: [String: String] = [:],
+        disposition: Disposition = .run
+    ) {
         id = StepID(kind, target: target)
         self.kind = kind
         self.title = title

@@ -60,7 +60,9 @@ public struct Policy: Codable, Sendable, Equatable {
         public var description: String { line.map { "line \($0): \(message)" } ?? message }
     }
 
-    static let knownKeys: Set<String> = ["name", "steps", "delegate", "forwarding", "autoReply", "successor", "keepLicences", "breakGlass", "retainMailboxDays"]
+    static let knownKeys: Set<String> = [
+        "name", "steps", "delegate", "forwarding", "autoReply", "successor", "keepLicences", "breakGlass", "retainMailboxDays",
+    ]
 
     /// Parses and validates a YAML template; every problem found is reported, each with its line.
     public static func parse(yaml: String) throws(PolicyErrors) -> Policy {
@@ -116,7 +118,8 @@ public struct Policy: Codable, Sendable, Equatable {
             case "delegate":
                 policy.delegate = Recipient(value.scalar?.string ?? "")
                 if case .user(let upn) = policy.delegate, !upn.contains("@") {
-                    problems.append(Problem(line: line(value), message: "delegate must be 'manager', 'none' or a user principal name, not '\(upn)'"))
+                    problems.append(
+                        Problem(line: line(value), message: "delegate must be 'manager', 'none' or a user principal name, not '\(upn)'"))
                 }
             case "forwarding":
                 guard let settings = value.mapping else {
@@ -133,7 +136,10 @@ public struct Policy: Codable, Sendable, Equatable {
                         }
                         policy.forwardingKeepCopy = flag
                     default:
-                        problems.append(Problem(line: line(innerKey), message: "unknown forwarding setting '\(innerKey.scalar?.string ?? "")'; use 'to' and 'keepCopy'"))
+                        problems.append(
+                            Problem(
+                                line: line(innerKey),
+                                message: "unknown forwarding setting '\(innerKey.scalar?.string ?? "")'; use 'to' and 'keepCopy'"))
                     }
                 }
             case "autoReply":
@@ -143,7 +149,8 @@ public struct Policy: Codable, Sendable, Equatable {
                     continue
                 }
                 guard let settings = value.mapping else {
-                    problems.append(Problem(line: line(value), message: "'autoReply' must be a mapping with 'internal' and 'external', or 'none'"))
+                    problems.append(
+                        Problem(line: line(value), message: "'autoReply' must be a mapping with 'internal' and 'external', or 'none'"))
                     continue
                 }
                 for (innerKey, innerValue) in settings {
@@ -151,12 +158,19 @@ public struct Policy: Codable, Sendable, Equatable {
                     case "internal": policy.autoReplyInternal = innerValue.scalar?.string
                     case "external": policy.autoReplyExternal = innerValue.scalar?.string
                     default:
-                        problems.append(Problem(line: line(innerKey), message: "unknown autoReply setting '\(innerKey.scalar?.string ?? "")'; use 'internal' and 'external'"))
+                        problems.append(
+                            Problem(
+                                line: line(innerKey),
+                                message: "unknown autoReply setting '\(innerKey.scalar?.string ?? "")'; use 'internal' and 'external'"))
                     }
                 }
                 for text in [policy.autoReplyInternal, policy.autoReplyExternal].compactMap({ $0 }) {
                     for placeholder in Placeholders.unknown(in: text) {
-                        problems.append(Problem(line: line(value), message: "unknown placeholder {\(placeholder)}; known: \(Placeholders.known.sorted().joined(separator: ", "))"))
+                        problems.append(
+                            Problem(
+                                line: line(value),
+                                message:
+                                    "unknown placeholder {\(placeholder)}; known: \(Placeholders.known.sorted().joined(separator: ", "))"))
                     }
                 }
             case "successor":
@@ -175,10 +189,14 @@ public struct Policy: Codable, Sendable, Equatable {
                 } else if let days = Int(text), days > 0 {
                     policy.retainMailboxDays = days
                 } else {
-                    problems.append(Problem(line: line(value), message: "retainMailboxDays must be a number of days or none, not '\(text)'"))
+                    problems.append(
+                        Problem(line: line(value), message: "retainMailboxDays must be a number of days or none, not '\(text)'"))
                 }
             default:
-                problems.append(Problem(line: line(keyNode), message: "unknown setting '\(key)'; known settings: \(knownKeys.sorted().joined(separator: ", "))"))
+                problems.append(
+                    Problem(
+                        line: line(keyNode),
+                        message: "unknown setting '\(key)'; known settings: \(knownKeys.sorted().joined(separator: ", "))"))
             }
         }
         if !problems.isEmpty { throw PolicyErrors(problems: problems) }
@@ -203,16 +221,23 @@ public struct Policy: Codable, Sendable, Equatable {
             case "autoReply.external": autoReplyExternal = value
             case "autoReply": if value == "none" { autoReplyInternal = nil; autoReplyExternal = nil }
             case "successor": successor = value.isEmpty ? nil : value
-            case "keepLicences", "keepLicence": keepLicences = value.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            case "keepLicences", "keepLicence":
+                keepLicences = value.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
             case "breakGlass": breakGlass = value.split(separator: ",").map(String.init)
             case "retainMailboxDays":
-                if value.lowercased() == "none" { retainMailboxDays = nil } else if let days = Int(value), days > 0 { retainMailboxDays = days } else {
+                if value.lowercased() == "none" {
+                    retainMailboxDays = nil
+                } else if let days = Int(value), days > 0 {
+                    retainMailboxDays = days
+                } else {
                     problems.append(Problem(line: nil, message: "--set retainMailboxDays: a number of days or none, not '\(value)'"))
                 }
             case "steps":
                 var kinds: [StepKind] = []
                 for name in value.split(separator: ",") {
-                    if let kind = StepKind(policyName: String(name)) { kinds.append(kind) } else {
+                    if let kind = StepKind(policyName: String(name)) {
+                        kinds.append(kind)
+                    } else {
                         problems.append(Problem(line: nil, message: "--set steps: unknown step '\(name)'"))
                     }
                 }

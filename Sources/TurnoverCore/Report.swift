@@ -14,7 +14,8 @@ public enum Report {
         lines.append("- **Run:** \(run.id) · policy \(run.plan.policyName)" + (run.operator_.map { " · by \($0)" } ?? ""))
         lines.append("- **Started:** \(time(run.startedAt)) · **finished:** \(time(run.finishedAt))")
         if let contained = run.containedAt, let started = run.startedAt {
-            lines.append(String(format: "- **Access cut:** %@ (%.1f s after the start)", time(contained), contained.timeIntervalSince(started)))
+            lines.append(
+                String(format: "- **Access cut:** %@ (%.1f s after the start)", time(contained), contained.timeIntervalSince(started)))
         }
         if !run.licencesFreed.isEmpty { lines.append("- **Licences freed:** \(run.licencesFreed.joined(separator: ", "))") }
         if !run.plan.blockers.isEmpty {
@@ -32,9 +33,12 @@ public enum Report {
             var details = step.reason ?? ""
             if let error = step.error { details = (details.isEmpty ? "" : details + "; ") + error.description }
             if let requestIds = step.requestIds, !requestIds.isEmpty {
-                details = (details.isEmpty ? "" : details + "; ") + "request-id " + requestIds.map { $0.split(separator: " ").last.map(String.init) ?? $0 }.joined(separator: ", ")
+                details =
+                    (details.isEmpty ? "" : details + "; ") + "request-id "
+                    + requestIds.map { $0.split(separator: " ").last.map(String.init) ?? $0 }.joined(separator: ", ")
             }
-            lines.append("| \(escape(step.title)) | \(symbol(step.status)) \(step.status.rawValue) | \(escape(change)) | \(escape(details)) |")
+            lines.append(
+                "| \(escape(step.title)) | \(symbol(step.status)) \(step.status.rawValue) | \(escape(change)) | \(escape(details)) |")
         }
         if !run.plan.retention.isEmpty {
             lines.append("")
@@ -46,7 +50,9 @@ public enum Report {
             lines.append("")
             lines.append("## Exceptions and warnings")
             for step in exceptions {
-                lines.append("- **\(step.title)**: \(step.status.rawValue)" + (step.error.map { " — \($0)" } ?? step.reason.map { " — \($0)" } ?? ""))
+                lines.append(
+                    "- **\(step.title)**: \(step.status.rawValue)" + (step.error.map { " — \($0)" } ?? step.reason.map { " — \($0)" } ?? "")
+                )
             }
             for warning in run.plan.warnings { lines.append("- \(warning)") }
         }
@@ -85,11 +91,15 @@ public enum Report {
         }
     }
 
-    static func escape(_ text: String) -> String { text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ") }
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
 
     /// The plan as readable text, for `turnover plan` and before the confirmation prompt.
     public static func planText(_ plan: Plan) -> String {
-        var lines = ["Plan for \(plan.user.displayName) <\(plan.user.userPrincipalName)> in \(plan.tenant) (policy \(plan.policyName))", ""]
+        var lines = [
+            "Plan for \(plan.user.displayName) <\(plan.user.userPrincipalName)> in \(plan.tenant) (policy \(plan.policyName))", "",
+        ]
         if !plan.blockers.isEmpty {
             lines.append("BLOCKERS (nothing will be changed):")
             for blocker in plan.blockers { lines.append("  ⛔ \(blocker)") }
@@ -101,7 +111,10 @@ public enum Report {
             lines.append("\(phase.rawValue.capitalized):")
             for step in steps {
                 switch step.disposition {
-                case .run: lines.append("  • \(step.title)" + (step.dependsOn.isEmpty ? "" : "  (after \(step.dependsOn.map(\.rawValue).joined(separator: ", ")))"))
+                case .run:
+                    lines.append(
+                        "  • \(step.title)"
+                            + (step.dependsOn.isEmpty ? "" : "  (after \(step.dependsOn.map(\.rawValue).joined(separator: ", ")))"))
                 case .alreadyDone(let why): lines.append("  – \(step.title): skip, \(why)")
                 case .report(let why): lines.append("  – \(step.title): not changed, \(why)")
                 }

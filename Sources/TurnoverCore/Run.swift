@@ -14,7 +14,9 @@ public struct RecordedError: Codable, Sendable, Equatable, CustomStringConvertib
     public var requestId: String?
     public var date: String?
     public var operation: String?
-    public init(status: Int? = nil, code: String? = nil, message: String, requestId: String? = nil, date: String? = nil, operation: String? = nil) {
+    public init(
+        status: Int? = nil, code: String? = nil, message: String, requestId: String? = nil, date: String? = nil, operation: String? = nil
+    ) {
         self.status = status
         self.code = code
         self.message = message

@@ -145,7 +145,8 @@ public struct GroupInfo: Codable, Sendable, Equatable {
 
     public init(
         id: String, displayName: String, mail: String? = nil, kind: GroupKind, isDynamic: Bool = false, isSynced: Bool = false,
-        isRoleAssignable: Bool = false, assignsLicences: Bool = false, isTeam: Bool = false, isMember: Bool, isOwner: Bool, ownerIds: [String] = []
+        isRoleAssignable: Bool = false, assignsLicences: Bool = false, isTeam: Bool = false, isMember: Bool, isOwner: Bool,
+        ownerIds: [String] = []
     ) {
         self.id = id
         self.displayName = displayName
@@ -221,8 +222,10 @@ public struct MailboxInfo: Codable, Sendable, Equatable {
     public var autoReplyInternalMessage: String?
 
     public init(
-        primarySmtpAddress: String, type: String, sizeBytes: Int64, archive: Bool = false, litigationHold: Bool = false, inPlaceHolds: [String] = [],
-        forwardingSmtpAddress: String? = nil, forwardingAddress: String? = nil, deliverToMailboxAndForward: Bool = false, hiddenFromGAL: Bool = false,
+        primarySmtpAddress: String, type: String, sizeBytes: Int64, archive: Bool = false, litigationHold: Bool = false,
+        inPlaceHolds: [String] = [],
+        forwardingSmtpAddress: String? = nil, forwardingAddress: String? = nil, deliverToMailboxAndForward: Bool = false,
+        hiddenFromGAL: Bool = false,
         fullAccessHolders: [String] = [], forwardingRules: [InboxRuleInfo] = [], autoReplyEnabled: Bool = false,
         autoReplyInternalMessage: String? = nil
     ) {

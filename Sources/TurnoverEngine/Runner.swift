@@ -33,8 +33,10 @@ public struct Runner: Sendable {
     public var onEvent: @Sendable (RunEvent) -> Void
 
     public init(
-        store: any TurnoverStore, client: MicrosoftClient, options: RunnerOptions = RunnerOptions(), now: @escaping @Sendable () -> Date = { Date() },
-        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }, onEvent: @escaping @Sendable (RunEvent) -> Void = { _ in }
+        store: any TurnoverStore, client: MicrosoftClient, options: RunnerOptions = RunnerOptions(),
+        now: @escaping @Sendable () -> Date = { Date() },
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+        onEvent: @escaping @Sendable (RunEvent) -> Void = { _ in }
     ) {
         self.store = store
         self.client = client
@@ -59,7 +61,8 @@ public struct Runner: Sendable {
         try await store.updateRun(run)
         let started = run.startedAt!
         let actions = StepActions(
-            client: client, upn: run.user.userPrincipalName, userId: run.user.id, runStarted: started, options: options, now: now, sleep: sleep)
+            client: client, upn: run.user.userPrincipalName, userId: run.user.id, runStarted: started, options: options, now: now,
+            sleep: sleep)
 
         var records = Dictionary(uniqueKeysWithValues: run.steps.map { ($0.id, $0) })
         let planned = Dictionary(uniqueKeysWithValues: run.plan.steps.map { ($0.id, $0) })
@@ -87,7 +90,10 @@ public struct Runner: Sendable {
                     launched.insert(stepId)
                     let live = resuming || record.attempts > 0
                     let doubtful = inDoubt[stepId] != nil
-                    group.addTask { try await self.perform(step, record: record, run: runId, actions: actions, live: live, inDoubt: doubtful, started: started) }
+                    group.addTask {
+                        try await self.perform(
+                            step, record: record, run: runId, actions: actions, live: live, inDoubt: doubtful, started: started)
+                    }
                 }
             }
             // Blocking dependencies may cascade, so repeat until nothing new is launched or blocked.
@@ -110,7 +116,9 @@ public struct Runner: Sendable {
             }
         }
         run.steps = order.compactMap { records[$0] }
-        if run.containedAt == nil, !containmentSteps.isEmpty, containmentSteps.allSatisfy({ records[$0]?.status.isFinal == true }) { run.containedAt = now() }
+        if run.containedAt == nil, !containmentSteps.isEmpty, containmentSteps.allSatisfy({ records[$0]?.status.isFinal == true }) {
+            run.containedAt = now()
+        }
         run.licencesFreed = Self.licencesFreed(run)
         run.finishedAt = now()
         run.refreshStatus()
@@ -149,7 +157,8 @@ public struct Runner: Sendable {
                 done = try await actions.alreadyDone(step)
                 if done == nil, inDoubt {
                     // The earlier attempt may have worked but not be visible yet: give it time before repeating.
-                    let deadline = now().addingTimeInterval(Double((step.kind == .convertToShared ? options.inDoubtGrace : .seconds(2)).components.seconds))
+                    let deadline = now().addingTimeInterval(
+                        Double((step.kind == .convertToShared ? options.inDoubtGrace : .seconds(2)).components.seconds))
                     while done == nil, now() < deadline {
                         try await sleep(.milliseconds(500))
                         done = try await actions.alreadyDone(step)
@@ -169,7 +178,8 @@ public struct Runner: Sendable {
         } catch let error as MicrosoftAPIError {
             record.status = .failed
             record.error = RecordedError(
-                status: error.status, code: error.code, message: error.message, requestId: error.requestId, date: error.date, operation: error.operation)
+                status: error.status, code: error.code, message: error.message, requestId: error.requestId, date: error.date,
+                operation: error.operation)
         } catch is CancellationError {
             throw CancellationError()
         } catch {

@@ -11,7 +11,9 @@ public struct SecretBox: Sendable {
     }
 
     public init(keyBytes: Data) throws {
-        guard keyBytes.count == 32 else { throw Failure(description: "The secret key must be 32 bytes (base64-encoded in TURNOVER_SECRET_KEY or the key file).") }
+        guard keyBytes.count == 32 else {
+            throw Failure(description: "The secret key must be 32 bytes (base64-encoded in TURNOVER_SECRET_KEY or the key file).")
+        }
         key = SymmetricKey(data: keyBytes)
     }
 
@@ -25,13 +27,15 @@ public struct SecretBox: Sendable {
         }
         let manager = FileManager.default
         if let text = manager.contents(atPath: keyFile) {
-            guard let bytes = Data(base64Encoded: String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            guard let bytes = Data(base64Encoded: String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+            else {
                 throw Failure(description: "The key file \(keyFile) is not base64.")
             }
             return try SecretBox(keyBytes: bytes)
         }
         let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-        guard manager.createFile(atPath: keyFile, contents: Data(bytes.base64EncodedString().utf8), attributes: [.posixPermissions: 0o600]) else {
+        guard manager.createFile(atPath: keyFile, contents: Data(bytes.base64EncodedString().utf8), attributes: [.posixPermissions: 0o600])
+        else {
             throw Failure(description: "Cannot create the key file \(keyFile).")
         }
         return try SecretBox(keyBytes: bytes)

@@ -22,9 +22,14 @@ public struct StateReader: Sendable {
 
     public func read(_ upn: String) async throws -> LeaverSnapshot {
         let client = self.client
-        async let userRead = client.graph(GraphRequest("GET", GraphPath.user(upn) + GraphPath.query([
-            ("$select", Self.userFields.joined(separator: ",")), ("$expand", "manager($select=id,userPrincipalName,displayName)"),
-        ])))
+        async let userRead = client.graph(
+            GraphRequest(
+                "GET",
+                GraphPath.user(upn)
+                    + GraphPath.query([
+                        ("$select", Self.userFields.joined(separator: ",")),
+                        ("$expand", "manager($select=id,userPrincipalName,displayName)"),
+                    ])))
         async let memberOf = client.memberOf(upn)
         async let owned = client.ownedObjects(upn)
         async let methods = client.authenticationMethods(upn)
@@ -37,7 +42,9 @@ public struct StateReader: Sendable {
         async let statistics = Self.optional { try await client.mailboxSizeBytes(upn) }
         async let permissions = Self.optional { try await client.mailboxPermissions(upn) }
         async let rules = Self.optional { try await client.inboxRules(upn) }
-        async let autoReply = Self.optional { try await client.exchange(ExchangeCommand("Get-MailboxAutoReplyConfiguration", ["Identity": .string(upn)])) }
+        async let autoReply = Self.optional {
+            try await client.exchange(ExchangeCommand("Get-MailboxAutoReplyConfiguration", ["Identity": .string(upn)]))
+        }
 
         let userResponse: GraphResponse
         do {
@@ -54,8 +61,9 @@ public struct StateReader: Sendable {
 
         let tenantSkus = try await skus
         let skuInfo = tenantSkus.map { sku in
-            SkuInfo(skuId: sku.skuId, partNumber: sku.skuPartNumber, includesExchange: Self.includesExchange(sku),
-                    consumed: sku.consumedUnits ?? 0, prepaid: sku.prepaidUnits?.enabled ?? 0)
+            SkuInfo(
+                skuId: sku.skuId, partNumber: sku.skuPartNumber, includesExchange: Self.includesExchange(sku),
+                consumed: sku.consumedUnits ?? 0, prepaid: sku.prepaidUnits?.enabled ?? 0)
         }
         let groupsMember = try await memberOf.filter(\.isGroup)
         let groupsOwned = try await owned.filter(\.isGroup)
@@ -80,21 +88,25 @@ public struct StateReader: Sendable {
         let licences: [LicenceInfo] = (user.licenseAssignmentStates ?? []).compactMap { state in
             guard let skuId = state.skuId, let sku = tenantSkus.first(where: { $0.skuId == skuId }) else { return nil }
             return LicenceInfo(
-                skuId: skuId, partNumber: sku.skuPartNumber, includesExchange: Self.includesExchange(sku), viaGroupId: state.assignedByGroup,
+                skuId: skuId, partNumber: sku.skuPartNumber, includesExchange: Self.includesExchange(sku),
+                viaGroupId: state.assignedByGroup,
                 viaGroupName: state.assignedByGroup.flatMap { groups[$0]?.displayName })
         }
         // Licences that licenseAssignmentStates did not list still count (as direct assignments).
         var allLicences = licences
         for licence in user.assignedLicenses ?? [] where !allLicences.contains(where: { $0.skuId == licence.skuId }) {
             if let sku = tenantSkus.first(where: { $0.skuId == licence.skuId }) {
-                allLicences.append(LicenceInfo(skuId: sku.skuId, partNumber: sku.skuPartNumber, includesExchange: Self.includesExchange(sku)))
+                allLicences.append(
+                    LicenceInfo(skuId: sku.skuId, partNumber: sku.skuPartNumber, includesExchange: Self.includesExchange(sku)))
             }
         }
 
         var mailboxInfo: MailboxInfo?
         if let exchangeMailbox = try await mailbox {
             let holders = (await permissions ?? []).compactMap { entry -> String? in
-                guard entry["AccessRights"]?.array?.contains(.string("FullAccess")) == true, entry["IsInherited"]?.bool != true else { return nil }
+                guard entry["AccessRights"]?.array?.contains(.string("FullAccess")) == true, entry["IsInherited"]?.bool != true else {
+                    return nil
+                }
                 return entry["User"]?.string
             }.filter { !$0.uppercased().hasPrefix("NT AUTHORITY") }
             let forwardingRules = (await rules ?? []).compactMap { rule -> InboxRuleInfo? in
@@ -105,11 +117,14 @@ public struct StateReader: Sendable {
                     external: targets.contains { Self.domain($0) != Self.domain(user.userPrincipalName ?? "") })
             }
             mailboxInfo = MailboxInfo(
-                primarySmtpAddress: exchangeMailbox.PrimarySmtpAddress, type: exchangeMailbox.RecipientTypeDetails, sizeBytes: await statistics.flatMap { $0 } ?? 0,
+                primarySmtpAddress: exchangeMailbox.PrimarySmtpAddress, type: exchangeMailbox.RecipientTypeDetails,
+                sizeBytes: await statistics.flatMap { $0 } ?? 0,
                 archive: exchangeMailbox.ArchiveStatus == "Active", litigationHold: exchangeMailbox.LitigationHoldEnabled == true,
                 inPlaceHolds: exchangeMailbox.InPlaceHolds ?? [], forwardingSmtpAddress: exchangeMailbox.ForwardingSmtpAddress,
-                forwardingAddress: exchangeMailbox.ForwardingAddress, deliverToMailboxAndForward: exchangeMailbox.DeliverToMailboxAndForward == true,
-                hiddenFromGAL: exchangeMailbox.HiddenFromAddressListsEnabled == true, fullAccessHolders: holders, forwardingRules: forwardingRules,
+                forwardingAddress: exchangeMailbox.ForwardingAddress,
+                deliverToMailboxAndForward: exchangeMailbox.DeliverToMailboxAndForward == true,
+                hiddenFromGAL: exchangeMailbox.HiddenFromAddressListsEnabled == true, fullAccessHolders: holders,
+                forwardingRules: forwardingRules,
                 autoReplyEnabled: (await autoReply ?? []).first?["AutoReplyState"]?.string.map { $0 != "Disabled" } ?? false,
                 autoReplyInternalMessage: (await autoReply ?? []).first?["InternalMessage"]?.string)
         }
@@ -120,8 +135,9 @@ public struct StateReader: Sendable {
                 deletable: method.collection != nil)
         }
         let roles = try await roleAssignments.map { assignment in
-            RoleInfo(assignmentId: assignment.id, roleDefinitionId: assignment.roleDefinitionId,
-                     name: RoleInfo.name(ofRoleDefinition: assignment.roleDefinitionId))
+            RoleInfo(
+                assignmentId: assignment.id, roleDefinitionId: assignment.roleDefinitionId,
+                name: RoleInfo.name(ofRoleDefinition: assignment.roleDefinitionId))
         }
         let otherAdmins = try await globalAdmins.map(\.principalId).filter { $0 != user.id }
         let driveURL = try await drive?.webUrl.map { url in url.components(separatedBy: "/Documents").first ?? url }
@@ -131,12 +147,16 @@ public struct StateReader: Sendable {
             capturedAt: now(),
             user: UserInfo(
                 id: user.id, userPrincipalName: user.userPrincipalName ?? upn, displayName: user.displayName ?? upn,
-                accountEnabled: user.accountEnabled ?? true, isGuest: user.isGuest, isSynced: user.isSynced, mail: user.mail, lastSignIn: lastSignIn,
+                accountEnabled: user.accountEnabled ?? true, isGuest: user.isGuest, isSynced: user.isSynced, mail: user.mail,
+                lastSignIn: lastSignIn,
                 lastPasswordChange: userResponse.body?["lastPasswordChangeDateTime"]?.string.flatMap(Self.date),
                 sessionsValidFrom: userResponse.body?["signInSessionsValidFromDateTime"]?.string.flatMap(Self.date)),
             licences: allLicences, groups: groups.values.sorted { $0.displayName < $1.displayName }, roles: roles, mailbox: mailboxInfo,
             authMethods: authMethods,
-            devices: try await devices.map { DeviceInfo(id: $0.id, name: $0.deviceName ?? $0.id, operatingSystem: $0.operatingSystem, ownership: $0.managedDeviceOwnerType) },
+            devices: try await devices.map {
+                DeviceInfo(
+                    id: $0.id, name: $0.deviceName ?? $0.id, operatingSystem: $0.operatingSystem, ownership: $0.managedDeviceOwnerType)
+            },
             oneDriveURL: driveURL,
             manager: user.manager.flatMap { manager in
                 manager.userPrincipalName.map { PersonRef(id: manager.id, userPrincipalName: $0, displayName: manager.displayName ?? $0) }
@@ -190,7 +210,8 @@ public struct StateReader: Sendable {
     }
 
     static func label(_ method: AuthenticationMethod) -> String {
-        let kind = method.odataType.replacingOccurrences(of: "#microsoft.graph.", with: "").replacingOccurrences(of: "AuthenticationMethod", with: "")
+        let kind = method.odataType.replacingOccurrences(of: "#microsoft.graph.", with: "").replacingOccurrences(
+            of: "AuthenticationMethod", with: "")
         if let phone = method.phoneNumber { return "\(kind) \(method.phoneType ?? "") \(phone)".replacingOccurrences(of: "  ", with: " ") }
         if let name = method.displayName { return "\(kind) (\(name))" }
         return kind

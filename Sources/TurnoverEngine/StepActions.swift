@@ -53,7 +53,8 @@ struct StepActions: Sendable {
             return try await hasFullAccess(p["delegate"] ?? "") ? "\(p["delegate"] ?? "") already has Full Access" : nil
         case .setForwarding:
             let mailbox = try await client.mailbox(upn)
-            let matches = mailbox?.ForwardingAddress.map { forwardingTarget(step).isNamed(by: $0) } == true
+            let matches =
+                mailbox?.ForwardingAddress.map { forwardingTarget(step).isNamed(by: $0) } == true
                 && mailbox?.DeliverToMailboxAndForward == (p["keepCopy"] == "true") && mailbox?.ForwardingSmtpAddress == nil
             return matches ? "mail is already forwarded to \(p["to"] ?? "")" : nil
         case .removeForwarding:
@@ -61,7 +62,8 @@ struct StepActions: Sendable {
             return mailbox?.ForwardingAddress == nil && mailbox?.ForwardingSmtpAddress == nil ? "no forwarding is set" : nil
         case .setAutoReply:
             let reply = try await client.exchange(ExchangeCommand("Get-MailboxAutoReplyConfiguration", ["Identity": .string(upn)])).first
-            return reply?["AutoReplyState"]?.string == "Enabled" && reply?["InternalMessage"]?.string == p["internal"] ? "the auto-reply is already on" : nil
+            return reply?["AutoReplyState"]?.string == "Enabled" && reply?["InternalMessage"]?.string == p["internal"]
+                ? "the auto-reply is already on" : nil
         case .hideFromGAL:
             return try await client.mailbox(upn)?.HiddenFromAddressListsEnabled == true ? "already hidden from the address list" : nil
         case .handOverOwnership:
@@ -95,13 +97,17 @@ struct StepActions: Sendable {
             return Outcome(before: "old password", after: "random password, not stored")
         case .revokeSessions:
             try await client.revokeSignInSessions(userId)
-            guard try await sessionsRevokedSinceStart() else { throw StepFailure(description: "signInSessionsValidFromDateTime did not move") }
+            guard try await sessionsRevokedSinceStart() else {
+                throw StepFailure(description: "signInSessionsValidFromDateTime did not move")
+            }
             return Outcome(before: "sessions valid", after: "all sessions revoked")
         case .removeAuthMethod:
             // The plan names the method and its kind, so it is deleted straight away; Graph answers
             // 204 only once it is gone, and 404 when it already was.
             let method = AuthenticationMethod(odataType: p["methodType"] ?? "", id: p["methodId"] ?? "")
-            guard method.collection != nil else { throw StepFailure(description: "\(p["label"] ?? "this method") cannot be deleted through Graph") }
+            guard method.collection != nil else {
+                throw StepFailure(description: "\(p["label"] ?? "this method") cannot be deleted through Graph")
+            }
             do {
                 try await client.deleteAuthenticationMethod(userId: userId, method)
             } catch let error as MicrosoftAPIError where error.isNotFound {
@@ -115,26 +121,34 @@ struct StepActions: Sendable {
         case .grantMailboxAccess:
             let delegate = p["delegate"] ?? ""
             try await client.addFullAccess(mailbox: upn, delegate: delegate, autoMapping: true)
-            guard try await hasFullAccess(delegate) else { throw StepFailure(description: "\(delegate) does not hold Full Access after the change") }
+            guard try await hasFullAccess(delegate) else {
+                throw StepFailure(description: "\(delegate) does not hold Full Access after the change")
+            }
             return Outcome(before: "no access for \(delegate)", after: "\(delegate): Full Access")
         case .setForwarding:
             let before = try await client.mailbox(upn)
-            try await client.setMailbox(upn, [
-                "ForwardingAddress": .string(p["to"] ?? ""), "ForwardingSmtpAddress": .null, "DeliverToMailboxAndForward": .bool(p["keepCopy"] == "true"),
-            ])
+            try await client.setMailbox(
+                upn,
+                [
+                    "ForwardingAddress": .string(p["to"] ?? ""), "ForwardingSmtpAddress": .null,
+                    "DeliverToMailboxAndForward": .bool(p["keepCopy"] == "true"),
+                ])
             let after = try await client.mailbox(upn)
             guard after?.ForwardingAddress.map({ forwardingTarget(step).isNamed(by: $0) }) == true,
                 after?.DeliverToMailboxAndForward == (p["keepCopy"] == "true")
             else {
                 throw StepFailure(description: "Get-Mailbox does not show the forwarding")
             }
-            return Outcome(before: before?.ForwardingAddress ?? before?.ForwardingSmtpAddress ?? "no forwarding",
-                           after: "forwarding to \(p["to"] ?? "")" + (p["keepCopy"] == "true" ? ", copy kept" : ""))
+            return Outcome(
+                before: before?.ForwardingAddress ?? before?.ForwardingSmtpAddress ?? "no forwarding",
+                after: "forwarding to \(p["to"] ?? "")" + (p["keepCopy"] == "true" ? ", copy kept" : ""))
         case .removeForwarding:
             let before = try await client.mailbox(upn)
             try await client.setMailbox(upn, ["ForwardingAddress": .null, "ForwardingSmtpAddress": .null])
             let after = try await client.mailbox(upn)
-            guard after?.ForwardingAddress == nil, after?.ForwardingSmtpAddress == nil else { throw StepFailure(description: "forwarding is still set") }
+            guard after?.ForwardingAddress == nil, after?.ForwardingSmtpAddress == nil else {
+                throw StepFailure(description: "forwarding is still set")
+            }
             return Outcome(before: before?.ForwardingSmtpAddress ?? before?.ForwardingAddress, after: "no forwarding")
         case .setAutoReply:
             try await client.setAutoReply(upn, internalMessage: p["internal"] ?? "", externalMessage: p["external"] ?? "")
@@ -143,7 +157,9 @@ struct StepActions: Sendable {
             return Outcome(before: nil, after: "auto-reply on: “\(p["internal"] ?? "")”")
         case .hideFromGAL:
             try await client.setMailbox(upn, ["HiddenFromAddressListsEnabled": true])
-            guard try await client.mailbox(upn)?.HiddenFromAddressListsEnabled == true else { throw StepFailure(description: "still visible") }
+            guard try await client.mailbox(upn)?.HiddenFromAddressListsEnabled == true else {
+                throw StepFailure(description: "still visible")
+            }
             return Outcome(before: "listed", after: "hidden")
         case .handOverOwnership:
             let groupId = p["groupId"] ?? ""
@@ -192,11 +208,15 @@ struct StepActions: Sendable {
                 // Graph answers with the user as it now is: that answer is the verification.
                 let user = try await client.assignLicense(userId: userId, remove: toRemove)
                 remaining = Set((user.assignedLicenses ?? []).map(\.skuId))
-            } catch let error as MicrosoftAPIError where error.status == 400 && error.message.contains("does not have a corresponding license") {
+            } catch let error as MicrosoftAPIError
+                where error.status == 400 && error.message.contains("does not have a corresponding license")
+            {
                 // Removed already (an earlier attempt whose answer was lost): read what is left.
                 remaining = Set((try await client.user(userId, select: ["assignedLicenses"]).assignedLicenses ?? []).map(\.skuId))
             }
-            guard skuIds(step).allSatisfy({ !remaining.contains($0) }) else { throw StepFailure(description: "licences are still assigned after the change") }
+            guard skuIds(step).allSatisfy({ !remaining.contains($0) }) else {
+                throw StepFailure(description: "licences are still assigned after the change")
+            }
             return Outcome(before: p["skus"], after: "removed")
         }
     }
@@ -224,7 +244,8 @@ struct StepActions: Sendable {
 
     func hasFullAccess(_ delegate: String) async throws -> Bool {
         try await client.mailboxPermissions(upn).contains { entry in
-            entry["User"]?.string.map { Self.sameAddress($0, delegate) } == true && entry["AccessRights"]?.array?.contains(.string("FullAccess")) == true
+            entry["User"]?.string.map { Self.sameAddress($0, delegate) } == true
+                && entry["AccessRights"]?.array?.contains(.string("FullAccess")) == true
         }
     }
 
@@ -242,7 +263,9 @@ struct StepActions: Sendable {
                 return
             }
             if now() >= deadline {
-                throw StepFailure(description: "Exchange still reports a user mailbox after \(timeout.components.seconds) s; licences are kept until it is shared")
+                throw StepFailure(
+                    description:
+                        "Exchange still reports a user mailbox after \(timeout.components.seconds) s; licences are kept until it is shared")
             }
             try await sleep(interval)
             interval = min(interval * 2, options.pollMaximum)
@@ -257,7 +280,8 @@ struct StepActions: Sendable {
 /// Random passwords that meet Entra's complexity rules; never logged or stored.
 enum PasswordGenerator {
     static func make() -> String {
-        let lower = Array("abcdefghijkmnopqrstuvwxyz"), upper = Array("ABCDEFGHJKLMNPQRSTUVWXYZ"), digits = Array("23456789"), symbols = Array("!#%*+-=?@^_")
+        let lower = Array("abcdefghijkmnopqrstuvwxyz"), upper = Array("ABCDEFGHJKLMNPQRSTUVWXYZ"), digits = Array("23456789"),
+            symbols = Array("!#%*+-=?@^_")
         var generator = SystemRandomNumberGenerator()
         var characters = [lower, upper, digits, symbols].map { $0.randomElement(using: &generator)! }
         let all = lower + upper + digits + symbols

@@ -54,22 +54,30 @@ public struct Workspace: Sendable {
         } else {
             throw Failure(description: "Unknown cloud '\(tenant.cloud)' for \(tenant.name).")
         }
-        return TenantConnection(name: tenant.name, tenantId: tenant.tenantId, clientId: tenant.clientId, credential: credential, cloud: cloud)
+        return TenantConnection(
+            name: tenant.name, tenantId: tenant.tenantId, clientId: tenant.clientId, credential: credential, cloud: cloud)
     }
 
     public func policy(for tenant: StoredTenant, templateFile: String?) throws -> Policy {
         if let templateFile {
-            guard let text = FileManager.default.contents(atPath: templateFile) else { throw Failure(description: "Cannot read the template \(templateFile).") }
-            do { return try Policy.parse(yaml: String(decoding: text, as: UTF8.self)) } catch { throw Failure(description: "\(templateFile):\n\(error)") }
+            guard let text = FileManager.default.contents(atPath: templateFile) else {
+                throw Failure(description: "Cannot read the template \(templateFile).")
+            }
+            do { return try Policy.parse(yaml: String(decoding: text, as: UTF8.self)) } catch {
+                throw Failure(description: "\(templateFile):\n\(error)")
+            }
         }
         if let yaml = tenant.policyYAML {
-            do { return try Policy.parse(yaml: yaml) } catch { throw Failure(description: "The policy stored for \(tenant.name):\n\(error)") }
+            do { return try Policy.parse(yaml: yaml) } catch {
+                throw Failure(description: "The policy stored for \(tenant.name):\n\(error)")
+            }
         }
         return Policy()
     }
 
     static func block(_ pem: String, _ label: String) -> String? {
-        guard let start = pem.range(of: "-----BEGIN \(label)-----"), let end = pem.range(of: "-----END \(label)-----", range: start.upperBound..<pem.endIndex)
+        guard let start = pem.range(of: "-----BEGIN \(label)-----"),
+            let end = pem.range(of: "-----END \(label)-----", range: start.upperBound..<pem.endIndex)
         else { return nil }
         return String(pem[start.lowerBound..<end.upperBound])
     }
@@ -90,14 +98,18 @@ public enum Offboarding {
         let snapshot = try await reader.read(upn)
         let people = try await reader.resolvePeople(policy: policy, snapshot: snapshot)
         var earlier: EarlierRun?
-        if let store { earlier = try await earlierRun(store: store, tenant: tenant, upn: snapshot.user.userPrincipalName, userId: snapshot.user.id) }
+        if let store {
+            earlier = try await earlierRun(store: store, tenant: tenant, upn: snapshot.user.userPrincipalName, userId: snapshot.user.id)
+        }
         return (Planner.plan(snapshot: snapshot, policy: policy, people: people, tenant: tenant, now: now, earlier: earlier), snapshot)
     }
 
     /// The leaver's most recent run in this tenant that was approved, when it ended partially or failed.
     static func earlierRun(store: any TurnoverStore, tenant: String, upn: String, userId: String) async throws -> EarlierRun? {
         for summary in try await store.runs(limit: 500)
-        where summary.tenant == tenant && summary.userPrincipalName.caseInsensitiveCompare(upn) == .orderedSame && summary.status != .blocked {
+        where summary.tenant == tenant && summary.userPrincipalName.caseInsensitiveCompare(upn) == .orderedSame
+            && summary.status != .blocked
+        {
             guard let run = try await store.run(summary.id), run.user.id == userId else { continue }
             guard run.status == .partiallySucceeded || run.status == .failed else { return nil }
             return EarlierRun(id: run.id, succeeded: Set(run.steps.filter { $0.status == .succeeded }.map(\.kind)))
@@ -105,7 +117,9 @@ public enum Offboarding {
         return nil
     }
 
-    public static func createRun(store: any TurnoverStore, plan: Plan, snapshot: LeaverSnapshot, operator_: String?, now: Date = Date()) async throws -> RunRecord {
+    public static func createRun(
+        store: any TurnoverStore, plan: Plan, snapshot: LeaverSnapshot, operator_: String?, now: Date = Date()
+    ) async throws -> RunRecord {
         let run = RunRecord(id: RunID.make(now: now), plan: plan, snapshot: snapshot, createdAt: now, operator_: operator_)
         try await store.createRun(run)
         return run

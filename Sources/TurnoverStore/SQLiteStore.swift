@@ -39,33 +39,40 @@ public final class SQLiteStore: TurnoverStore {
         try await database.raw(
             """
             CREATE TABLE IF NOT EXISTS tenants (name TEXT PRIMARY KEY, record TEXT NOT NULL)
-            """).run()
+            """
+        ).run()
         try await database.raw(
             """
             CREATE TABLE IF NOT EXISTS runs (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, upn TEXT NOT NULL, status TEXT NOT NULL,
               created_at REAL NOT NULL, record TEXT NOT NULL)
-            """).run()
+            """
+        ).run()
         try await database.raw(
             """
             CREATE TABLE IF NOT EXISTS steps (run_id TEXT NOT NULL, step_id TEXT NOT NULL, position INTEGER NOT NULL, record TEXT NOT NULL,
               PRIMARY KEY (run_id, step_id))
-            """).run()
+            """
+        ).run()
         try await database.raw(
             """
             CREATE TABLE IF NOT EXISTS attempts (run_id TEXT NOT NULL, step_id TEXT NOT NULL, number INTEGER NOT NULL, started_at REAL NOT NULL,
               finished_at REAL, outcome TEXT, PRIMARY KEY (run_id, step_id, number))
-            """).run()
+            """
+        ).run()
     }
 
     private func json(_ value: some Encodable) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
 
     public func saveTenant(_ tenant: StoredTenant) async throws {
-        try await database.raw("INSERT OR REPLACE INTO tenants (name, record) VALUES (\(bind: tenant.name), \(bind: try json(tenant)))").run()
+        try await database.raw("INSERT OR REPLACE INTO tenants (name, record) VALUES (\(bind: tenant.name), \(bind: try json(tenant)))")
+            .run()
     }
 
     public func tenant(named name: String) async throws -> StoredTenant? {
         let rows = try await database.raw("SELECT record FROM tenants WHERE name = \(bind: name)").all()
-        return try rows.first.map { try decoder.decode(StoredTenant.self, from: Data(try $0.decode(column: "record", as: String.self).utf8)) }
+        return try rows.first.map {
+            try decoder.decode(StoredTenant.self, from: Data(try $0.decode(column: "record", as: String.self).utf8))
+        }
     }
 
     public func tenants() async throws -> [StoredTenant] {
@@ -138,9 +145,12 @@ public final class SQLiteStore: TurnoverStore {
 
     public func unfinishedAttempts(run: RunID) async throws -> [StepID: Int] {
         let rows = try await database.raw(
-            "SELECT step_id, number FROM attempts WHERE run_id = \(bind: run.rawValue) AND finished_at IS NULL").all()
+            "SELECT step_id, number FROM attempts WHERE run_id = \(bind: run.rawValue) AND finished_at IS NULL"
+        ).all()
         var result: [StepID: Int] = [:]
-        for row in rows { result[StepID(try row.decode(column: "step_id", as: String.self))] = try row.decode(column: "number", as: Int.self) }
+        for row in rows {
+            result[StepID(try row.decode(column: "step_id", as: String.self))] = try row.decode(column: "number", as: Int.self)
+        }
         return result
     }
 
@@ -154,13 +164,14 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func runs(limit: Int) async throws -> [RunSummary] {
-        try await database.raw("SELECT id, tenant, upn, status, created_at FROM runs ORDER BY created_at DESC LIMIT \(bind: limit)").all().map { row in
-            RunSummary(
-                id: RunID(try row.decode(column: "id", as: String.self)), tenant: try row.decode(column: "tenant", as: String.self),
-                userPrincipalName: try row.decode(column: "upn", as: String.self),
-                status: RunStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .failed,
-                createdAt: Date(timeIntervalSince1970: try row.decode(column: "created_at", as: Double.self)))
-        }
+        try await database.raw("SELECT id, tenant, upn, status, created_at FROM runs ORDER BY created_at DESC LIMIT \(bind: limit)").all()
+            .map { row in
+                RunSummary(
+                    id: RunID(try row.decode(column: "id", as: String.self)), tenant: try row.decode(column: "tenant", as: String.self),
+                    userPrincipalName: try row.decode(column: "upn", as: String.self),
+                    status: RunStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .failed,
+                    createdAt: Date(timeIntervalSince1970: try row.decode(column: "created_at", as: Double.self)))
+            }
     }
 
     public func unfinishedRuns() async throws -> [RunID] {
@@ -171,4 +182,3 @@ public final class SQLiteStore: TurnoverStore {
 
     public func close() async throws { try await connection.close() }
 }
-

@@ -17,7 +17,8 @@ public struct StoredTenant: Codable, Sendable, Equatable {
     public var createdAt: Date
 
     public init(
-        name: String, tenantId: String, clientId: String, cloud: String, simulatorURL: String?, sealedSecret: String?, sealedCertificate: String?,
+        name: String, tenantId: String, clientId: String, cloud: String, simulatorURL: String?, sealedSecret: String?,
+        sealedCertificate: String?,
         policyYAML: String?, createdAt: Date
     ) {
         self.name = name

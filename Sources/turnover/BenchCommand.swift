@@ -80,7 +80,8 @@ struct SimulatorBench: AsyncParsableCommand {
         var request = HTTPClientRequest(url: "\(baseURL)/\(tenantId)/oauth2/v2.0/token")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        let form = "grant_type=client_credentials&client_id=\(app.clientId)&client_secret=\(app.clientSecret)&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"
+        let form =
+            "grant_type=client_credentials&client_id=\(app.clientId)&client_secret=\(app.clientSecret)&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"
         request.body = .bytes(ByteBuffer(string: form))
         let response = try await client.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 1 << 20)
@@ -105,7 +106,8 @@ struct SimulatorBench: AsyncParsableCommand {
 /// 1,000 user reads through the MicrosoftGraph client: requests per second and how well auto-batching packs them.
 struct ClientBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "client", abstract: "Reads through the MicrosoftGraph client against an in-process simulator; prints req/s and batching ratio.")
+        commandName: "client",
+        abstract: "Reads through the MicrosoftGraph client against an in-process simulator; prints req/s and batching ratio.")
 
     @Option(help: "Number of user reads.")
     var reads = 1_000
@@ -154,8 +156,10 @@ struct ClientBench: AsyncParsableCommand {
             let requests = after.httpRequests - before.httpRequests
             print("client: \(total) user reads, \(callers) concurrent callers, latency \(latencyMilliseconds) ms")
             print(String(format: "  %.2f s, %.0f reads/second", seconds, Double(total) / seconds))
-            print(String(format: "  %d HTTP requests (%d batches), batching ratio %.1f reads per request, %d retries",
-                         requests, after.batches - before.batches, Double(total) / Double(max(requests, 1)), after.retries - before.retries))
+            print(
+                String(
+                    format: "  %d HTTP requests (%d batches), batching ratio %.1f reads per request, %d retries",
+                    requests, after.batches - before.batches, Double(total) / Double(max(requests, 1)), after.retries - before.retries))
             try await http.shutdown()
         }
     }
@@ -166,7 +170,9 @@ struct ClientBench: AsyncParsableCommand {
 struct OffboardBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "offboard",
-        abstract: "Offboard demo users against an in-process simulator; prints requests, sequential round trips, wall time and time to containment.")
+        abstract:
+            "Offboard demo users against an in-process simulator; prints requests, sequential round trips, wall time and time to containment."
+    )
 
     @Option(name: .customLong("latency-ms"), help: "Simulated latency per HTTP request.")
     var latencyMilliseconds = 50
@@ -175,7 +181,9 @@ struct OffboardBench: AsyncParsableCommand {
     var conversionMilliseconds = 3_000
 
     @Option(name: .customLong("user"), help: "A demo user to offboard (repeatable).")
-    var users: [String] = ["ben.carter@contoso.com", "chloe.diaz@contoso.com", "grace.hall@contoso.com", "yusuf.adams@contoso.com", "laura.nash@contoso.com"]
+    var users: [String] = [
+        "ben.carter@contoso.com", "chloe.diaz@contoso.com", "grace.hall@contoso.com", "yusuf.adams@contoso.com", "laura.nash@contoso.com",
+    ]
 
     @Flag(help: "Also list each run's HTTP requests with their round trip.")
     var trace = false
@@ -198,7 +206,8 @@ struct OffboardBench: AsyncParsableCommand {
             let client = MicrosoftClient(
                 connection: TenantConnection(
                     name: "Contoso", tenantId: contoso.tenantId, clientId: app.clientId,
-                    credential: .certificate(certificatePEM: app.certificatePEM!, privateKeyPEM: app.privateKeyPEM!), cloud: .simulator(URL(string: baseURL)!)),
+                    credential: .certificate(certificatePEM: app.certificatePEM!, privateKeyPEM: app.privateKeyPEM!),
+                    cloud: .simulator(URL(string: baseURL)!)),
                 transport: .asyncHTTPClient(http))
             print("offboard: latency \(latency) ms per request, mailbox conversion \(conversion) ms")
             print("  user                       phase  requests  sequential  wall s   contained at")
@@ -219,10 +228,13 @@ struct OffboardBench: AsyncParsableCommand {
                 let runTrips = RoundTrips(simulator.requestLog(since: beforeRun))
                 let containedAfter = run.containedAt.flatMap { contained in run.startedAt.map { contained.timeIntervalSince($0) } }
                 let containmentTrip = runTrips.depth { entry in
-                    (entry.method == "PATCH" && entry.body?.contains("accountEnabled") == true) || entry.path.contains("revokeSignInSessions")
+                    (entry.method == "PATCH" && entry.body?.contains("accountEnabled") == true)
+                        || entry.path.contains("revokeSignInSessions")
                 }
                 let name = upn.padding(toLength: 26, withPad: " ", startingAt: 0)
-                print("  \(name) plan   \(Self.column(planTrips.requests, 8))  \(Self.column(planTrips.sequential, 10))  \(String(format: "%6.2f", planSeconds))")
+                print(
+                    "  \(name) plan   \(Self.column(planTrips.requests, 8))  \(Self.column(planTrips.sequential, 10))  \(String(format: "%6.2f", planSeconds))"
+                )
                 print(
                     "  \(name) run    \(Self.column(runTrips.requests, 8))  \(Self.column(runTrips.sequential, 10))  \(String(format: "%6.2f", runSeconds))   "
                         + "\(containedAfter.map { String(format: "%.3f s", $0) } ?? "-") (round trip \(containmentTrip.map(String.init) ?? "-"))  "
@@ -267,14 +279,18 @@ struct RoundTrips {
 
     /// Get-Mailbox calls after the conversion was requested: the waiting for Exchange.
     var conversionPolls: Int {
-        guard let conversion = (outer + items).filter({ $0.body?.contains("\"Type\":\"Shared\"") == true }).map(\.time).min() else { return 0 }
+        guard let conversion = (outer + items).filter({ $0.body?.contains("\"Type\":\"Shared\"") == true }).map(\.time).min() else {
+            return 0
+        }
         return (outer + items).filter { $0.time > conversion && $0.operation == "Get-Mailbox" }.count
     }
 
     func printTrace() {
         for entry in outer {
             let carried = items.filter { $0.batchRequestId == entry.requestId }.map { "\($0.method) \($0.operation ?? $0.path)" }
-            print("      #\(depths[entry.requestId] ?? 0) \(entry.method) \(entry.operation ?? entry.path)\(carried.isEmpty ? "" : ": " + carried.joined(separator: "; "))")
+            print(
+                "      #\(depths[entry.requestId] ?? 0) \(entry.method) \(entry.operation ?? entry.path)\(carried.isEmpty ? "" : ": " + carried.joined(separator: "; "))"
+            )
         }
     }
 

@@ -8,7 +8,9 @@ import TurnoverEngine
 import TurnoverStore
 
 struct DataOptions: ParsableArguments {
-    @Option(name: .customLong("data-dir"), help: "Where Turnover keeps its database and key (default: $TURNOVER_DATA_DIR or the per-user data directory).")
+    @Option(
+        name: .customLong("data-dir"),
+        help: "Where Turnover keeps its database and key (default: $TURNOVER_DATA_DIR or the per-user data directory).")
     var dataDirectory: String?
 
     /// Opens the data directory for `body` and closes its store afterwards, also when `body` throws.
@@ -90,10 +92,17 @@ let sandboxPolicy: Policy = {
 }()
 
 func resolvePolicy(workspace: Workspace, tenant: StoredTenant?, template: String?, overrides: [String]) throws -> Policy {
-    var policy = try tenant.map { try workspace.policy(for: $0, templateFile: template) } ?? {
-        if let template { return try workspace.policy(for: StoredTenant(name: "sandbox", tenantId: "", clientId: "", cloud: "global", simulatorURL: nil, sealedSecret: nil, sealedCertificate: nil, policyYAML: nil, createdAt: Date()), templateFile: template) }
-        return sandboxPolicy
-    }()
+    var policy =
+        try tenant.map { try workspace.policy(for: $0, templateFile: template) }
+        ?? {
+            if let template {
+                return try workspace.policy(
+                    for: StoredTenant(
+                        name: "sandbox", tenantId: "", clientId: "", cloud: "global", simulatorURL: nil, sealedSecret: nil,
+                        sealedCertificate: nil, policyYAML: nil, createdAt: Date()), templateFile: template)
+            }
+            return sandboxPolicy
+        }()
     do { try policy.apply(overrides: overrides) } catch { throw CLIError("\(error)") }
     return policy
 }

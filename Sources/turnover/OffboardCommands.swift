@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import Synchronization
 import MicrosoftGraph
+import Synchronization
 import TurnoverCore
 import TurnoverEngine
 import TurnoverStore
@@ -9,7 +9,11 @@ import TurnoverStore
 struct PlanOptions: ParsableArguments {
     @Option(help: "The tenant's name (see `turnover tenant list`).") var tenant: String?
     @Option(help: "A YAML policy template to use instead of the tenant's.") var template: String?
-    @Option(name: .customLong("set"), help: "Override a policy setting, key=value (delegate, forwarding, successor, keepLicences, steps, autoReply.internal, …). Repeatable.")
+    @Option(
+        name: .customLong("set"),
+        help:
+            "Override a policy setting, key=value (delegate, forwarding, successor, keepLicences, steps, autoReply.internal, …). Repeatable."
+    )
     var overrides: [String] = []
     @Flag(help: "Use the built-in sandbox tenant (Contoso) on an in-process simulator: no Microsoft tenant needed.") var sandbox = false
 
@@ -20,7 +24,8 @@ struct PlanOptions: ParsableArguments {
 
 struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "plan", abstract: "Read the user's live state and show what an offboarding would do, with blockers and warnings. Changes nothing.")
+        commandName: "plan",
+        abstract: "Read the user's live state and show what an offboarding would do, with blockers and warnings. Changes nothing.")
     @OptionGroup var data: DataOptions
     @Argument(help: "The leaver's user principal name.") var upn: String
     @OptionGroup var planOptions: PlanOptions
@@ -29,9 +34,13 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         try await data.withWorkspace { workspace in
             let upn = self.upn, json = self.json, planOptions = self.planOptions
-            let plan = try await withTenantClient(workspace: workspace, tenantName: planOptions.tenant, sandbox: planOptions.sandbox) { client, tenant in
-                let policy = try resolvePolicy(workspace: workspace, tenant: tenant, template: planOptions.template, overrides: planOptions.overrides)
-                return try await Offboarding.plan(client: client, upn: upn, policy: policy, tenant: tenant?.name ?? "sandbox", store: workspace.store).0
+            let plan = try await withTenantClient(workspace: workspace, tenantName: planOptions.tenant, sandbox: planOptions.sandbox) {
+                client, tenant in
+                let policy = try resolvePolicy(
+                    workspace: workspace, tenant: tenant, template: planOptions.template, overrides: planOptions.overrides)
+                return try await Offboarding.plan(
+                    client: client, upn: upn, policy: policy, tenant: tenant?.name ?? "sandbox", store: workspace.store
+                ).0
             }
             if json {
                 let encoder = JSONEncoder()
@@ -60,13 +69,17 @@ struct OffboardCommand: AsyncParsableCommand {
         try await data.withWorkspace { workspace in
             let upn = self.upn, yes = self.yes, planOptions = self.planOptions, format = self.format
             let operatorName = ProcessInfo.processInfo.environment["USER"]
-            let run = try await withTenantClient(workspace: workspace, tenantName: planOptions.tenant, sandbox: planOptions.sandbox) { client, tenant in
-                let policy = try resolvePolicy(workspace: workspace, tenant: tenant, template: planOptions.template, overrides: planOptions.overrides)
-                let (plan, snapshot) = try await Offboarding.plan(client: client, upn: upn, policy: policy, tenant: tenant?.name ?? "sandbox", store: workspace.store)
+            let run = try await withTenantClient(workspace: workspace, tenantName: planOptions.tenant, sandbox: planOptions.sandbox) {
+                client, tenant in
+                let policy = try resolvePolicy(
+                    workspace: workspace, tenant: tenant, template: planOptions.template, overrides: planOptions.overrides)
+                let (plan, snapshot) = try await Offboarding.plan(
+                    client: client, upn: upn, policy: policy, tenant: tenant?.name ?? "sandbox", store: workspace.store)
                 note(Report.planText(plan))
                 if plan.isBlocked {
                     // Recorded, so the refusal is part of the audit trail.
-                    let record = try await Offboarding.createRun(store: workspace.store, plan: plan, snapshot: snapshot, operator_: operatorName)
+                    let record = try await Offboarding.createRun(
+                        store: workspace.store, plan: plan, snapshot: snapshot, operator_: operatorName)
                     note("\nBlocked: nothing was changed (run \(record.id)).")
                     return record
                 }
@@ -78,7 +91,8 @@ struct OffboardCommand: AsyncParsableCommand {
                     }
                 }
                 // Saved only once approved: `turnover resume` finishes approved runs, never unapproved plans.
-                let record = try await Offboarding.createRun(store: workspace.store, plan: plan, snapshot: snapshot, operator_: operatorName)
+                let record = try await Offboarding.createRun(
+                    store: workspace.store, plan: plan, snapshot: snapshot, operator_: operatorName)
                 note("\nRun \(record.id) started.")
                 let runner = Runner(store: workspace.store, client: client, onEvent: Progress.display())
                 return try await runner.execute(record.id)
@@ -154,7 +168,8 @@ struct RunsCommand: AsyncParsableCommand {
         try await data.withWorkspace { workspace in
             let formatter = ISO8601DateFormatter()
             for run in try await workspace.store.runs(limit: limit) {
-                output("\(run.id)\t\(formatter.string(from: run.createdAt))\t\(run.tenant)\t\(run.userPrincipalName)\t\(run.status.rawValue)")
+                output(
+                    "\(run.id)\t\(formatter.string(from: run.createdAt))\t\(run.tenant)\t\(run.userPrincipalName)\t\(run.status.rawValue)")
             }
         }
     }
@@ -203,7 +218,8 @@ struct ReportCommand: AsyncParsableCommand {
 
 struct ResumeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "resume", abstract: "Finish runs that were interrupted (a crash, a kill, a reboot): nothing is lost and nothing applied twice.")
+        commandName: "resume",
+        abstract: "Finish runs that were interrupted (a crash, a kill, a reboot): nothing is lost and nothing applied twice.")
     @OptionGroup var data: DataOptions
     @Argument(help: "A run id; all unfinished runs when omitted.") var id: String?
 

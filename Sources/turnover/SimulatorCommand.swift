@@ -31,7 +31,9 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("tls-key"), help: "PEM private key for --tls-cert.")
     var tlsKey: String?
 
-    @Flag(name: .customLong("self-signed-tls"), help: "Serve HTTPS with a freshly generated self-signed certificate for 127.0.0.1; its PEM is written to --write-cert.")
+    @Flag(
+        name: .customLong("self-signed-tls"),
+        help: "Serve HTTPS with a freshly generated self-signed certificate for 127.0.0.1; its PEM is written to --write-cert.")
     var selfSignedTLS = false
 
     @Option(name: .customLong("write-cert"), help: "Where --self-signed-tls writes the certificate PEM (for clients to trust).")
@@ -55,7 +57,9 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Flag(name: .customLong("lax"), help: "Accept paths, parameters and properties outside the documented subset (strict by default).")
     var lax = false
 
-    @Flag(name: .customLong("self-check"), help: "Validate every Graph response against the schema subset; violations are listed at GET /_sim/selfcheck.")
+    @Flag(
+        name: .customLong("self-check"),
+        help: "Validate every Graph response against the schema subset; violations are listed at GET /_sim/selfcheck.")
     var selfCheck = false
 
     @Flag(help: "Log every request to standard error.")

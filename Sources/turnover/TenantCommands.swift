@@ -19,16 +19,24 @@ struct TenantAdd: AsyncParsableCommand {
     @Argument(help: "A short name for the tenant (for example contoso).") var name: String
     @Option(name: .customLong("tenant-id"), help: "The directory (tenant) id.") var tenantId: String
     @Option(name: .customLong("client-id"), help: "The app registration's application (client) id.") var clientId: String
-    @Option(name: .customLong("client-secret-env"), help: "The environment variable that holds the client secret.") var secretVariable: String?
-    @Option(name: .customLong("certificate"), help: "A PEM file with the app's certificate and private key (needed for SharePoint).") var certificate: String?
+    @Option(name: .customLong("client-secret-env"), help: "The environment variable that holds the client secret.") var secretVariable:
+        String?
+    @Option(name: .customLong("certificate"), help: "A PEM file with the app's certificate and private key (needed for SharePoint).")
+    var certificate: String?
     @Option(help: "global, usgov (GCC High), dod or china.") var cloud = "global"
     @Option(help: "Point every Microsoft host at a `turnover sim` at this URL instead of a cloud.") var simulator: String?
     @Option(help: "A YAML policy template for this tenant.") var policy: String?
 
     func validate() throws {
-        if (secretVariable == nil) == (certificate == nil) { throw ValidationError("Give exactly one of --client-secret-env VAR or --certificate FILE.") }
-        if simulator == nil, Cloud(name: cloud) == nil { throw ValidationError("Unknown cloud '\(cloud)'; use global, usgov, dod or china.") }
-        if let simulator, URL(string: simulator)?.scheme == nil { throw ValidationError("--simulator needs a URL such as http://127.0.0.1:8765") }
+        if (secretVariable == nil) == (certificate == nil) {
+            throw ValidationError("Give exactly one of --client-secret-env VAR or --certificate FILE.")
+        }
+        if simulator == nil, Cloud(name: cloud) == nil {
+            throw ValidationError("Unknown cloud '\(cloud)'; use global, usgov, dod or china.")
+        }
+        if let simulator, URL(string: simulator)?.scheme == nil {
+            throw ValidationError("--simulator needs a URL such as http://127.0.0.1:8765")
+        }
     }
 
     func run() async throws {
@@ -57,9 +65,12 @@ struct TenantAdd: AsyncParsableCommand {
             }
             try await workspace.store.saveTenant(
                 StoredTenant(
-                    name: name, tenantId: tenantId, clientId: clientId, cloud: simulator == nil ? cloud : "simulator", simulatorURL: simulator,
+                    name: name, tenantId: tenantId, clientId: clientId, cloud: simulator == nil ? cloud : "simulator",
+                    simulatorURL: simulator,
                     sealedSecret: sealedSecret, sealedCertificate: sealedCertificate, policyYAML: policyYAML, createdAt: Date()))
-            output("Tenant \(name) saved (\(simulator.map { "simulator \($0)" } ?? cloud)); credentials sealed. Check it with `turnover tenant test \(name)`.")
+            output(
+                "Tenant \(name) saved (\(simulator.map { "simulator \($0)" } ?? cloud)); credentials sealed. Check it with `turnover tenant test \(name)`."
+            )
         }
     }
 }
@@ -72,7 +83,8 @@ struct TenantList: AsyncParsableCommand {
         try await data.withWorkspace { workspace in
             for tenant in try await workspace.store.tenants() {
                 let credential = tenant.sealedCertificate != nil ? "certificate" : "client secret"
-                output("\(tenant.name)\t\(tenant.tenantId)\t\(tenant.simulatorURL.map { "simulator \($0)" } ?? tenant.cloud)\t\(credential)")
+                output(
+                    "\(tenant.name)\t\(tenant.tenantId)\t\(tenant.simulatorURL.map { "simulator \($0)" } ?? tenant.cloud)\t\(credential)")
             }
         }
     }
@@ -103,7 +115,9 @@ struct TenantTest: AsyncParsableCommand {
             let missingAny = try await withTenantClient(workspace: workspace, tenantName: name, sandbox: false) { client, _ in
                 let graph = Set(try await client.grantedPermissions(.graph))
                 let exchange = Set((try? await client.grantedPermissions(.exchange)) ?? [])
-                output("Graph token: \(graph.count) application permissions. Exchange token: \(exchange.isEmpty ? "none" : exchange.sorted().joined(separator: ", ")).")
+                output(
+                    "Graph token: \(graph.count) application permissions. Exchange token: \(exchange.isEmpty ? "none" : exchange.sorted().joined(separator: ", "))."
+                )
                 var missing = false
                 for kind in StepKind.allCases where !kind.spec.permissions.isEmpty {
                     let needs = kind.spec.permissions

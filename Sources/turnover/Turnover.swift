@@ -6,7 +6,8 @@ struct Turnover: AsyncParsableCommand {
         commandName: "turnover",
         abstract: "Offboard and onboard Microsoft 365 users safely, completely and fast.",
         subcommands: [
-            PlanCommand.self, OffboardCommand.self, StepsCommand.self, RunsCommand.self, RunCommand.self, ReportCommand.self, ResumeCommand.self, TenantCommand.self,
+            PlanCommand.self, OffboardCommand.self, StepsCommand.self, RunsCommand.self, RunCommand.self, ReportCommand.self,
+            ResumeCommand.self, TenantCommand.self,
             SimulatorCommand.self, BenchCommand.self,
         ]
     )

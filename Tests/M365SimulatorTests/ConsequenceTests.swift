@@ -1,6 +1,7 @@
 import Foundation
-@testable import M365Simulator
 import Testing
+
+@testable import M365Simulator
 
 @Suite("Microsoft's consequences")
 struct ConsequenceTests {
@@ -32,9 +33,11 @@ struct ConsequenceTests {
 
             let token = try await sim.token()
             let ben = try await sim.userId("ben.carter", token: token)
-            let e3 = try await sim.send("GET", "/v1.0/subscribedSkus", token: token).values
+            let e3 =
+                try await sim.send("GET", "/v1.0/subscribedSkus", token: token).values
                 .first { $0["skuPartNumber"] as? String == "SPE_E3" }!["skuId"] as! String
-            _ = try await sim.send("POST", "/v1.0/users/\(ben)/assignLicense", token: token, json: ["addLicenses": [], "removeLicenses": [e3]])
+            _ = try await sim.send(
+                "POST", "/v1.0/users/\(ben)/assignLicense", token: token, json: ["addLicenses": [], "removeLicenses": [e3]])
             #expect(try await sim.state("mailboxes", ben)["dataAtRisk"] == nil)
         }
     }
@@ -44,7 +47,9 @@ struct ConsequenceTests {
         try await Harness.run { sim in
             let token = try await sim.token()
             let daniel = try await sim.userId("daniel.evans", token: token)
-            let group = try await sim.send("GET", "/v1.0/groups?$filter=displayName%20eq%20'Finance%20Approvers'", token: token).values[0]["id"] as! String
+            let group =
+                try await sim.send("GET", "/v1.0/groups?$filter=displayName%20eq%20'Finance%20Approvers'", token: token).values[0]["id"]
+                as! String
             let reply = try await sim.send("DELETE", "/v1.0/groups/\(group)/members/\(daniel)", token: token)
             #expect(reply.status == 204)
             #expect(try await sim.send("GET", "/v1.0/users/\(daniel)", token: token).status == 404)
@@ -58,7 +63,8 @@ struct ConsequenceTests {
             let token = try await sim.token()
             func group(_ name: String) async throws -> String {
                 let encoded = name.replacingOccurrences(of: " ", with: "%20")
-                return try await sim.send("GET", "/v1.0/groups?$filter=displayName%20eq%20'\(encoded)'", token: token).values[0]["id"] as! String
+                return try await sim.send("GET", "/v1.0/groups?$filter=displayName%20eq%20'\(encoded)'", token: token).values[0]["id"]
+                    as! String
             }
             let isla = try await sim.userId("isla.jones", token: token)
             let falcon = try await group("Project Falcon")
@@ -66,13 +72,15 @@ struct ConsequenceTests {
             #expect(owner.status == 400)
 
             let xena = try await sim.userId("xena.zhou", token: token)
-            let dynamic = try await sim.send("GET", "/v1.0/users/\(xena)/memberOf", token: token).values
+            let dynamic =
+                try await sim.send("GET", "/v1.0/users/\(xena)/memberOf", token: token).values
                 .first { ($0["groupTypes"] as? [String])?.contains("DynamicMembership") == true }!["id"] as! String
             let dynamicRemoval = try await sim.send("DELETE", "/v1.0/groups/\(dynamic)/members/\(xena)/$ref", token: token)
             #expect(dynamicRemoval.status == 400)
 
             let yusuf = try await sim.userId("yusuf.adams", token: token)
-            let distribution = try await sim.send("GET", "/v1.0/users/\(yusuf)/memberOf", token: token).values
+            let distribution =
+                try await sim.send("GET", "/v1.0/users/\(yusuf)/memberOf", token: token).values
                 .first { $0["mailEnabled"] as? Bool == true && ($0["groupTypes"] as? [String])?.isEmpty == true }!["id"] as! String
             let mailEnabled = try await sim.send("DELETE", "/v1.0/groups/\(distribution)/members/\(yusuf)/$ref", token: token)
             #expect(mailEnabled.status == 400)
@@ -116,22 +124,33 @@ struct ExchangeSharePointTests {
         try await Harness.run { sim in
             let token = try await sim.token(resource: .exchange)
             let identity = "ben.carter@contoso.com"
-            #expect(try await sim.exchange(
-                "Add-MailboxPermission", ["Identity": identity, "User": "kate.lopez@contoso.com", "AccessRights": ["FullAccess"], "AutoMapping": false],
-                token: token).status == 200)
+            #expect(
+                try await sim.exchange(
+                    "Add-MailboxPermission",
+                    ["Identity": identity, "User": "kate.lopez@contoso.com", "AccessRights": ["FullAccess"], "AutoMapping": false],
+                    token: token
+                ).status == 200)
             let permissions = try await sim.exchange("Get-MailboxPermission", ["Identity": identity], token: token).values
             #expect(permissions.contains { ($0["User"] as? String)?.contains("kate.lopez") == true })
 
-            #expect(try await sim.exchange(
-                "Set-Mailbox", ["Identity": identity, "ForwardingSmtpAddress": "smtp:kate.lopez@contoso.com", "DeliverToMailboxAndForward": true,
-                                "HiddenFromAddressListsEnabled": true], token: token).status == 200)
+            #expect(
+                try await sim.exchange(
+                    "Set-Mailbox",
+                    [
+                        "Identity": identity, "ForwardingSmtpAddress": "smtp:kate.lopez@contoso.com", "DeliverToMailboxAndForward": true,
+                        "HiddenFromAddressListsEnabled": true,
+                    ], token: token
+                ).status == 200)
             let mailbox = try await sim.exchange("Get-Mailbox", ["Identity": identity], token: token).values.first ?? [:]
             #expect(mailbox["DeliverToMailboxAndForward"] as? Bool == true)
             #expect(mailbox["HiddenFromAddressListsEnabled"] as? Bool == true)
 
-            #expect(try await sim.exchange(
-                "Set-MailboxAutoReplyConfiguration", ["Identity": identity, "AutoReplyState": "Enabled", "InternalMessage": "Gone", "ExternalMessage": "Gone"],
-                token: token).status == 200)
+            #expect(
+                try await sim.exchange(
+                    "Set-MailboxAutoReplyConfiguration",
+                    ["Identity": identity, "AutoReplyState": "Enabled", "InternalMessage": "Gone", "ExternalMessage": "Gone"],
+                    token: token
+                ).status == 200)
             let autoReply = try await sim.exchange("Get-MailboxAutoReplyConfiguration", ["Identity": identity], token: token).values.first
             #expect(autoReply?["AutoReplyState"] as? String == "Enabled")
 
@@ -145,9 +164,11 @@ struct ExchangeSharePointTests {
         try await Harness.run { sim in
             let token = try await sim.token(resource: .exchange)
             func item(_ id: Int) -> [String: Any] {
-                ["id": "\(id)", "method": "POST", "url": "/adminapi/beta/\(sim.contoso.tenantId)/InvokeCommand",
-                 "headers": ["Content-Type": "application/json"],
-                 "body": ["CmdletInput": ["CmdletName": "Get-Mailbox", "Parameters": ["Identity": "ben.carter@contoso.com"]]]]
+                [
+                    "id": "\(id)", "method": "POST", "url": "/adminapi/beta/\(sim.contoso.tenantId)/InvokeCommand",
+                    "headers": ["Content-Type": "application/json"],
+                    "body": ["CmdletInput": ["CmdletName": "Get-Mailbox", "Parameters": ["Identity": "ben.carter@contoso.com"]]],
+                ]
             }
             let path = "/adminapi/beta/\(sim.contoso.tenantId)/$batch"
             let ok = try await sim.send("POST", path, token: token, json: ["requests": (1...10).map(item)])
@@ -160,10 +181,13 @@ struct ExchangeSharePointTests {
     @Test("SharePoint accepts certificate app tokens only")
     func sharePointCertificateOnly() async throws {
         try await Harness.run { sim in
-            let secretToken = try await sim.send(
-                "POST", "/\(sim.contoso.tenantId)/oauth2/v2.0/token",
-                form: "grant_type=client_credentials&client_id=\(sim.fullAccessApp.clientId)&client_secret=\(sim.fullAccessApp.clientSecret)"
-                    + "&scope=https%3A%2F%2Fcontoso-my.sharepoint.com%2F.default").json["access_token"] as? String
+            let secretToken =
+                try await sim.send(
+                    "POST", "/\(sim.contoso.tenantId)/oauth2/v2.0/token",
+                    form:
+                        "grant_type=client_credentials&client_id=\(sim.fullAccessApp.clientId)&client_secret=\(sim.fullAccessApp.clientSecret)"
+                        + "&scope=https%3A%2F%2Fcontoso-my.sharepoint.com%2F.default"
+                ).json["access_token"] as? String
             let reply = try await sim.send(
                 "POST", "/personal/ben_carter_contoso_com/_api/web/ensureuser", token: secretToken,
                 json: ["logonName": "i:0#.f|membership|kate.lopez@contoso.com"], headers: [("Accept", "application/json;odata=nometadata")])
@@ -196,7 +220,8 @@ struct FixtureTests {
 
     @Test("the embedded Graph subset is the shared one (run scripts/embed-graph-subset.py after it changes)")
     func embeddedSubsetInSync() throws {
-        let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/graph-openapi-subset.json")
+        let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "../../../shared/graph-openapi-subset.json")
         guard FileManager.default.fileExists(atPath: shared.path) else { return }
         let data = try Data(contentsOf: shared)
         let json = try JSONSerialization.jsonObject(with: data) as? [String: Any]

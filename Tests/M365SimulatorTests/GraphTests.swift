@@ -78,7 +78,8 @@ struct GraphTests {
             #expect(segment.status == 400)
             #expect(segment.errorCode == "BadRequest")
             #expect(segment.text.contains("notARealThing"))
-            let unknown = try await sim.send("PATCH", "/v1.0/users/\(ben)", token: token, json: ["accountEnabled": false, "blockSignIn": true])
+            let unknown = try await sim.send(
+                "PATCH", "/v1.0/users/\(ben)", token: token, json: ["accountEnabled": false, "blockSignIn": true])
             #expect(unknown.status == 400)
             let mistyped = try await sim.send("PATCH", "/v1.0/users/\(ben)", token: token, json: ["accountEnabled": "no"])
             #expect(mistyped.status == 400)
@@ -92,7 +93,9 @@ struct GraphTests {
             let app = sim.fullAccessApp
             let bad = try await sim.send(
                 "POST", "/\(sim.contoso.tenantId)/oauth2/v2.0/token",
-                form: "grant_type=client_credentials&client_id=\(app.clientId)&client_secret=nope&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default")
+                form:
+                    "grant_type=client_credentials&client_id=\(app.clientId)&client_secret=nope&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"
+            )
             #expect(bad.status == 401)
             #expect((bad.json["error_description"] as? String)?.hasPrefix("AADSTS7000215") == true)
 
@@ -121,13 +124,16 @@ struct GraphTests {
             #expect(try await sim.send("POST", "/v1.0/$batch", token: token, json: ["requests": tooMany]).status == 400)
             let requests: [[String: Any]] = [
                 ["id": "1", "method": "GET", "url": "/users/00000000-0000-0000-0000-000000000000"],
-                ["id": "2", "method": "PATCH", "url": "/users/\(ben)", "dependsOn": ["1"],
-                 "headers": ["Content-Type": "application/json"], "body": ["accountEnabled": false]],
+                [
+                    "id": "2", "method": "PATCH", "url": "/users/\(ben)", "dependsOn": ["1"],
+                    "headers": ["Content-Type": "application/json"], "body": ["accountEnabled": false],
+                ],
                 ["id": "3", "method": "GET", "url": "/users/\(ben)?$select=id,accountEnabled"],
             ]
             let reply = try await sim.send("POST", "/v1.0/$batch", token: token, json: ["requests": requests])
             #expect(reply.status == 200)
-            let byId = Dictionary(uniqueKeysWithValues: (reply.json["responses"] as? [[String: Any]] ?? []).map { ($0["id"] as! String, $0) })
+            let byId = Dictionary(
+                uniqueKeysWithValues: (reply.json["responses"] as? [[String: Any]] ?? []).map { ($0["id"] as! String, $0) })
             #expect(byId["1"]?["status"] as? Int == 404)
             #expect(byId["2"]?["status"] as? Int == 424)
             #expect(byId["3"]?["status"] as? Int == 200)

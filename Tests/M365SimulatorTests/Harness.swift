@@ -42,7 +42,8 @@ struct Harness {
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             do {
                 try await body(Harness(simulator: simulator, baseURL: baseURL, client: client, contoso: contoso))
-                let violations = try await Harness(simulator: simulator, baseURL: baseURL, client: client, contoso: contoso)
+                let violations =
+                    try await Harness(simulator: simulator, baseURL: baseURL, client: client, contoso: contoso)
                     .send("GET", "/_sim/selfcheck").json["violations"] as? [String] ?? []
                 try await client.shutdown()
                 if !violations.isEmpty { throw SelfCheckFailed(violations: violations) }
@@ -84,10 +85,13 @@ struct Harness {
         case exchange = "https://outlook.office365.com/.default"
     }
 
-    func token(_ app: Simulator.AppSummary? = nil, resource: Resource = .graph, tenant: Simulator.TenantSummary? = nil) async throws -> String {
+    func token(
+        _ app: Simulator.AppSummary? = nil, resource: Resource = .graph, tenant: Simulator.TenantSummary? = nil
+    ) async throws -> String {
         let app = app ?? fullAccessApp
         let tenant = tenant ?? contoso
-        let form = "grant_type=client_credentials&client_id=\(app.clientId)&client_secret=\(app.clientSecret)&scope=\(percent(resource.rawValue))"
+        let form =
+            "grant_type=client_credentials&client_id=\(app.clientId)&client_secret=\(app.clientSecret)&scope=\(percent(resource.rawValue))"
         let reply = try await send("POST", "/\(tenant.tenantId)/oauth2/v2.0/token", form: form)
         guard let token = reply.json["access_token"] as? String else { throw TokenMissing(reply: reply.text) }
         return token

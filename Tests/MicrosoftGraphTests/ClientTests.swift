@@ -56,7 +56,8 @@ struct ClientTests {
                 #expect(error.description.contains("request-id"))
             }
             do {
-                _ = try await client.exchange(ExchangeCommand("Set-Mailbox", ["Identity": "nobody@contoso.com", "HiddenFromAddressListsEnabled": true]))
+                _ = try await client.exchange(
+                    ExchangeCommand("Set-Mailbox", ["Identity": "nobody@contoso.com", "HiddenFromAddressListsEnabled": true]))
                 Issue.record("no error")
             } catch let error as MicrosoftAPIError {
                 #expect(error.service == .exchange)
@@ -87,7 +88,8 @@ struct ClientTests {
             }
             let apostrophe = try #require(awkward.first { $0.contains("'") })
             let filtered = try await client.graphAll(
-                "/users" + GraphPath.query([("$filter", "userPrincipalName eq \(GraphPath.filterLiteral(apostrophe))")]), as: GraphUser.self)
+                "/users" + GraphPath.query([("$filter", "userPrincipalName eq \(GraphPath.filterLiteral(apostrophe))")]), as: GraphUser.self
+            )
             #expect(filtered.map(\.userPrincipalName) == [apostrophe])
         }
     }
@@ -127,7 +129,9 @@ struct ClientTests {
 
     @Test("a 429 burst is absorbed: Retry-After honoured, nothing surfaced, the retries counted")
     func throttlingAbsorbed() async throws {
-        try await Lab.run(configure: { $0.throttleFaultRate = 0.3; $0.injectedRetryAfterSeconds = 0; $0.randomSeed = 2026 }) { lab in
+        try await Lab.run(configure: {
+            $0.throttleFaultRate = 0.3; $0.injectedRetryAfterSeconds = 0; $0.randomSeed = 2026
+        }) { lab in
             let telemetry = ClientTelemetry()
             var options = ClientOptions()
             options.autoBatching = false

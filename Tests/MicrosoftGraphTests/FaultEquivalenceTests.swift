@@ -12,9 +12,11 @@ struct FaultEquivalenceTests {
     static func script(client: MicrosoftClient) async throws -> Int {
         let users = try await client.graphAll("/users?$select=id,userPrincipalName&$orderby=userPrincipalName", as: GraphUser.self)
             .sorted { ($0.userPrincipalName ?? "") < ($1.userPrincipalName ?? "") }
-        let groups = try await client.graphAll("/groups?$select=id,displayName,groupTypes,mailEnabled,securityEnabled", as: DirectoryObject.self)
-            .filter { $0.mailEnabled != true || $0.groupTypes?.contains("Unified") == true }
-            .sorted { ($0.displayName ?? "") < ($1.displayName ?? "") }
+        let groups = try await client.graphAll(
+            "/groups?$select=id,displayName,groupTypes,mailEnabled,securityEnabled", as: DirectoryObject.self
+        )
+        .filter { $0.mailEnabled != true || $0.groupTypes?.contains("Unified") == true }
+        .sorted { ($0.displayName ?? "") < ($1.displayName ?? "") }
         let leavers = Array(users.dropFirst(2).prefix(10))
         var operations = 2
         try await withThrowingTaskGroup(of: Int.self) { group in
@@ -73,19 +75,26 @@ struct FaultEquivalenceTests {
         return lines.joined(separator: "\n")
     }
 
-    static func run(faults: Bool) async throws -> (states: [String], operations: Int, telemetry: ClientTelemetry.Counts, badRequests: [String]) {
+    static func run(
+        faults: Bool
+    ) async throws -> (states: [String], operations: Int, telemetry: ClientTelemetry.Counts, badRequests: [String]) {
         let telemetry = ClientTelemetry()
-        nonisolated(unsafe) var result: (states: [String], operations: Int, telemetry: ClientTelemetry.Counts, badRequests: [String]) = ([], 0, .init(), [])
-        try await Lab.run(demo: false, generated: 3, configure: { settings in
-            settings.mailboxConversionDelayMilliseconds = 0
-            if faults {
-                settings.latencyMilliseconds = 50
-                settings.throttleFaultRate = 0.1
-                settings.transientFaultRate = 0.1
-                settings.dropRate = 0.03
-                settings.randomSeed = 42
+        nonisolated(unsafe) var result: (states: [String], operations: Int, telemetry: ClientTelemetry.Counts, badRequests: [String]) = (
+            [], 0, .init(), []
+        )
+        try await Lab.run(
+            demo: false, generated: 3,
+            configure: { settings in
+                settings.mailboxConversionDelayMilliseconds = 0
+                if faults {
+                    settings.latencyMilliseconds = 50
+                    settings.throttleFaultRate = 0.1
+                    settings.transientFaultRate = 0.1
+                    settings.dropRate = 0.03
+                    settings.randomSeed = 42
+                }
             }
-        }) { lab in
+        ) { lab in
             let tenants = lab.simulator.tenantSummaries().map(\.name).sorted()
             var options = ClientOptions()
             options.retry.maxAttempts = 12

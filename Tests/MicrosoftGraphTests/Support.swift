@@ -1,10 +1,10 @@
 import AsyncHTTPClient
 import Foundation
+import M365Simulator
+import MicrosoftGraph
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
-import M365Simulator
-import MicrosoftGraph
 
 /// A simulator on loopback plus clients for its tenants, over real HTTP.
 struct Lab {
@@ -48,7 +48,8 @@ struct Lab {
             certificate ? .certificate(certificatePEM: app.certificatePEM!, privateKeyPEM: app.privateKeyPEM!) : .secret(app.clientSecret)
         return MicrosoftClient(
             connection: TenantConnection(
-                name: tenant.name, tenantId: tenant.tenantId, clientId: app.clientId, credential: credential, cloud: .simulator(URL(string: baseURL)!)),
+                name: tenant.name, tenantId: tenant.tenantId, clientId: app.clientId, credential: credential,
+                cloud: .simulator(URL(string: baseURL)!)),
             transport: .asyncHTTPClient(http), options: options, telemetry: telemetry)
     }
 

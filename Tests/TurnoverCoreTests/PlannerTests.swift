@@ -10,8 +10,10 @@ enum Leaver {
     static let manager = PersonRef(id: "m", userPrincipalName: "kate@contoso.com", displayName: "Kate")
 
     static func snapshot(
-        upn: String = "ben@contoso.com", enabled: Bool = true, synced: Bool = false, licences: [LicenceInfo] = [e3], groups: [GroupInfo] = [],
-        roles: [RoleInfo] = [], mailbox: MailboxInfo? = MailboxInfo(primarySmtpAddress: "ben@contoso.com", type: "UserMailbox", sizeBytes: 3 << 30),
+        upn: String = "ben@contoso.com", enabled: Bool = true, synced: Bool = false, licences: [LicenceInfo] = [e3],
+        groups: [GroupInfo] = [],
+        roles: [RoleInfo] = [],
+        mailbox: MailboxInfo? = MailboxInfo(primarySmtpAddress: "ben@contoso.com", type: "UserMailbox", sizeBytes: 3 << 30),
         authMethods: [AuthMethodInfo] = [], otherGlobalAdmins: [String] = ["amy"]
     ) -> LeaverSnapshot {
         LeaverSnapshot(
@@ -20,9 +22,12 @@ enum Leaver {
             otherGlobalAdmins: otherGlobalAdmins)
     }
 
-    static func plan(_ snapshot: LeaverSnapshot, policy: Policy = Policy(), people: ResolvedPeople? = nil, earlier: EarlierRun? = nil) -> Plan {
+    static func plan(
+        _ snapshot: LeaverSnapshot, policy: Policy = Policy(), people: ResolvedPeople? = nil, earlier: EarlierRun? = nil
+    ) -> Plan {
         Planner.plan(
-            snapshot: snapshot, policy: policy, people: people ?? ResolvedPeople(delegate: manager), tenant: "contoso", now: now, earlier: earlier)
+            snapshot: snapshot, policy: policy, people: people ?? ResolvedPeople(delegate: manager), tenant: "contoso", now: now,
+            earlier: earlier)
     }
 }
 
@@ -52,7 +57,8 @@ struct PlannerTests {
     func blockers() {
         var policy = Policy()
         policy.breakGlass = ["Break.Glass@contoso.onmicrosoft.com"]
-        #expect(Leaver.plan(Leaver.snapshot(upn: "break.glass@contoso.onmicrosoft.com"), policy: policy).blockerCodes.contains("break-glass"))
+        #expect(
+            Leaver.plan(Leaver.snapshot(upn: "break.glass@contoso.onmicrosoft.com"), policy: policy).blockerCodes.contains("break-glass"))
 
         let globalAdmin = RoleInfo(assignmentId: "a", roleDefinitionId: RoleInfo.globalAdministratorId, name: "Global Administrator")
         #expect(Leaver.plan(Leaver.snapshot(roles: [globalAdmin], otherGlobalAdmins: [])).blockerCodes == ["last-global-admin"])
@@ -114,7 +120,8 @@ struct PlannerTests {
             GroupInfo(id: "lic", displayName: "Licensing", kind: .security, assignsLicences: true, isMember: true, isOwner: false),
             GroupInfo(id: "m365", displayName: "Project", kind: .microsoft365, isMember: true, isOwner: false),
         ]
-        let licensed = LicenceInfo(skuId: Leaver.e3.skuId, partNumber: "SPE_E3", includesExchange: true, viaGroupId: "lic", viaGroupName: "Licensing")
+        let licensed = LicenceInfo(
+            skuId: Leaver.e3.skuId, partNumber: "SPE_E3", includesExchange: true, viaGroupId: "lic", viaGroupName: "Licensing")
         let plan = Leaver.plan(Leaver.snapshot(licences: [licensed], groups: groups))
         #expect(plan.blockers.isEmpty)
         let reported = plan.steps.filter { $0.kind == .reportGroup }.map { $0.parameters["groupId"] ?? "" }
@@ -131,15 +138,23 @@ struct PlannerTests {
     @Test("phones go one at a time after the other methods, the mobile number last")
     func authenticationMethods() {
         let methods = [
-            AuthMethodInfo(id: "mobile", type: "#microsoft.graph.phoneAuthenticationMethod", label: "phone mobile +1", isPhone: true, deletable: true),
-            AuthMethodInfo(id: "app", type: "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod", label: "app", isPhone: false, deletable: true),
-            AuthMethodInfo(id: "office", type: "#microsoft.graph.phoneAuthenticationMethod", label: "phone office +1", isPhone: true, deletable: true),
-            AuthMethodInfo(id: "alt", type: "#microsoft.graph.phoneAuthenticationMethod", label: "phone alternateMobile +1", isPhone: true, deletable: true),
-            AuthMethodInfo(id: "pw", type: "#microsoft.graph.passwordAuthenticationMethod", label: "password", isPhone: false, deletable: false),
+            AuthMethodInfo(
+                id: "mobile", type: "#microsoft.graph.phoneAuthenticationMethod", label: "phone mobile +1", isPhone: true, deletable: true),
+            AuthMethodInfo(
+                id: "app", type: "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod", label: "app", isPhone: false,
+                deletable: true),
+            AuthMethodInfo(
+                id: "office", type: "#microsoft.graph.phoneAuthenticationMethod", label: "phone office +1", isPhone: true, deletable: true),
+            AuthMethodInfo(
+                id: "alt", type: "#microsoft.graph.phoneAuthenticationMethod", label: "phone alternateMobile +1", isPhone: true,
+                deletable: true),
+            AuthMethodInfo(
+                id: "pw", type: "#microsoft.graph.passwordAuthenticationMethod", label: "password", isPhone: false, deletable: false),
         ]
         let plan = Leaver.plan(Leaver.snapshot(authMethods: methods))
         let dependencies = Dictionary(
-            uniqueKeysWithValues: plan.steps.filter { $0.kind == .removeAuthMethod }.map { ($0.parameters["methodId"] ?? "", $0.dependsOn) })
+            uniqueKeysWithValues: plan.steps.filter { $0.kind == .removeAuthMethod }.map { ($0.parameters["methodId"] ?? "", $0.dependsOn) }
+        )
         func id(_ method: String) -> StepID { StepID(.removeAuthMethod, target: method) }
         #expect(dependencies["app"] == [])
         #expect(dependencies["office"] == [id("app")])
@@ -165,7 +180,9 @@ struct PlannerTests {
 
     @Test("the plan is the same for the same input, and survives JSON")
     func deterministic() throws {
-        let snapshot = Leaver.snapshot(groups: [GroupInfo(id: "m365", displayName: "Project", kind: .microsoft365, isMember: true, isOwner: false)])
+        let snapshot = Leaver.snapshot(groups: [
+            GroupInfo(id: "m365", displayName: "Project", kind: .microsoft365, isMember: true, isOwner: false)
+        ])
         let plan = Leaver.plan(snapshot)
         #expect(plan == Leaver.plan(snapshot))
         let decoded = try JSONDecoder().decode(Plan.self, from: JSONEncoder().encode(plan))

@@ -21,7 +21,8 @@ struct CLI {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
             directory = directory.deletingLastPathComponent()
         }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug/turnover").standardized.path
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug/turnover")
+            .standardized.path
     }
 
     static func make(secrets: [String: String] = [:]) throws -> CLI {
@@ -67,7 +68,8 @@ struct CLI {
     func addTenant(_ name: String, summary: Simulator.TenantSummary, simulatorURL: String) async throws {
         let app = summary.apps.first { !$0.displayName.contains("read-only") }!
         let result = try await run([
-            "tenant", "add", name, "--tenant-id", summary.tenantId, "--client-id", app.clientId, "--client-secret-env", "SIM_SECRET_\(name.uppercased())",
+            "tenant", "add", name, "--tenant-id", summary.tenantId, "--client-id", app.clientId, "--client-secret-env",
+            "SIM_SECRET_\(name.uppercased())",
             "--simulator", simulatorURL,
         ])
         guard result.status == 0 else { throw Failed(message: "tenant add: \(result.stderr)") }
@@ -129,8 +131,9 @@ func withSimulator(
 extension Simulator {
     func summary(_ name: String) -> Simulator.TenantSummary { tenantSummaries().first { $0.name == name }! }
     var contosoSecretEnvironment: [String: String] {
-        Dictionary(uniqueKeysWithValues: tenantSummaries().map { summary in
-            ("SIM_SECRET_\(summary.name.uppercased())", summary.apps.first { !$0.displayName.contains("read-only") }!.clientSecret)
-        })
+        Dictionary(
+            uniqueKeysWithValues: tenantSummaries().map { summary in
+                ("SIM_SECRET_\(summary.name.uppercased())", summary.apps.first { !$0.displayName.contains("read-only") }!.clientSecret)
+            })
     }
 }

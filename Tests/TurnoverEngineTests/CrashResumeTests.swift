@@ -1,6 +1,7 @@
 import Foundation
-@testable import M365Simulator
 import Testing
+
+@testable import M365Simulator
 
 #if canImport(Glibc)
     import Glibc
@@ -11,9 +12,11 @@ import Testing
 /// Requests that change the tenant, keyed so that the same effect sent twice has the same key.
 func effectKeys(_ entries: [RequestLogEntry]) -> [String] {
     entries.compactMap { entry in
-        let tookEffect = (200..<300).contains(entry.status) && (entry.injected == nil || entry.injected == "dropped-after-effect")
+        let tookEffect =
+            (200..<300).contains(entry.status) && (entry.injected == nil || entry.injected == "dropped-after-effect")
             || entry.injected == "dropped-after-effect"
-        guard tookEffect, entry.method != "GET", !entry.path.hasSuffix("$batch"), entry.service != "token", entry.service != "control" else { return nil }
+        guard tookEffect, entry.method != "GET", !entry.path.hasSuffix("$batch"), entry.service != "token", entry.service != "control"
+        else { return nil }
         if entry.service.hasPrefix("exchange"), entry.operation?.hasPrefix("Get-") == true { return nil }
         if let operation = entry.operation, readOnlyPosts.contains(where: operation.contains) { return nil }
         return "\(entry.method) \(entry.path) \(entry.body ?? "")"
@@ -29,7 +32,10 @@ struct CrashResumeTests {
     func killAndResume() async throws {
         try await withSimulator { simulator, baseURL in
             let cli = try await preparedCLI(simulator, baseURL: baseURL)
-            let leavers = ["ben.carter@contoso.com", "grace.hall@contoso.com", "laura.nash@contoso.com", "yusuf.adams@contoso.com", "chloe.diaz@contoso.com"]
+            let leavers = [
+                "ben.carter@contoso.com", "grace.hall@contoso.com", "laura.nash@contoso.com", "yusuf.adams@contoso.com",
+                "chloe.diaz@contoso.com",
+            ]
             var generator = SystemRandomNumberGenerator()
             var killedMidRun = 0
             var resumedWork = 0
@@ -78,21 +84,28 @@ struct CrashResumeTests {
                 #expect(state.directLicences(leaver).isEmpty && state.mailboxType(leaver) == "SharedMailbox", "\(leaver)")
             }
             // The kills must really have interrupted runs, or the test proves nothing.
-            #expect(killedMidRun >= 12 && resumedWork >= 12, "only \(killedMidRun) of 20 runs were still going when killed, \(resumedWork) resumed")
+            #expect(
+                killedMidRun >= 12 && resumedWork >= 12,
+                "only \(killedMidRun) of 20 runs were still going when killed, \(resumedWork) resumed")
             print("crash test: \(killedMidRun) of 20 runs killed mid-run, \(resumedWork) finished by resume")
         }
     }
 
     @Test("the effect detector sees a repeated request")
     func detectorFindsRepeats() throws {
-        func entry(_ method: String, _ path: String, _ body: String?, service: String = "graph-batch-item", operation: String? = nil) -> RequestLogEntry {
+        func entry(
+            _ method: String, _ path: String, _ body: String?, service: String = "graph-batch-item", operation: String? = nil
+        ) -> RequestLogEntry {
             RequestLogEntry(
-                sequence: 0, time: Date(), service: service, method: method, path: path, operation: operation, body: body, status: 204, injected: nil,
+                sequence: 0, time: Date(), service: service, method: method, path: path, operation: operation, body: body, status: 204,
+                injected: nil,
                 tenantId: nil, clientId: nil, requestId: "r", batchRequestId: nil, durationMilliseconds: 1)
         }
         let keys = effectKeys([
             entry("PATCH", "/users/a", #"{"accountEnabled":false}"#), entry("GET", "/users/a", nil),
-            entry("POST", "/adminapi/beta/t/InvokeCommand", #"{"CmdletInput":{"CmdletName":"Get-Mailbox"}}"#, service: "exchange", operation: "Get-Mailbox"),
+            entry(
+                "POST", "/adminapi/beta/t/InvokeCommand", #"{"CmdletInput":{"CmdletName":"Get-Mailbox"}}"#, service: "exchange",
+                operation: "Get-Mailbox"),
             entry("PATCH", "/users/a", #"{"accountEnabled":false}"#),
         ])
         #expect(keys.count == 2 && Set(keys).count == 1)

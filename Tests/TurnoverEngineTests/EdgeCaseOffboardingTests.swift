@@ -17,11 +17,17 @@ struct Offboard: Sendable {
 let edgeCaseChains: [[Offboard]] = [
     [Offboard(upn: "ben.carter@contoso.com")],
     [Offboard(upn: "chloe.diaz@contoso.com")],
-    [Offboard(upn: "daniel.evans@contoso.com", expectedExit: 3), Offboard(upn: "daniel.evans@contoso.com", settings: ["keepLicences=SPE_E3"])],
+    [
+        Offboard(upn: "daniel.evans@contoso.com", expectedExit: 3),
+        Offboard(upn: "daniel.evans@contoso.com", settings: ["keepLicences=SPE_E3"]),
+    ],
     [Offboard(upn: "emma.fischer@contoso.com")],
     [Offboard(upn: "felix.garcia@contoso.com", expectedExit: 3)],
     [Offboard(upn: "grace.hall@contoso.com")],
-    [Offboard(upn: "isla.jones@contoso.com", expectedExit: 3), Offboard(upn: "isla.jones@contoso.com", settings: ["successor=nina.ortiz@contoso.com"])],
+    [
+        Offboard(upn: "isla.jones@contoso.com", expectedExit: 3),
+        Offboard(upn: "isla.jones@contoso.com", settings: ["successor=nina.ortiz@contoso.com"]),
+    ],
     [Offboard(upn: "breakglass01@contoso.onmicrosoft.com", expectedExit: 3)],
     [Offboard(upn: "yusuf.adams@contoso.com")],
     [Offboard(upn: "xena.zhou@contoso.com")],
@@ -71,7 +77,8 @@ func offboardAll(_ chains: [[Offboard]], simulator: Simulator, baseURL: String, 
                 while let chain = queue.next() {
                     for offboard in chain {
                         results[offboard.label] = try await cli.run(
-                            ["offboard", offboard.upn, "--tenant", offboard.tenant, "--yes", "--format", "json"] + offboard.settings.flatMap { ["--set", $0] })
+                            ["offboard", offboard.upn, "--tenant", offboard.tenant, "--yes", "--format", "json"]
+                                + offboard.settings.flatMap { ["--set", $0] })
                     }
                 }
                 return results
@@ -93,7 +100,9 @@ final class WorkQueue: @unchecked Sendable {
 func expectExitStatuses(_ results: [String: CLI.Result], _ chains: [[Offboard]]) {
     for offboard in chains.joined() {
         let result = results[offboard.label]
-        #expect(result?.status == offboard.expectedExit, "\(offboard.label): exit \(result?.status ?? -1)\n\(result?.stderr.suffix(3000) ?? "")")
+        #expect(
+            result?.status == offboard.expectedExit, "\(offboard.label): exit \(result?.status ?? -1)\n\(result?.stderr.suffix(3000) ?? "")"
+        )
     }
 }
 
@@ -138,10 +147,12 @@ struct EdgeCaseOffboardingTests {
             #expect(after.liveSessions(ben) == 0)
             #expect(after.groupsOwnedBy(ben).isEmpty)
             let benLeftover = after.groupsWithMember(ben)
-            #expect(benLeftover.allSatisfy { name in
-                let group = after.groups.values.first { $0["displayName"] as? String == name }
-                return (group?["groupTypes"] as? [String] ?? []).contains("DynamicMembership") || group?["onPremisesSyncEnabled"] as? Bool == true
-            }, "left in \(benLeftover)")
+            #expect(
+                benLeftover.allSatisfy { name in
+                    let group = after.groups.values.first { $0["displayName"] as? String == name }
+                    return (group?["groupTypes"] as? [String] ?? []).contains("DynamicMembership")
+                        || group?["onPremisesSyncEnabled"] as? Bool == true
+                }, "left in \(benLeftover)")
             #expect(reportJSON(results[ben])["licencesFreed"] as? [String] == ["SPE_E3"])
 
             // External forwarding on the mailbox is removed.

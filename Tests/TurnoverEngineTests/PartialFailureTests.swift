@@ -52,7 +52,8 @@ struct PartialFailureTests {
             let cli = try CLI.make(secrets: ["NW_LIMITED": limited.clientSecret, "NW_FULL": full.clientSecret])
             func addTenant(app: Simulator.AppSummary, secretVariable: String) async throws {
                 let added = try await cli.run([
-                    "tenant", "add", "northwind", "--tenant-id", summary.tenantId, "--client-id", app.clientId, "--client-secret-env", secretVariable,
+                    "tenant", "add", "northwind", "--tenant-id", summary.tenantId, "--client-id", app.clientId, "--client-secret-env",
+                    secretVariable,
                     "--simulator", baseURL,
                 ])
                 #expect(added.status == 0, "\(added.stderr)")
@@ -103,8 +104,11 @@ struct PartialFailureTests {
             let writes = simulator.requestLog(since: since).filter {
                 $0.method != "GET" && $0.service.hasPrefix("graph") && !$0.path.hasSuffix("$batch")
             }
-            #expect(writes.count == 2 && writes.allSatisfy { $0.method == "DELETE" && $0.path.contains("/authentication/") }, "\(writes.map(\.path))")
-            let exchangeChanges = simulator.requestLog(since: since).filter { $0.service == "exchange-batch-item" || ($0.service == "exchange" && !$0.path.hasSuffix("$batch"))
+            #expect(
+                writes.count == 2 && writes.allSatisfy { $0.method == "DELETE" && $0.path.contains("/authentication/") },
+                "\(writes.map(\.path))")
+            let exchangeChanges = simulator.requestLog(since: since).filter {
+                $0.service == "exchange-batch-item" || ($0.service == "exchange" && !$0.path.hasSuffix("$batch"))
             }.filter { $0.operation?.hasPrefix("Get-") == false }
             #expect(exchangeChanges.isEmpty, "\(exchangeChanges.compactMap(\.operation))")
             state = try SimulatorState(simulator, tenant: "Northwind")

@@ -18,7 +18,8 @@ struct TenantCommandTests {
             environment["RO_SECRET"] = readOnly.clientSecret
             let reader = CLI(binary: cli.binary, dataDirectory: cli.dataDirectory, environment: environment)
             let added = try await reader.run([
-                "tenant", "add", "contoso-ro", "--tenant-id", contoso.tenantId, "--client-id", readOnly.clientId, "--client-secret-env", "RO_SECRET",
+                "tenant", "add", "contoso-ro", "--tenant-id", contoso.tenantId, "--client-id", readOnly.clientId, "--client-secret-env",
+                "RO_SECRET",
                 "--simulator", baseURL,
             ])
             #expect(added.status == 0, "\(added.stderr)")
@@ -45,7 +46,8 @@ struct TenantCommandTests {
             #expect((key[.posixPermissions] as? Int) == 0o600)
 
             let missing = try await cli.run([
-                "tenant", "add", "other", "--tenant-id", "t", "--client-id", "c", "--client-secret-env", "NOT_SET_ANYWHERE", "--simulator", baseURL,
+                "tenant", "add", "other", "--tenant-id", "t", "--client-id", "c", "--client-secret-env", "NOT_SET_ANYWHERE", "--simulator",
+                baseURL,
             ])
             #expect(missing.status != 0 && missing.stderr.contains("NOT_SET_ANYWHERE"))
             #expect(try await cli.run(["tenant", "list"]).stdout.contains("other") == false)

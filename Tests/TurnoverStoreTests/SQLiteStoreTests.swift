@@ -9,7 +9,9 @@ func temporaryDatabase() throws -> String {
     return directory.appendingPathComponent("turnover.sqlite").path
 }
 
-func sampleRun(id: String = "r-1", upn: String = "ben@contoso.com", createdAt: Date = Date(timeIntervalSince1970: 1_795_000_000)) -> RunRecord {
+func sampleRun(
+    id: String = "r-1", upn: String = "ben@contoso.com", createdAt: Date = Date(timeIntervalSince1970: 1_795_000_000)
+) -> RunRecord {
     let snapshot = LeaverSnapshot(
         capturedAt: createdAt, user: UserInfo(id: "u", userPrincipalName: upn, displayName: "Ben", accountEnabled: true),
         licences: [LicenceInfo(skuId: "sku", partNumber: "SPE_E3", includesExchange: true)],
@@ -77,7 +79,8 @@ struct SQLiteStoreTests {
     func tenants() async throws {
         let store = try await SQLiteStore.open(path: try temporaryDatabase())
         let tenant = StoredTenant(
-            name: "contoso", tenantId: "t", clientId: "c", cloud: "global", simulatorURL: nil, sealedSecret: "sealed", sealedCertificate: nil,
+            name: "contoso", tenantId: "t", clientId: "c", cloud: "global", simulatorURL: nil, sealedSecret: "sealed",
+            sealedCertificate: nil,
             policyYAML: nil, createdAt: Date(timeIntervalSince1970: 1_795_000_000))
         try await store.saveTenant(tenant)
         var replaced = tenant

@@ -71,9 +71,12 @@ extension Simulator {
         if key == "generate", request.method == "POST" {
             let tenants = Int(query["tenants"] ?? "1") ?? 1
             let users = Int(query["users"] ?? "100") ?? 100
-            guard (1...1_000).contains(tenants), (1...100_000).contains(users) else { return problem(400, "tenants must be 1…1000 and users 1…100000") }
+            guard (1...1_000).contains(tenants), (1...100_000).contains(users) else {
+                return problem(400, "tenants must be 1…1000 and users 1…100000")
+            }
             do {
-                return Self.encoded(201, try loadGeneratedTenants(count: tenants, usersPerTenant: users, seed: UInt64(query["seed"] ?? "1") ?? 1))
+                return Self.encoded(
+                    201, try loadGeneratedTenants(count: tenants, usersPerTenant: users, seed: UInt64(query["seed"] ?? "1") ?? 1))
             } catch {
                 return problem(400, "\(error)")
             }
@@ -90,7 +93,9 @@ extension Simulator {
             tenant.reset(now: clock())
             return SimResponse(status: 204, headers: [], body: [])
         case ("POST", "sync"):
-            tenant.write(now: clock(), replicationDelay: .milliseconds(settings.replicationDelayMilliseconds)) { $0.runDirectorySync(now: clock()) }
+            tenant.write(now: clock(), replicationDelay: .milliseconds(settings.replicationDelayMilliseconds)) {
+                $0.runDirectorySync(now: clock())
+            }
             return SimResponse(status: 204, headers: [], body: [])
         case ("GET", "fixture"):
             guard let yaml = try? tenant.fixture.yaml() else { return problem(500, "fixture cannot be encoded") }
@@ -98,9 +103,13 @@ extension Simulator {
         case ("GET", "state"):
             let rest = Array(segments.dropFirst(2))
             guard let raw = rawState(tenant: tenant.id) else { return problem(500, "state cannot be encoded") }
-            guard let kind = rest.first else { return SimResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array(raw)) }
+            guard let kind = rest.first else {
+                return SimResponse(status: 200, headers: [("Content-Type", "application/json")], body: Array(raw))
+            }
             guard let state = try? JSONValue.parse(Array(raw)), let collection = state[kind] else {
-                return problem(404, "No state collection '\(kind)'; try users, groups, mailboxes, oneDrives, managedDevices, roleAssignments, deletedUsers")
+                return problem(
+                    404,
+                    "No state collection '\(kind)'; try users, groups, mailboxes, oneDrives, managedDevices, roleAssignments, deletedUsers")
             }
             guard let id = rest.dropFirst().first else { return .json(200, collection) }
             if let object = collection.objectValue {
@@ -113,7 +122,9 @@ extension Simulator {
                 guard let match else { return problem(404, "No \(kind) '\(id)'") }
                 return .json(200, match)
             }
-            if let array = collection.arrayValue, let match = array.first(where: { $0["id"]?.stringValue == id }) { return .json(200, match) }
+            if let array = collection.arrayValue, let match = array.first(where: { $0["id"]?.stringValue == id }) {
+                return .json(200, match)
+            }
             return problem(404, "No \(kind) '\(id)'")
         default:
             return problem(404, "Unknown tenant control endpoint \(request.method) \(request.path)")

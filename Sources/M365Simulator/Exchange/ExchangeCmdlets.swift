@@ -7,19 +7,29 @@ enum ExchangeCmdlets {
     }
 
     private static func spec(_ parameters: [String], writes: Bool, _ handler: @escaping ExchangeCmdletHandler) -> ExchangeCmdlet {
-        ExchangeCmdlet(parameters: Set((parameters + ["Confirm", "ErrorAction", "WarningAction"]).map { $0.lowercased() }), writes: writes, handler: handler)
+        ExchangeCmdlet(
+            parameters: Set((parameters + ["Confirm", "ErrorAction", "WarningAction"]).map { $0.lowercased() }), writes: writes,
+            handler: handler)
     }
 
     static let table: [String: ExchangeCmdlet] = [
-        "get-mailbox": spec(["Identity", "ResultSize", "RecipientTypeDetails", "Filter", "IncludeInactiveMailbox", "SoftDeletedMailbox"], writes: false, getMailbox),
+        "get-mailbox": spec(
+            ["Identity", "ResultSize", "RecipientTypeDetails", "Filter", "IncludeInactiveMailbox", "SoftDeletedMailbox"], writes: false,
+            getMailbox),
         "set-mailbox": spec(
-            ["Identity", "Type", "HiddenFromAddressListsEnabled", "ForwardingAddress", "ForwardingSmtpAddress", "DeliverToMailboxAndForward",
-             "LitigationHoldEnabled", "LitigationHoldDuration", "LitigationHoldOwner", "GrantSendOnBehalfTo", "RetentionHoldEnabled", "Force"],
+            [
+                "Identity", "Type", "HiddenFromAddressListsEnabled", "ForwardingAddress", "ForwardingSmtpAddress",
+                "DeliverToMailboxAndForward",
+                "LitigationHoldEnabled", "LitigationHoldDuration", "LitigationHoldOwner", "GrantSendOnBehalfTo", "RetentionHoldEnabled",
+                "Force",
+            ],
             writes: true, setMailbox),
         "get-mailboxstatistics": spec(["Identity", "Archive"], writes: false, getMailboxStatistics),
         "get-mailboxpermission": spec(["Identity", "User", "ResultSize"], writes: false, getMailboxPermission),
-        "add-mailboxpermission": spec(["Identity", "User", "AccessRights", "InheritanceType", "AutoMapping"], writes: true, addMailboxPermission),
-        "remove-mailboxpermission": spec(["Identity", "User", "AccessRights", "InheritanceType", "BypassMasterAccountSid"], writes: true, removeMailboxPermission),
+        "add-mailboxpermission": spec(
+            ["Identity", "User", "AccessRights", "InheritanceType", "AutoMapping"], writes: true, addMailboxPermission),
+        "remove-mailboxpermission": spec(
+            ["Identity", "User", "AccessRights", "InheritanceType", "BypassMasterAccountSid"], writes: true, removeMailboxPermission),
         "get-recipientpermission": spec(["Identity", "Trustee", "AccessRights", "ResultSize"], writes: false, getRecipientPermission),
         "add-recipientpermission": spec(["Identity", "Trustee", "AccessRights"], writes: true, addRecipientPermission),
         "remove-recipientpermission": spec(["Identity", "Trustee", "AccessRights"], writes: true, removeRecipientPermission),
@@ -30,18 +40,25 @@ enum ExchangeCmdlets {
         "get-mobiledevicestatistics": spec(["Mailbox", "Identity"], writes: false, getMobileDeviceStatistics),
         "remove-mobiledevice": spec(["Identity"], writes: true, removeMobileDevice),
         "clear-mobiledevice": spec(["Identity", "AccountOnly", "NotificationEmailAddresses", "Cancel"], writes: true, clearMobileDevice),
-        "remove-calendarevents": spec(["Identity", "CancelOrganizedMeetings", "QueryWindowInDays", "QueryStartDate", "PreviewOnly"], writes: true, removeCalendarEvents),
+        "remove-calendarevents": spec(
+            ["Identity", "CancelOrganizedMeetings", "QueryWindowInDays", "QueryStartDate", "PreviewOnly"], writes: true,
+            removeCalendarEvents),
         "get-mailboxautoreplyconfiguration": spec(["Identity"], writes: false, getAutoReply),
         "set-mailboxautoreplyconfiguration": spec(
-            ["Identity", "AutoReplyState", "InternalMessage", "ExternalMessage", "ExternalAudience", "StartTime", "EndTime"], writes: true, setAutoReply),
+            ["Identity", "AutoReplyState", "InternalMessage", "ExternalMessage", "ExternalAudience", "StartTime", "EndTime"], writes: true,
+            setAutoReply),
         "get-distributiongroup": spec(["Identity", "ResultSize"], writes: false, getDistributionGroup),
         "set-distributiongroup": spec(["Identity", "ManagedBy", "BypassSecurityGroupManagerCheck"], writes: true, setDistributionGroup),
         "get-distributiongroupmember": spec(["Identity", "ResultSize"], writes: false, getDistributionGroupMember),
-        "add-distributiongroupmember": spec(["Identity", "Member", "BypassSecurityGroupManagerCheck"], writes: true, addDistributionGroupMember),
-        "remove-distributiongroupmember": spec(["Identity", "Member", "BypassSecurityGroupManagerCheck"], writes: true, removeDistributionGroupMember),
+        "add-distributiongroupmember": spec(
+            ["Identity", "Member", "BypassSecurityGroupManagerCheck"], writes: true, addDistributionGroupMember),
+        "remove-distributiongroupmember": spec(
+            ["Identity", "Member", "BypassSecurityGroupManagerCheck"], writes: true, removeDistributionGroupMember),
         "get-mailboxfolderpermission": spec(["Identity", "User"], writes: false, getFolderPermission),
-        "add-mailboxfolderpermission": spec(["Identity", "User", "AccessRights", "SharingPermissionFlags", "SendNotificationToUser"], writes: true, addFolderPermission),
-        "set-mailboxfolderpermission": spec(["Identity", "User", "AccessRights", "SharingPermissionFlags", "SendNotificationToUser"], writes: true, setFolderPermission),
+        "add-mailboxfolderpermission": spec(
+            ["Identity", "User", "AccessRights", "SharingPermissionFlags", "SendNotificationToUser"], writes: true, addFolderPermission),
+        "set-mailboxfolderpermission": spec(
+            ["Identity", "User", "AccessRights", "SharingPermissionFlags", "SendNotificationToUser"], writes: true, setFolderPermission),
         "remove-mailboxfolderpermission": spec(["Identity", "User", "Force"], writes: true, removeFolderPermission),
         "get-recipient": spec(["Identity", "ResultSize", "RecipientTypeDetails"], writes: false, getRecipient),
     ]
@@ -92,10 +109,25 @@ enum ExchangeCmdlets {
                 ("InPlaceHolds", .strings(mailbox.inPlaceHolds)),
                 ("RetentionHoldEnabled", .bool(mailbox.retentionHoldEnabled)),
                 ("ArchiveStatus", .string(mailbox.archiveEnabled ? "Active" : "None")),
-                ("ArchiveGuid", .string(mailbox.archiveEnabled ? DeterministicID.make("archive/\(mailbox.exchangeGuid)") : "00000000-0000-0000-0000-000000000000")),
+                (
+                    "ArchiveGuid",
+                    .string(
+                        mailbox.archiveEnabled
+                            ? DeterministicID.make("archive/\(mailbox.exchangeGuid)") : "00000000-0000-0000-0000-000000000000")
+                ),
                 ("GrantSendOnBehalfTo", .strings(mailbox.grantSendOnBehalfTo)),
-                ("ProhibitSendQuota", .string(type == .shared && !data.hasExchangeLicense(mailbox.userId) ? "49 GB (52,613,349,376 bytes)" : "99 GB (106,300,440,576 bytes)")),
-                ("ProhibitSendReceiveQuota", .string(type == .shared && !data.hasExchangeLicense(mailbox.userId) ? "50 GB (53,687,091,200 bytes)" : "100 GB (107,374,182,400 bytes)")),
+                (
+                    "ProhibitSendQuota",
+                    .string(
+                        type == .shared && !data.hasExchangeLicense(mailbox.userId)
+                            ? "49 GB (52,613,349,376 bytes)" : "99 GB (106,300,440,576 bytes)")
+                ),
+                (
+                    "ProhibitSendReceiveQuota",
+                    .string(
+                        type == .shared && !data.hasExchangeLicense(mailbox.userId)
+                            ? "50 GB (53,687,091,200 bytes)" : "100 GB (107,374,182,400 bytes)")
+                ),
                 ("WhenSoftDeleted", .optional(data.deletedUsers[mailbox.userId].map { GraphDate.directory($0.deletedDateTime) })),
             ]))
     }
@@ -132,13 +164,17 @@ enum ExchangeCmdlets {
         }
         if let type = try call.string("Type") {
             guard let target = MailboxType(typeParameter: type) else {
-                throw ExchangeError.invalidValue("Type", "Cannot convert value \"\(type)\" to type \"Microsoft.Exchange.Management.RecipientTasks.ConvertibleMailboxSubType\". Error: \"Unable to match the identifier name \(type) to a valid enumerator name. Specify one of the following enumerator names and try again: Regular, Room, Equipment, Shared\"")
+                throw ExchangeError.invalidValue(
+                    "Type",
+                    "Cannot convert value \"\(type)\" to type \"Microsoft.Exchange.Management.RecipientTasks.ConvertibleMailboxSubType\". Error: \"Unable to match the identifier name \(type) to a valid enumerator name. Specify one of the following enumerator names and try again: Regular, Room, Equipment, Shared\""
+                )
             }
             let current = mailbox.pendingConversion?.to ?? mailbox.type
             if current != target {
                 mailbox.settle(at: call.now)
                 mailbox.pendingConversion = Mailbox.PendingConversion(
-                    to: target, requestedAt: call.now, effectiveAt: call.now.addingTimeInterval(Double(call.settings.mailboxConversionDelayMilliseconds) / 1_000))
+                    to: target, requestedAt: call.now,
+                    effectiveAt: call.now.addingTimeInterval(Double(call.settings.mailboxConversionDelayMilliseconds) / 1_000))
             }
         }
         if let hidden = try call.bool("HiddenFromAddressListsEnabled"), hidden != mailbox.hiddenFromAddressListsEnabled {
@@ -169,10 +205,12 @@ enum ExchangeCmdlets {
         if let deliver = try call.bool("DeliverToMailboxAndForward") { mailbox.deliverToMailboxAndForward = deliver }
         if let hold = try call.bool("LitigationHoldEnabled"), hold != mailbox.litigationHoldEnabled {
             if hold {
-                let plans = data.assignedLicenses(of: id).compactMap { data.sku(id: $0.skuId) }.flatMap(\.servicePlans).map(\.servicePlanName)
+                let plans = data.assignedLicenses(of: id).compactMap { data.sku(id: $0.skuId) }.flatMap(\.servicePlans).map(
+                    \.servicePlanName)
                 guard plans.contains("EXCHANGE_S_ENTERPRISE") || plans.contains("EXCHANGE_S_ARCHIVE_ADDON") else {
                     throw ExchangeError.task(
-                        "The mailbox \(mailbox.userId) can't be placed on Litigation Hold because it doesn't have a license that includes Litigation Hold (Exchange Online Plan 2 or Exchange Online Archiving).")
+                        "The mailbox \(mailbox.userId) can't be placed on Litigation Hold because it doesn't have a license that includes Litigation Hold (Exchange Online Plan 2 or Exchange Online Archiving)."
+                    )
                 }
                 mailbox.litigationHoldDate = call.now
                 mailbox.litigationHoldOwner = call.app.displayName
@@ -181,7 +219,8 @@ enum ExchangeCmdlets {
         }
         if let duration = try call.string("LitigationHoldDuration") {
             guard duration.lowercased() == "unlimited" || Int(duration) != nil else {
-                throw ExchangeError.invalidValue("LitigationHoldDuration", "Cannot convert value \"\(duration)\" to type \"Unlimited[EnhancedTimeSpan]\".")
+                throw ExchangeError.invalidValue(
+                    "LitigationHoldDuration", "Cannot convert value \"\(duration)\" to type \"Unlimited[EnhancedTimeSpan]\".")
             }
             mailbox.litigationHoldDuration = duration.lowercased() == "unlimited" ? "Unlimited" : "\(duration).00:00:00"
         }
@@ -194,11 +233,15 @@ enum ExchangeCmdlets {
                 return recipient
             }
             if let object = delegates.objectValue {
-                for identity in object["add"]?.arrayValue?.compactMap(\.stringValue) ?? object["Add"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+                for identity in object["add"]?.arrayValue?.compactMap(\.stringValue) ?? object["Add"]?.arrayValue?.compactMap(\.stringValue)
+                    ?? []
+                {
                     let recipient = try resolve(identity)
                     if !list.contains(recipient) { list.append(recipient) }
                 }
-                for identity in object["remove"]?.arrayValue?.compactMap(\.stringValue) ?? object["Remove"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+                for identity in object["remove"]?.arrayValue?.compactMap(\.stringValue) ?? object["Remove"]?.arrayValue?.compactMap(
+                    \.stringValue) ?? []
+                {
                     let recipient = try resolve(identity)
                     list.removeAll { $0 == recipient }
                 }
@@ -276,7 +319,9 @@ enum ExchangeCmdlets {
         let rights = try call.strings("AccessRights") ?? []
         guard !rights.isEmpty else { throw ExchangeError.missing("AccessRights") }
         for right in rights where !allowed.contains(right.lowercased()) {
-            throw ExchangeError.invalidValue("AccessRights", "Cannot convert value \"\(right)\" to type \"Microsoft.Exchange.Management.RecipientTasks.MailboxRights[]\".")
+            throw ExchangeError.invalidValue(
+                "AccessRights",
+                "Cannot convert value \"\(right)\" to type \"Microsoft.Exchange.Management.RecipientTasks.MailboxRights[]\".")
         }
         return rights
     }
@@ -299,7 +344,9 @@ enum ExchangeCmdlets {
         if data.mailboxes[id]!.fullAccess.contains(where: { $0.trusteeId == trustee }) {
             data.mailboxes[id]!.fullAccess.removeAll { $0.trusteeId == trustee }
         } else {
-            call.warnings.append("Can't remove the access control entry on the object '\(id)' for account '\(recipientLabel(trustee, data: data))' because the ACE isn't present.")
+            call.warnings.append(
+                "Can't remove the access control entry on the object '\(id)' for account '\(recipientLabel(trustee, data: data))' because the ACE isn't present."
+            )
         }
         return []
     }
@@ -325,11 +372,14 @@ enum ExchangeCmdlets {
         for mailbox in mailboxes {
             if trustee == nil {
                 entries.append([
-                    "Identity": .string(mailbox.userId), "Trustee": "NT AUTHORITY\\SELF", "AccessControlType": "Allow", "AccessRights": ["SendAs"],
+                    "Identity": .string(mailbox.userId), "Trustee": "NT AUTHORITY\\SELF", "AccessControlType": "Allow",
+                    "AccessRights": ["SendAs"],
                     "IsInherited": false, "InheritanceType": "None",
                 ])
             }
-            for grantee in mailbox.sendAs where trustee == nil || grantee == trustee { entries.append(sendAsEntry(mailbox, trustee: grantee, data: data)) }
+            for grantee in mailbox.sendAs where trustee == nil || grantee == trustee {
+                entries.append(sendAsEntry(mailbox, trustee: grantee, data: data))
+            }
         }
         return entries
     }
@@ -349,7 +399,9 @@ enum ExchangeCmdlets {
         if data.mailboxes[id]!.sendAs.contains(trustee) {
             data.mailboxes[id]!.sendAs.removeAll { $0 == trustee }
         } else {
-            call.warnings.append("Can't remove the access control entry on the object '\(id)' for account '\(recipientLabel(trustee, data: data))' because the ACE isn't present.")
+            call.warnings.append(
+                "Can't remove the access control entry on the object '\(id)' for account '\(recipientLabel(trustee, data: data))' because the ACE isn't present."
+            )
         }
         return []
     }
@@ -396,7 +448,9 @@ enum ExchangeCmdlets {
         }
         let candidates = mailboxId.map { [$0] } ?? data.userOrder
         for candidate in candidates {
-            if let rule = data.mailboxes[candidate]?.inboxRules.first(where: { $0.id == ruleKey || $0.name.lowercased() == ruleKey.lowercased() }) {
+            if let rule = data.mailboxes[candidate]?.inboxRules.first(where: {
+                $0.id == ruleKey || $0.name.lowercased() == ruleKey.lowercased()
+            }) {
                 return (candidate, rule.id)
             }
         }
@@ -477,7 +531,9 @@ enum ExchangeCmdlets {
         let id = try call.mailbox("Mailbox", in: data)
         let mailbox = data.mailboxes[id]!
         return mailbox.mobileDevices.map { device in
-            let status = device.wipeRequestTime != nil ? "DeviceWipePending" : device.accountOnlyWipeRequestTime != nil ? "AccountOnlyDeviceWipePending" : "DeviceOk"
+            let status =
+                device.wipeRequestTime != nil
+                ? "DeviceWipePending" : device.accountOnlyWipeRequestTime != nil ? "AccountOnlyDeviceWipePending" : "DeviceOk"
             return .object(
                 JSONObject([
                     ("Identity", .string("\(mailbox.userId)\\ExchangeActiveSyncDevices\\\(device.deviceType)§\(device.deviceId)")),
@@ -515,7 +571,8 @@ enum ExchangeCmdlets {
     static let removeCalendarEvents: ExchangeCmdletHandler = { call, data in
         let id = try call.mailbox(in: data)
         guard try call.bool("CancelOrganizedMeetings") == true else {
-            throw ExchangeError.task("Specify CancelOrganizedMeetings; the simulator models only cancelling the mailbox's organised meetings.")
+            throw ExchangeError.task(
+                "Specify CancelOrganizedMeetings; the simulator models only cancelling the mailbox's organised meetings.")
         }
         guard let days = try call.int("QueryWindowInDays") else { throw ExchangeError.missing("QueryWindowInDays") }
         guard (1...1_825).contains(days) else {
@@ -530,7 +587,8 @@ enum ExchangeCmdlets {
             let touches = event.isRecurringSeries ? event.start < end : (event.start >= start && event.start < end)
             guard touches else { continue }
             affected.append([
-                "Subject": .string(event.subject), "Start": .string(GraphDate.directory(event.start)), "End": .string(GraphDate.directory(event.end)),
+                "Subject": .string(event.subject), "Start": .string(GraphDate.directory(event.start)),
+                "End": .string(GraphDate.directory(event.end)),
                 "Identity": .string(event.id), "Status": .string(preview ? "Preview" : "Cancelled"),
             ])
             if !preview { data.mailboxes[id]!.events[index].isCancelled = true }
@@ -559,7 +617,8 @@ enum ExchangeCmdlets {
         var reply = data.mailboxes[id]!.autoReply
         if let value = try call.string("AutoReplyState") {
             guard let canonical = ["enabled": "Enabled", "disabled": "Disabled", "scheduled": "Scheduled"][value.lowercased()] else {
-                throw ExchangeError.invalidValue("AutoReplyState", "Cannot convert value \"\(value)\" to type \"Microsoft.Exchange.Data.Storage.OofState\".")
+                throw ExchangeError.invalidValue(
+                    "AutoReplyState", "Cannot convert value \"\(value)\" to type \"Microsoft.Exchange.Data.Storage.OofState\".")
             }
             reply.state = canonical
         }
@@ -567,7 +626,8 @@ enum ExchangeCmdlets {
         if let text = try call.string("ExternalMessage") { reply.externalMessage = text }
         if let value = try call.string("ExternalAudience") {
             guard let canonical = ["none": "None", "known": "Known", "all": "All"][value.lowercased()] else {
-                throw ExchangeError.invalidValue("ExternalAudience", "Cannot convert value \"\(value)\" to type \"Microsoft.Exchange.Data.Storage.ExternalAudience\".")
+                throw ExchangeError.invalidValue(
+                    "ExternalAudience", "Cannot convert value \"\(value)\" to type \"Microsoft.Exchange.Data.Storage.ExternalAudience\".")
             }
             reply.externalAudience = canonical
         }
@@ -628,11 +688,15 @@ enum ExchangeCmdlets {
             return id
         }
         if let object = managedBy.objectValue {
-            for identity in object["add"]?.arrayValue?.compactMap(\.stringValue) ?? object["Add"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+            for identity in object["add"]?.arrayValue?.compactMap(\.stringValue) ?? object["Add"]?.arrayValue?.compactMap(\.stringValue)
+                ?? []
+            {
                 let id = try resolve(identity)
                 if !owners.contains(id) { owners.append(id) }
             }
-            for identity in object["remove"]?.arrayValue?.compactMap(\.stringValue) ?? object["Remove"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+            for identity in object["remove"]?.arrayValue?.compactMap(\.stringValue) ?? object["Remove"]?.arrayValue?.compactMap(
+                \.stringValue) ?? []
+            {
                 let id = try resolve(identity)
                 owners.removeAll { $0 == id }
             }
@@ -655,7 +719,8 @@ enum ExchangeCmdlets {
             }
             if let nested = data.groups[id] {
                 return [
-                    "Name": .string(id), "Identity": .string(id), "DisplayName": .string(nested.displayName), "PrimarySmtpAddress": .optional(nested.mail),
+                    "Name": .string(id), "Identity": .string(id), "DisplayName": .string(nested.displayName),
+                    "PrimarySmtpAddress": .optional(nested.mail),
                     "ExternalDirectoryObjectId": .string(id), "RecipientType": "MailUniversalDistributionGroup",
                 ]
             }
@@ -697,7 +762,9 @@ enum ExchangeCmdlets {
         let identity = try call.required("Identity")
         let parts = identity.split(separator: ":", maxSplits: 1)
         guard parts.count == 2, ["\\calendar", "\\kalender", "\\calendrier"].contains(parts[1].lowercased()) else {
-            throw ExchangeError.task("The simulator models the Calendar folder only; use '<mailbox>:\\Calendar'.", "Microsoft.Exchange.Data.StoreObjects.ObjectNotFoundException")
+            throw ExchangeError.task(
+                "The simulator models the Calendar folder only; use '<mailbox>:\\Calendar'.",
+                "Microsoft.Exchange.Data.StoreObjects.ObjectNotFoundException")
         }
         guard let id = data.mailboxUserId(forIdentity: String(parts[0])) else { throw ExchangeError.notFound(identity) }
         return id
@@ -713,7 +780,8 @@ enum ExchangeCmdlets {
     static func folderEntry(_ permission: FolderPermission, owner: String, data: TenantData) -> JSONValue {
         [
             "Identity": .string("\(owner):\\Calendar"), "FolderName": "Calendar",
-            "User": .string(data.users[permission.principal]?.displayName ?? permission.principal), "AccessRights": .strings(permission.accessRights),
+            "User": .string(data.users[permission.principal]?.displayName ?? permission.principal),
+            "AccessRights": .strings(permission.accessRights),
         ]
     }
 
@@ -737,10 +805,14 @@ enum ExchangeCmdlets {
         let principal = try folderPrincipal(call, data: data)
         let rights = try call.strings("AccessRights") ?? []
         for right in rights where !folderRights.contains(right.lowercased()) {
-            throw ExchangeError.invalidValue("AccessRights", "Cannot convert value \"\(right)\" to type \"Microsoft.Exchange.Management.StoreTasks.MailboxFolderAccessRight\".")
+            throw ExchangeError.invalidValue(
+                "AccessRights",
+                "Cannot convert value \"\(right)\" to type \"Microsoft.Exchange.Management.StoreTasks.MailboxFolderAccessRight\".")
         }
         guard !data.mailboxes[owner]!.calendarPermissions.contains(where: { $0.principal == principal }) else {
-            throw ExchangeError.task("An existing permission entry was found for user: \(principal).", "Microsoft.Exchange.Management.StoreTasks.UserAlreadyExistsInPermissionEntryException")
+            throw ExchangeError.task(
+                "An existing permission entry was found for user: \(principal).",
+                "Microsoft.Exchange.Management.StoreTasks.UserAlreadyExistsInPermissionEntryException")
         }
         data.mailboxes[owner]!.calendarPermissions.append(FolderPermission(principal: principal, accessRights: rights))
         return [folderEntry(FolderPermission(principal: principal, accessRights: rights), owner: owner, data: data)]
@@ -751,7 +823,9 @@ enum ExchangeCmdlets {
         let principal = try folderPrincipal(call, data: data)
         let rights = try call.strings("AccessRights") ?? []
         guard let index = data.mailboxes[owner]!.calendarPermissions.firstIndex(where: { $0.principal == principal }) else {
-            throw ExchangeError.task("There is no existing permission entry found for user: \(principal).", "Microsoft.Exchange.Management.StoreTasks.UserNotFoundInPermissionEntryException")
+            throw ExchangeError.task(
+                "There is no existing permission entry found for user: \(principal).",
+                "Microsoft.Exchange.Management.StoreTasks.UserNotFoundInPermissionEntryException")
         }
         data.mailboxes[owner]!.calendarPermissions[index].accessRights = rights
         return []
@@ -761,7 +835,9 @@ enum ExchangeCmdlets {
         let owner = try calendarOwner(call, data: data)
         let principal = try folderPrincipal(call, data: data)
         guard data.mailboxes[owner]!.calendarPermissions.contains(where: { $0.principal == principal }) else {
-            throw ExchangeError.task("There is no existing permission entry found for user: \(principal).", "Microsoft.Exchange.Management.StoreTasks.UserNotFoundInPermissionEntryException")
+            throw ExchangeError.task(
+                "There is no existing permission entry found for user: \(principal).",
+                "Microsoft.Exchange.Management.StoreTasks.UserNotFoundInPermissionEntryException")
         }
         data.mailboxes[owner]!.calendarPermissions.removeAll { $0.principal == principal }
         return []
@@ -773,22 +849,31 @@ enum ExchangeCmdlets {
         func object(_ id: String) -> JSONValue? {
             if let mailbox = data.mailboxes[id] {
                 return [
-                    "Name": .string(id), "Identity": .string(id), "DisplayName": .string(mailbox.displayName), "Alias": .string(mailbox.alias),
-                    "PrimarySmtpAddress": .string(mailbox.primarySmtpAddress), "ExternalDirectoryObjectId": .string(id), "RecipientType": "UserMailbox",
+                    "Name": .string(id), "Identity": .string(id), "DisplayName": .string(mailbox.displayName),
+                    "Alias": .string(mailbox.alias),
+                    "PrimarySmtpAddress": .string(mailbox.primarySmtpAddress), "ExternalDirectoryObjectId": .string(id),
+                    "RecipientType": "UserMailbox",
                     "RecipientTypeDetails": .string(mailbox.reportedType(at: call.now).rawValue),
                 ]
             }
             if let group = data.groups[id], group.mailEnabled {
                 return [
-                    "Name": .string(id), "Identity": .string(id), "DisplayName": .string(group.displayName), "Alias": .string(group.mailNickname),
+                    "Name": .string(id), "Identity": .string(id), "DisplayName": .string(group.displayName),
+                    "Alias": .string(group.mailNickname),
                     "PrimarySmtpAddress": .optional(group.mail), "ExternalDirectoryObjectId": .string(id),
-                    "RecipientType": .string(group.isUnified ? "MailUniversalDistributionGroup" : group.securityEnabled ? "MailUniversalSecurityGroup" : "MailUniversalDistributionGroup"),
-                    "RecipientTypeDetails": .string(group.isUnified ? "GroupMailbox" : group.securityEnabled ? "MailUniversalSecurityGroup" : "MailUniversalDistributionGroup"),
+                    "RecipientType": .string(
+                        group.isUnified
+                            ? "MailUniversalDistributionGroup"
+                            : group.securityEnabled ? "MailUniversalSecurityGroup" : "MailUniversalDistributionGroup"),
+                    "RecipientTypeDetails": .string(
+                        group.isUnified
+                            ? "GroupMailbox" : group.securityEnabled ? "MailUniversalSecurityGroup" : "MailUniversalDistributionGroup"),
                 ]
             }
             if let user = data.users[id], let mail = user.mail {
                 return [
-                    "Name": .string(id), "Identity": .string(id), "DisplayName": .string(user.displayName), "Alias": .string(user.mailNickname),
+                    "Name": .string(id), "Identity": .string(id), "DisplayName": .string(user.displayName),
+                    "Alias": .string(user.mailNickname),
                     "PrimarySmtpAddress": .string(mail), "ExternalDirectoryObjectId": .string(id), "RecipientType": "MailUser",
                     "RecipientTypeDetails": .string(user.isGuest ? "GuestMailUser" : "MailUser"),
                 ]

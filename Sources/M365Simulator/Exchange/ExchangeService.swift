@@ -9,7 +9,8 @@ struct ExchangeError: Error, Sendable {
 
     static func notFound(_ identity: String) -> ExchangeError {
         ExchangeError(
-            message: "Ex6F9304|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|The operation couldn't be performed because object '\(identity)' couldn't be found on 'SIM01A001DC001.NAMPRD01.PROD.OUTLOOK.COM'.",
+            message:
+                "Ex6F9304|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|The operation couldn't be performed because object '\(identity)' couldn't be found on 'SIM01A001DC001.NAMPRD01.PROD.OUTLOOK.COM'.",
             exceptionType: "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException")
     }
 
@@ -86,7 +87,10 @@ struct ExchangeCall {
         case .null: return nil
         default: break
         }
-        throw ExchangeError.invalidValue(name, "Cannot convert value \"\(value.jsonText)\" to type \"System.Boolean\". Boolean parameters accept only Boolean values and numbers, such as $True, $False, 1 or 0.")
+        throw ExchangeError.invalidValue(
+            name,
+            "Cannot convert value \"\(value.jsonText)\" to type \"System.Boolean\". Boolean parameters accept only Boolean values and numbers, such as $True, $False, 1 or 0."
+        )
     }
 
     func int(_ name: String) throws -> Int? {
@@ -154,7 +158,8 @@ extension Simulator {
         let action = segments[3].lowercased()
         if action == "$batch" {
             attribution.operation = "$batch"
-            return await handleExchangeBatch(request, tenantKey: tenantKey, requestId: requestId, settings: settings, attribution: attribution)
+            return await handleExchangeBatch(
+                request, tenantKey: tenantKey, requestId: requestId, settings: settings, attribution: attribution)
         }
         guard action == "invokecommand" else {
             return (.json(404, ["error": ["code": "NotFound", "message": "The requested resource was not found."]]), attribution)
@@ -176,13 +181,18 @@ extension Simulator {
         var injected: String?
     }
 
-    func invokeCommand(_ request: SimRequest, tenantKey: String, requestId: String, settings: SimulatorSettings, applyLatency: Bool) async -> ExchangeOutcome {
+    func invokeCommand(
+        _ request: SimRequest, tenantKey: String, requestId: String, settings: SimulatorSettings, applyLatency: Bool
+    ) async -> ExchangeOutcome {
         var outcome = ExchangeOutcome(response: .dropped)
         let headers: [(String, String)] = [("request-id", requestId), ("Date", GraphDate.http(clock())), ("X-Powered-By", "ASP.NET")]
         // Authentication: an Exchange token for this tenant, with Exchange.ManageAsApp and an Exchange role.
         guard let token = request.bearerToken, let claims = try? tokens.validate(token, now: clock()) else {
             outcome.response = SimResponse(
-                status: 401, headers: headers + [("WWW-Authenticate", "Bearer client_id=\"00000002-0000-0ff1-ce00-000000000000\", error=\"invalid_token\"")], body: [])
+                status: 401,
+                headers: headers + [
+                    ("WWW-Authenticate", "Bearer client_id=\"00000002-0000-0ff1-ce00-000000000000\", error=\"invalid_token\"")
+                ], body: [])
             return outcome
         }
         outcome.tenantId = claims.tenantId
@@ -190,11 +200,14 @@ extension Simulator {
         guard claims.resource == .exchange, let tenant = tenant(forKey: tenantKey), tenant.id == claims.tenantId,
             let app = tenant.readPrimary({ $0.app(clientId: claims.clientId) })
         else {
-            outcome.response = SimResponse(status: 401, headers: headers + [("WWW-Authenticate", "Bearer error=\"invalid_token\"")], body: [])
+            outcome.response = SimResponse(
+                status: 401, headers: headers + [("WWW-Authenticate", "Bearer error=\"invalid_token\"")], body: [])
             return outcome
         }
         let hasRole = tenant.readPrimary { data in
-            data.roleAssignments(of: app.servicePrincipalId).contains { Catalog.exchangeRoles.contains(data.role(id: $0.roleDefinitionId)?.displayName ?? "") }
+            data.roleAssignments(of: app.servicePrincipalId).contains {
+                Catalog.exchangeRoles.contains(data.role(id: $0.roleDefinitionId)?.displayName ?? "")
+            }
         }
         guard claims.roles.contains("Exchange.ManageAsApp"), hasRole else {
             // Observed from the real service: a 403 whose body is not JSON.
@@ -205,18 +218,25 @@ extension Simulator {
             let cmdletName = input["CmdletName"]?.stringValue
         else {
             outcome.response = exchangeError(
-                ExchangeError(message: "The request body must be {\"CmdletInput\":{\"CmdletName\":…,\"Parameters\":{…}}}.", exceptionType: "Microsoft.Exchange.AdminApi.CommandInvocation.InvalidRequestException"),
+                ExchangeError(
+                    message: "The request body must be {\"CmdletInput\":{\"CmdletName\":…,\"Parameters\":{…}}}.",
+                    exceptionType: "Microsoft.Exchange.AdminApi.CommandInvocation.InvalidRequestException"),
                 headers: headers)
             return outcome
         }
         outcome.cmdlet = cmdletName
         if settings.throttling.enabled,
-            let wait = limiter.consume("exchange/\(tenant.id)/\(app.clientId)", cost: 1, capacity: Double(settings.throttling.exchangeCommandsPerMinute), window: 60, now: clock())
+            let wait = limiter.consume(
+                "exchange/\(tenant.id)/\(app.clientId)", cost: 1, capacity: Double(settings.throttling.exchangeCommandsPerMinute),
+                window: 60, now: clock())
         {
             outcome.injected = "throttled"
             outcome.response = SimResponse(
                 status: 429,
-                headers: headers + [("Retry-After", String(Int(wait))), ("Rate-Limit-Limit", String(settings.throttling.exchangeCommandsPerMinute)), ("Rate-Limit-Remaining", "0"), ("Rate-Limit-Reset", GraphDate.directory(clock().addingTimeInterval(wait)))],
+                headers: headers + [
+                    ("Retry-After", String(Int(wait))), ("Rate-Limit-Limit", String(settings.throttling.exchangeCommandsPerMinute)),
+                    ("Rate-Limit-Remaining", "0"), ("Rate-Limit-Reset", GraphDate.directory(clock().addingTimeInterval(wait))),
+                ],
                 body: Array(#"{"error":{"code":"TooManyRequests","message":"Too many requests. Please retry after some time."}}"#.utf8))
             return outcome
         }
@@ -224,7 +244,8 @@ extension Simulator {
         guard let cmdlet = ExchangeCmdlets.table[cmdletName.lowercased()] else {
             outcome.response = exchangeError(
                 ExchangeError(
-                    message: "The term '\(cmdletName)' is not recognized as a name of a cmdlet, function, script file, or executable program.",
+                    message:
+                        "The term '\(cmdletName)' is not recognized as a name of a cmdlet, function, script file, or executable program.",
                     exceptionType: "System.Management.Automation.CommandNotFoundException"),
                 headers: headers)
             return outcome
@@ -237,7 +258,8 @@ extension Simulator {
             }
             parameters[key.lowercased()] = value
         }
-        var call = ExchangeCall(simulator: self, tenant: tenant, app: app, cmdlet: cmdletName, parameters: parameters, now: clock(), settings: settings)
+        var call = ExchangeCall(
+            simulator: self, tenant: tenant, app: app, cmdlet: cmdletName, parameters: parameters, now: clock(), settings: settings)
         do {
             let values: [JSONValue]
             if cmdlet.writes {
@@ -261,12 +283,13 @@ extension Simulator {
                     return .object(reduced)
                 }
             }
-            let pageSize = request.header("prefer").flatMap { prefer -> Int? in
-                prefer.split(separator: ",").compactMap { part -> Int? in
-                    let pieces = part.trimmingCharacters(in: .whitespaces).split(separator: "=")
-                    return pieces.count == 2 && pieces[0].lowercased() == "odata.maxpagesize" ? Int(pieces[1]) : nil
-                }.first
-            } ?? 1_000
+            let pageSize =
+                request.header("prefer").flatMap { prefer -> Int? in
+                    prefer.split(separator: ",").compactMap { part -> Int? in
+                        let pieces = part.trimmingCharacters(in: .whitespaces).split(separator: "=")
+                        return pieces.count == 2 && pieces[0].lowercased() == "odata.maxpagesize" ? Int(pieces[1]) : nil
+                    }.first
+                } ?? 1_000
             var offset = 0
             if let token = request.query?.split(separator: "&").first(where: { $0.lowercased().hasPrefix("$skiptoken=") }) {
                 offset = Int(token.dropFirst("$skiptoken=".count)) ?? 0
@@ -278,18 +301,32 @@ extension Simulator {
                 ("@adminapi.warnings", .strings(call.warnings)),
             ])
             if offset + page.count < selected.count {
-                json["@odata.nextLink"] = .string("\(request.origin)/adminapi/beta/\(tenant.id)/InvokeCommand?$skiptoken=\(offset + page.count)")
+                json["@odata.nextLink"] = .string(
+                    "\(request.origin)/adminapi/beta/\(tenant.id)/InvokeCommand?$skiptoken=\(offset + page.count)")
             }
             json["value"] = .array(page)
             outcome.json = .object(json)
             outcome.response = .json(
                 200, .object(json),
-                headers: headers + [("Rate-Limit-Limit", String(settings.throttling.exchangeCommandsPerMinute)), ("Rate-Limit-Remaining", String(Int(Double(settings.throttling.exchangeCommandsPerMinute) * (1 - limiter.usage("exchange/\(tenant.id)/\(app.clientId)", capacity: Double(settings.throttling.exchangeCommandsPerMinute))))))])
+                headers: headers + [
+                    ("Rate-Limit-Limit", String(settings.throttling.exchangeCommandsPerMinute)),
+                    (
+                        "Rate-Limit-Remaining",
+                        String(
+                            Int(
+                                Double(settings.throttling.exchangeCommandsPerMinute)
+                                    * (1
+                                        - limiter.usage(
+                                            "exchange/\(tenant.id)/\(app.clientId)",
+                                            capacity: Double(settings.throttling.exchangeCommandsPerMinute)))))
+                    ),
+                ])
         } catch let error as ExchangeError {
             outcome.response = exchangeError(error, headers: headers)
             outcome.json = exchangeErrorBody(error)
         } catch {
-            outcome.response = exchangeError(ExchangeError(message: "\(error)", exceptionType: "System.Exception", status: 500), headers: headers)
+            outcome.response = exchangeError(
+                ExchangeError(message: "\(error)", exceptionType: "System.Exception", status: 500), headers: headers)
         }
         return outcome
     }
@@ -328,7 +365,10 @@ extension Simulator {
             return (.json(400, ["error": ["code": "BadRequest", "message": "Invalid batch payload."]]), attribution)
         }
         guard requests.count <= 10 else {
-            return (.json(400, ["error": ["code": "BadRequest", "message": "The batch contains more than the maximum of 10 requests."]]), attribution)
+            return (
+                .json(400, ["error": ["code": "BadRequest", "message": "The batch contains more than the maximum of 10 requests."]]),
+                attribution
+            )
         }
         try? await Task.sleep(for: latency(settings))
         var responses: [JSONValue] = []
@@ -340,13 +380,15 @@ extension Simulator {
             let url = entry["url"]?.stringValue ?? ""
             let query = url.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init)
             let inner = SimRequest(
-                method: "POST", path: request.path.replacingOccurrences(of: "$batch", with: "InvokeCommand"), query: query, headers: headers,
+                method: "POST", path: request.path.replacingOccurrences(of: "$batch", with: "InvokeCommand"), query: query,
+                headers: headers,
                 body: entry["body"]?.serialized() ?? [], origin: request.origin)
             let outcome: ExchangeOutcome
             if settings.transientFaultRate > 0, randomUnit() < settings.transientFaultRate {
                 outcome = ExchangeOutcome(response: SimResponse(status: 503, headers: [], body: []), injected: "fault")
             } else {
-                outcome = await invokeCommand(inner, tenantKey: tenantKey, requestId: itemRequestId, settings: settings, applyLatency: false)
+                outcome = await invokeCommand(
+                    inner, tenantKey: tenantKey, requestId: itemRequestId, settings: settings, applyLatency: false)
             }
             var response = JSONObject([("id", .string(id)), ("status", .int(Int64(outcome.response.status)))])
             if let json = outcome.json { response["body"] = json }
@@ -356,7 +398,9 @@ extension Simulator {
             responses.append(.object(response))
             recordBatchItem(
                 inner,
-                attribution: RequestAttribution(service: "exchange-batch-item", tenantId: outcome.tenantId, clientId: outcome.clientId, operation: outcome.cmdlet, injected: outcome.injected),
+                attribution: RequestAttribution(
+                    service: "exchange-batch-item", tenantId: outcome.tenantId, clientId: outcome.clientId, operation: outcome.cmdlet,
+                    injected: outcome.injected),
                 status: outcome.response.status, requestId: itemRequestId, batchRequestId: requestId)
         }
         return (.json(200, ["responses": .array(responses)], headers: [("request-id", requestId)]), attribution)

@@ -24,7 +24,9 @@ extension Simulator {
         guard requests.count <= 20 else {
             return fail(GraphError(status: 400, code: "BadRequest", message: "The number of batch requests exceeds the limit of 20."))
         }
-        guard !requests.isEmpty else { return fail(GraphError(status: 400, code: "BadRequest", message: "Batch request must contain at least one request.")) }
+        guard !requests.isEmpty else {
+            return fail(GraphError(status: 400, code: "BadRequest", message: "Batch request must contain at least one request."))
+        }
 
         struct Item {
             var id: String
@@ -41,17 +43,23 @@ extension Simulator {
                 return fail(GraphError(status: 400, code: "BadRequest", message: "Each batch request needs an id, a method and a url."))
             }
             guard ids.insert(id).inserted else {
-                return fail(GraphError(status: 400, code: "BadRequest", message: "Batch request id '\(id)' is duplicated. Request ids must be unique."))
+                return fail(
+                    GraphError(
+                        status: 400, code: "BadRequest", message: "Batch request id '\(id)' is duplicated. Request ids must be unique."))
             }
             var headers: [String: String] = [:]
             for (key, value) in entry["headers"]?.objectValue ?? JSONObject() { headers[key.lowercased()] = value.stringValue ?? "" }
             items.append(
-                Item(id: id, method: method.uppercased(), url: url, headers: headers, body: entry["body"],
-                     dependsOn: entry["dependsOn"]?.arrayValue?.compactMap(\.stringValue) ?? []))
+                Item(
+                    id: id, method: method.uppercased(), url: url, headers: headers, body: entry["body"],
+                    dependsOn: entry["dependsOn"]?.arrayValue?.compactMap(\.stringValue) ?? []))
         }
         for item in items {
             for dependency in item.dependsOn where !ids.contains(dependency) {
-                return fail(GraphError(status: 400, code: "BadRequest", message: "Request '\(item.id)' depends on '\(dependency)', which is not in the batch."))
+                return fail(
+                    GraphError(
+                        status: 400, code: "BadRequest",
+                        message: "Request '\(item.id)' depends on '\(dependency)', which is not in the batch."))
             }
         }
 
@@ -82,7 +90,8 @@ extension Simulator {
             guard itemURL.hasPrefix("/") else {
                 response["status"] = 400
                 response["body"] = graphErrorBody(
-                    GraphError(status: 400, code: "BadRequest", message: "Batch request urls must be relative, e.g. /users."), requestId: itemRequestId, request: request)
+                    GraphError(status: 400, code: "BadRequest", message: "Batch request urls must be relative, e.g. /users."),
+                    requestId: itemRequestId, request: request)
                 statuses[item.id] = 400
                 responses.append(.object(response))
                 continue
@@ -90,7 +99,8 @@ extension Simulator {
             if item.body != nil, item.headers["content-type"] == nil {
                 response["status"] = 400
                 response["body"] = graphErrorBody(
-                    GraphError(status: 400, code: "BadRequest", message: "Content-Type header must be specified for a batch request with a body."),
+                    GraphError(
+                        status: 400, code: "BadRequest", message: "Content-Type header must be specified for a batch request with a body."),
                     requestId: itemRequestId, request: request)
                 statuses[item.id] = 400
                 responses.append(.object(response))
@@ -107,11 +117,14 @@ extension Simulator {
 
             var outcome: GraphOutcome
             if settings.transientFaultRate > 0, randomUnit() < settings.transientFaultRate {
-                let error = GraphError(status: 503, code: "serviceNotAvailable", message: "The service is temporarily unavailable. Please retry later.")
+                let error = GraphError(
+                    status: 503, code: "serviceNotAvailable", message: "The service is temporarily unavailable. Please retry later.")
                 outcome = GraphOutcome(response: graphErrorResponse(error, requestId: itemRequestId, request: inner), injected: "fault")
                 outcome.json = graphErrorBody(error, requestId: itemRequestId, request: inner)
             } else {
-                outcome = await dispatchGraph(inner, version: version, relativePath: String(parts[0]), requestId: itemRequestId, settings: settings, applyLatency: false)
+                outcome = await dispatchGraph(
+                    inner, version: version, relativePath: String(parts[0]), requestId: itemRequestId, settings: settings,
+                    applyLatency: false)
             }
             statuses[item.id] = outcome.response.status
             response["status"] = .int(Int64(outcome.response.status))
@@ -123,7 +136,10 @@ extension Simulator {
             if let json = outcome.json { response["body"] = json }
             responses.append(.object(response))
             recordBatchItem(
-                inner, attribution: RequestAttribution(service: "graph-batch-item", tenantId: outcome.tenantId, clientId: outcome.clientId, operation: outcome.operation, injected: outcome.injected),
+                inner,
+                attribution: RequestAttribution(
+                    service: "graph-batch-item", tenantId: outcome.tenantId, clientId: outcome.clientId, operation: outcome.operation,
+                    injected: outcome.injected),
                 status: outcome.response.status, requestId: itemRequestId, batchRequestId: requestId)
         }
         if settings.shuffleBatchResponses, responses.count > 1 {

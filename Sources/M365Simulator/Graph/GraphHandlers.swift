@@ -67,7 +67,11 @@ extension GraphCall {
         var (properties, _) = validator.declaredProperties(of: schema)
         // Derived types' properties are selectable on base collections (directoryObject, authenticationMethod).
         if type == "microsoft.graph.directoryObject" || type == "microsoft.graph.authenticationMethod" {
-            for derived in ["microsoft.graph.user", "microsoft.graph.group", "microsoft.graph.directoryRole", "microsoft.graph.servicePrincipal", "microsoft.graph.device", "microsoft.graph.phoneAuthenticationMethod", "microsoft.graph.emailAuthenticationMethod", "microsoft.graph.microsoftAuthenticatorAuthenticationMethod", "microsoft.graph.fido2AuthenticationMethod"] {
+            for derived in [
+                "microsoft.graph.user", "microsoft.graph.group", "microsoft.graph.directoryRole", "microsoft.graph.servicePrincipal",
+                "microsoft.graph.device", "microsoft.graph.phoneAuthenticationMethod", "microsoft.graph.emailAuthenticationMethod",
+                "microsoft.graph.microsoftAuthenticatorAuthenticationMethod", "microsoft.graph.fido2AuthenticationMethod",
+            ] {
                 if let derivedSchema = GraphSubset.shared.schema(named: derived) {
                     for (key, value) in validator.declaredProperties(of: derivedSchema).properties { properties[key] = value }
                 }
@@ -93,14 +97,18 @@ extension GraphCall {
         }
         if feature == "$count" {
             guard consistencyEventual else {
-                throw GraphError(status: 400, code: "Request_BadRequest", message: "$count is not currently supported. Use the ConsistencyLevel header set to 'eventual'.")
+                throw GraphError(
+                    status: 400, code: "Request_BadRequest",
+                    message: "$count is not currently supported. Use the ConsistencyLevel header set to 'eventual'.")
             }
             return
         }
         guard consistencyEventual, query.count else {
             throw GraphError(
                 status: 400, code: "Request_UnsupportedQuery",
-                message: "Operator '\(feature)' is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header.")
+                message:
+                    "Operator '\(feature)' is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header."
+            )
         }
     }
 
@@ -122,7 +130,9 @@ extension GraphCall {
             if parts.count == 2 {
                 let needle = parts[1].lowercased()
                 items = items.filter { object in
-                    guard let value = object[object.caseInsensitiveKey(parts[0]) ?? parts[0]]?.stringValue?.lowercased() else { return false }
+                    guard let value = object[object.caseInsensitiveKey(parts[0]) ?? parts[0]]?.stringValue?.lowercased() else {
+                        return false
+                    }
                     return value.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).contains { $0.hasPrefix(needle) }
                 }
             }
@@ -136,7 +146,9 @@ extension GraphCall {
         }
         if countSegment {
             guard family != .directory || consistencyEventual else {
-                throw GraphError(status: 400, code: "Request_BadRequest", message: "$count is not currently supported. Use the ConsistencyLevel header set to 'eventual'.")
+                throw GraphError(
+                    status: 400, code: "Request_BadRequest",
+                    message: "$count is not currently supported. Use the ConsistencyLevel header set to 'eventual'.")
             }
             return GraphResult(status: 200, body: nil, text: String(items.count))
         }
@@ -181,7 +193,9 @@ extension GraphCall {
     func entity(_ object: JSONObject, type: String, context fragment: String, defaults: [String]? = nil) throws -> GraphResult {
         let selected = try select(object, type: type, defaults: defaults)
         var contextFragment = fragment
-        if let select = query.select { contextFragment = fragment.replacingOccurrences(of: "/$entity", with: "(\(select.joined(separator: ",")))/$entity") }
+        if let select = query.select {
+            contextFragment = fragment.replacingOccurrences(of: "/$entity", with: "(\(select.joined(separator: ",")))/$entity")
+        }
         var body = JSONObject([("@odata.context", context(contextFragment))])
         for (key, value) in selected { body[key] = value }
         return .ok(.object(body))
@@ -192,7 +206,9 @@ extension GraphCall {
         guard let reference = body?["@odata.id"]?.stringValue else {
             throw GraphError.badRequest("The request body must contain '@odata.id' with a reference to a directory object.")
         }
-        guard let last = reference.split(separator: "/").last else { throw GraphError.badRequest("Invalid object identifier '\(reference)'.") }
+        guard let last = reference.split(separator: "/").last else {
+            throw GraphError.badRequest("Invalid object identifier '\(reference)'.")
+        }
         return PercentCoding.decode(last)
     }
 }
@@ -202,7 +218,9 @@ extension TenantData {
     func directoryObject(_ id: String) -> JSONValue? {
         if let user = users[id] { return GraphRender.typed(GraphRender.user(user, in: self), "user") }
         if let group = groups[id] { return GraphRender.typed(GraphRender.group(group), "group") }
-        if let sp = servicePrincipals.first(where: { $0.id == id }) { return GraphRender.typed(GraphRender.servicePrincipal(sp), "servicePrincipal") }
+        if let sp = servicePrincipals.first(where: { $0.id == id }) {
+            return GraphRender.typed(GraphRender.servicePrincipal(sp), "servicePrincipal")
+        }
         if let device = entraDevices.first(where: { $0.id == id }) { return GraphRender.typed(GraphRender.device(device), "device") }
         return nil
     }

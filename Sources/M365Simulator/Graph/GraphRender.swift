@@ -300,7 +300,10 @@ enum GraphRender {
                 .array(
                     [
                         device.wipeRequested.map { request -> JSONValue in
-                            ["actionName": "wipe", "actionState": "pending", "startDateTime": date(request.requestedAt), "lastUpdatedDateTime": date(request.requestedAt)]
+                            [
+                                "actionName": "wipe", "actionState": "pending", "startDateTime": date(request.requestedAt),
+                                "lastUpdatedDateTime": date(request.requestedAt),
+                            ]
                         },
                         device.retireRequested.map { at -> JSONValue in
                             ["actionName": "retire", "actionState": "pending", "startDateTime": date(at), "lastUpdatedDateTime": date(at)]

@@ -51,7 +51,9 @@ typealias GraphHandler = @Sendable (GraphCall) throws -> GraphResult
 
 extension Simulator {
     /// Entry point for `/v1.0/...` and `/beta/...`.
-    func handleGraph(_ request: SimRequest, version: String, requestId: String, settings: SimulatorSettings) async -> (SimResponse, RequestAttribution) {
+    func handleGraph(
+        _ request: SimRequest, version: String, requestId: String, settings: SimulatorSettings
+    ) async -> (SimResponse, RequestAttribution) {
         var attribution = RequestAttribution(service: "graph")
         let prefix = "/" + version
         let relativePath = String(request.path.dropFirst(prefix.count))
@@ -59,7 +61,8 @@ extension Simulator {
             attribution.operation = "POST /$batch"
             return await handleGraphBatch(request, version: version, requestId: requestId, settings: settings, attribution: attribution)
         }
-        let outcome = await dispatchGraph(request, version: version, relativePath: relativePath, requestId: requestId, settings: settings, applyLatency: true)
+        let outcome = await dispatchGraph(
+            request, version: version, relativePath: relativePath, requestId: requestId, settings: settings, applyLatency: true)
         attribution.tenantId = outcome.tenantId
         attribution.clientId = outcome.clientId
         attribution.operation = outcome.operation
@@ -90,15 +93,24 @@ extension Simulator {
         // Authentication comes first, as on the real service.
         guard let token = request.bearerToken else {
             var error = GraphError(status: 401, code: "InvalidAuthenticationToken", message: "Access token is empty.")
-            error.headers = [("WWW-Authenticate", "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\"")]
+            error.headers = [
+                (
+                    "WWW-Authenticate",
+                    "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\""
+                )
+            ]
             return fail(error)
         }
         let claims: AccessTokenClaims
         do {
             claims = try tokens.validate(token, now: clock())
         } catch {
-            let message = error == .expired ? "Lifetime validation failed, the token is expired." : "IDX14100: JWT is not well formed, there are no dots (.)."
-            return fail(GraphError(status: 401, code: "InvalidAuthenticationToken", message: error == .badSignature ? "Signature is invalid." : message))
+            let message =
+                error == .expired
+                ? "Lifetime validation failed, the token is expired." : "IDX14100: JWT is not well formed, there are no dots (.)."
+            return fail(
+                GraphError(
+                    status: 401, code: "InvalidAuthenticationToken", message: error == .badSignature ? "Signature is invalid." : message))
         }
         outcome.tenantId = claims.tenantId
         outcome.clientId = claims.clientId
@@ -106,7 +118,10 @@ extension Simulator {
             return fail(GraphError(status: 401, code: "InvalidAuthenticationToken", message: "Invalid audience."))
         }
         guard let tenant = tenant(forKey: claims.tenantId), let app = tenant.readPrimary({ $0.app(clientId: claims.clientId) }) else {
-            return fail(GraphError(status: 401, code: "InvalidAuthenticationToken", message: "The identity of the calling application could not be established."))
+            return fail(
+                GraphError(
+                    status: 401, code: "InvalidAuthenticationToken",
+                    message: "The identity of the calling application could not be established."))
         }
 
         // Routing.
@@ -125,7 +140,8 @@ extension Simulator {
         if !match.operation.permissions.contains(where: granted.contains) {
             let family = GraphFamily.of(template: match.operation.template)
             if match.operation.permissions.isEmpty {
-                return fail(GraphError(status: 403, code: "accessDenied", message: "This operation is not supported with application permissions."))
+                return fail(
+                    GraphError(status: 403, code: "accessDenied", message: "This operation is not supported with application permissions."))
             }
             return fail(family == .outlook ? .outlookAccessDenied : .denied)
         }
@@ -136,7 +152,10 @@ extension Simulator {
         var body: JSONValue?
         if !request.body.isEmpty {
             do { body = try JSONValue.parse(request.body) } catch {
-                return fail(.badRequest("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format."))
+                return fail(
+                    .badRequest(
+                        "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format."
+                    ))
             }
         }
 
@@ -145,16 +164,25 @@ extension Simulator {
         let family = GraphFamily.of(template: match.operation.template)
         var mailboxSlot: String?
         if settings.throttling.enabled {
-            if let retryAfter = throttle(family: family, method: request.method, template: match.operation.template, query: query, tenant: tenant.id, app: app.clientId, settings: settings, now: now) {
+            if let retryAfter = throttle(
+                family: family, method: request.method, template: match.operation.template, query: query, tenant: tenant.id,
+                app: app.clientId, settings: settings, now: now)
+            {
                 outcome.injected = "throttled"
-                return fail(throttledError(family: family, retryAfter: retryAfter, sendRetryAfter: settings.throttling.sendRetryAfter || family != .directory, tenantId: tenant.id, appId: app.clientId))
+                return fail(
+                    throttledError(
+                        family: family, retryAfter: retryAfter, sendRetryAfter: settings.throttling.sendRetryAfter || family != .directory,
+                        tenantId: tenant.id, appId: app.clientId))
             }
             if family == .outlook, let userKey = match.parameters["user-id"] {
                 let mailboxId = tenant.readPrimary { $0.userId(forKey: userKey) } ?? userKey.lowercased()
                 let key = "outlook-concurrency/\(tenant.id)/\(app.clientId)/\(mailboxId)"
                 if !limiter.enter(key, limit: settings.throttling.outlookConcurrentRequestsPerMailbox) {
                     outcome.injected = "throttled"
-                    return fail(GraphError(status: 429, code: "ApplicationThrottled", message: "Application is over its MailboxConcurrency limit.", headers: [("Retry-After", "1")]))
+                    return fail(
+                        GraphError(
+                            status: 429, code: "ApplicationThrottled", message: "Application is over its MailboxConcurrency limit.",
+                            headers: [("Retry-After", "1")]))
                 }
                 mailboxSlot = key
             }
@@ -173,7 +201,10 @@ extension Simulator {
                 return fail(.badRequest("Empty Payload. JSON content expected."))
             }
             if let contentType = request.header("content-type"), !contentType.lowercased().contains("json") {
-                return fail(GraphError(status: 415, code: "BadRequest", message: "Unsupported content type '\(contentType)'. The request body must be JSON."))
+                return fail(
+                    GraphError(
+                        status: 415, code: "BadRequest",
+                        message: "Unsupported content type '\(contentType)'. The request body must be JSON."))
             }
             do {
                 try SchemaValidator(subset: .shared).validate(body, against: schema)
@@ -185,7 +216,9 @@ extension Simulator {
         let result: GraphResult
         do {
             guard let handler = GraphHandlers.table[outcome.operation ?? ""] else {
-                return fail(GraphError(status: 501, code: "NotImplemented", message: "The simulator does not implement \(outcome.operation ?? "")."))
+                return fail(
+                    GraphError(status: 501, code: "NotImplemented", message: "The simulator does not implement \(outcome.operation ?? "").")
+                )
             }
             result = try handler(call)
         } catch let error as GraphError {
@@ -200,16 +233,25 @@ extension Simulator {
             do { try validator.validate(json, against: schema) } catch {
                 let violation = "\(outcome.operation ?? ""): \(error)"
                 selfCheckViolations.withLock { $0.append(violation) }
-                return fail(GraphError(status: 500, code: "SimulatorSelfCheckFailed", message: "The simulator's response does not match the Graph schema: \(violation)"))
+                return fail(
+                    GraphError(
+                        status: 500, code: "SimulatorSelfCheckFailed",
+                        message: "The simulator's response does not match the Graph schema: \(violation)"))
             }
         }
 
         var headers = graphHeaders(requestId: requestId, request: request) + result.headers
         if family == .directory {
-            headers.append(("x-ms-resource-unit", String(Int(Self.resourceUnits(method: request.method, template: match.operation.template, query: query)))))
+            headers.append(
+                (
+                    "x-ms-resource-unit",
+                    String(Int(Self.resourceUnits(method: request.method, template: match.operation.template, query: query)))
+                ))
         }
         if let json = result.body {
-            headers.insert(("Content-Type", "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"), at: 0)
+            headers.insert(
+                ("Content-Type", "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"),
+                at: 0)
             outcome.response = SimResponse(status: result.status, headers: headers, body: json.serialized())
             outcome.json = json
         } else if let text = result.text {
@@ -230,9 +272,13 @@ extension Simulator {
             case .unknownProperty, .navigationProperty:
                 return GraphError(
                     status: 400, code: "RequestBodyRead",
-                    message: "The property '\(violation.property)' does not exist on type '\(violation.typeName)'. Make sure to only use property names that are defined by the type or mark the type as open type.")
+                    message:
+                        "The property '\(violation.property)' does not exist on type '\(violation.typeName)'. Make sure to only use property names that are defined by the type or mark the type as open type."
+                )
             default:
-                return GraphError(status: 400, code: "RequestBodyRead", message: "Cannot convert the value of property '\(violation.property)': \(violation.detail).")
+                return GraphError(
+                    status: 400, code: "RequestBodyRead",
+                    message: "Cannot convert the value of property '\(violation.property)': \(violation.detail).")
             }
         case .intune, .files, .reports:
             return GraphError(status: 400, code: "BadRequest", message: "Invalid request body: \(violation.description)")
@@ -241,9 +287,12 @@ extension Simulator {
             case .unknownProperty:
                 return .badRequest("Property '\(violation.property)' does not exist as a declared property or extension property.")
             case .navigationProperty:
-                return .badRequest("Navigation property '\(violation.property)' cannot be set inline; use '\(violation.property)@odata.bind'.")
+                return .badRequest(
+                    "Navigation property '\(violation.property)' cannot be set inline; use '\(violation.property)@odata.bind'.")
             case .wrongType, .invalidValue:
-                return .badRequest("Invalid value specified for property '\(violation.property)' of resource '\(violation.typeName.replacingOccurrences(of: "microsoft.graph.", with: "").capitalized)'.")
+                return .badRequest(
+                    "Invalid value specified for property '\(violation.property)' of resource '\(violation.typeName.replacingOccurrences(of: "microsoft.graph.", with: "").capitalized)'."
+                )
             }
         }
     }
@@ -258,7 +307,8 @@ extension Simulator {
             case "/users": cost = 2
             case "/subscribedSkus": cost = 3
             case "/groups/{group-id}/members": cost = 3
-            case "/users/{user-id}/memberOf", "/users/{user-id}/ownedObjects", "/users/{user-id}/transitiveMemberOf", "/users/{user-id}/licenseDetails",
+            case "/users/{user-id}/memberOf", "/users/{user-id}/ownedObjects", "/users/{user-id}/transitiveMemberOf",
+                "/users/{user-id}/licenseDetails",
                 "/oauth2PermissionGrants", "/users/{user-id}/oauth2PermissionGrants":
                 cost = 2
             default: cost = 1
@@ -273,29 +323,39 @@ extension Simulator {
     }
 
     private func throttle(
-        family: GraphFamily, method: String, template: String, query: ODataQuery, tenant: String, app: String, settings: SimulatorSettings, now: Date
+        family: GraphFamily, method: String, template: String, query: ODataQuery, tenant: String, app: String, settings: SimulatorSettings,
+        now: Date
     ) -> TimeInterval? {
         let limits = settings.throttling
         let isWrite = method != "GET"
         switch family {
         case .directory:
             let units = Self.resourceUnits(method: method, template: template, query: query)
-            if let wait = limiter.consume("graph-ru/\(tenant)/\(app)", cost: units, capacity: Double(limits.graphResourceUnitsPer10Seconds), window: 10, now: now) {
+            if let wait = limiter.consume(
+                "graph-ru/\(tenant)/\(app)", cost: units, capacity: Double(limits.graphResourceUnitsPer10Seconds), window: 10, now: now)
+            {
                 return wait
             }
-            if isWrite, let wait = limiter.consume("graph-write/\(tenant)/\(app)", cost: 1, capacity: Double(limits.graphWritesPer150Seconds), window: 150, now: now) {
+            if isWrite,
+                let wait = limiter.consume(
+                    "graph-write/\(tenant)/\(app)", cost: 1, capacity: Double(limits.graphWritesPer150Seconds), window: 150, now: now)
+            {
                 return wait
             }
         case .intune:
             if let wait = limiter.consume("intune/\(tenant)/\(app)", cost: 1, capacity: 2_000, window: 20, now: now) { return wait }
-            if isWrite, let wait = limiter.consume("intune-write/\(tenant)/\(app)", cost: 1, capacity: 200, window: 20, now: now) { return wait }
+            if isWrite, let wait = limiter.consume("intune-write/\(tenant)/\(app)", cost: 1, capacity: 200, window: 20, now: now) {
+                return wait
+            }
         case .outlook, .files, .reports:
             if let wait = limiter.consume("graph-other/\(tenant)/\(app)", cost: 1, capacity: 10_000, window: 600, now: now) { return wait }
         }
         return nil
     }
 
-    private func throttledError(family: GraphFamily, retryAfter: TimeInterval, sendRetryAfter: Bool, tenantId: String, appId: String) -> GraphError {
+    private func throttledError(
+        family: GraphFamily, retryAfter: TimeInterval, sendRetryAfter: Bool, tenantId: String, appId: String
+    ) -> GraphError {
         var error = GraphError(status: 429, code: "TooManyRequests", message: "Please retry again later.")
         if sendRetryAfter { error.headers.append(("Retry-After", String(Int(retryAfter)))) }
         if family == .directory {
@@ -352,7 +412,9 @@ enum GraphRouter {
         permissions: ["User.ReadWrite.All", "User.DeleteRestore.All", "Directory.ReadWrite.All"], successStatus: 204,
         requestSchema: nil, responseSchema: nil)
 
-    static let castableCollections: Set<String> = ["memberof", "transitivememberof", "ownedobjects", "members", "owners", "registereddevices", "owneddevices"]
+    static let castableCollections: Set<String> = [
+        "memberof", "transitivememberof", "ownedobjects", "members", "owners", "registereddevices", "owneddevices",
+    ]
 
     static func match(method: String, segments: [String], strict: Bool) throws -> Match {
         var segments = segments

@@ -36,10 +36,12 @@ struct GraphSubset: Sendable {
         for (path, item) in document["paths"]?.objectValue ?? JSONObject() {
             for (method, spec) in item.objectValue ?? JSONObject() {
                 guard ["get", "post", "patch", "put", "delete"].contains(method) else { continue }
-                let permissions = spec["x-app-permissions"]?["all"]?.arrayValue?.compactMap(\.stringValue)
+                let permissions =
+                    spec["x-app-permissions"]?["all"]?.arrayValue?.compactMap(\.stringValue)
                     ?? Self.permissionsMissingFromSubset[method.uppercased() + " " + path] ?? []
                 let status = Int(spec["x-documented-success-status"]?.stringValue ?? "") ?? 200
-                var responseSchema = spec["responses"]?["2XX"]?["content"]?["application/json"]?["schema"]
+                var responseSchema =
+                    spec["responses"]?["2XX"]?["content"]?["application/json"]?["schema"]
                     ?? spec["responses"]?["200"]?["content"]?["application/json"]?["schema"]
                 if responseSchema == nil, let ref = spec["responses"]?["2XX"]?["$ref"]?.stringValue {
                     let name = String(ref.split(separator: "/").last ?? "")
@@ -182,23 +184,27 @@ struct SchemaValidator {
             if let firstFailure { throw firstFailure }
             return
         }
-        let declaredType = schema["type"]?.stringValue
+        let declaredType =
+            schema["type"]?.stringValue
             ?? (schema["allOf"] != nil || schema["properties"] != nil ? "object" : nil)
         switch declaredType {
         case "object":
             guard case .object(let object) = value else {
-                throw Violation(kind: .wrongType, path: path, property: lastComponent(path), typeName: name,
-                                detail: "expected an object, found \(value.typeName)")
+                throw Violation(
+                    kind: .wrongType, path: path, property: lastComponent(path), typeName: name,
+                    detail: "expected an object, found \(value.typeName)")
             }
             try checkObject(object, schema, path: path, typeName: name)
         case "array":
             guard case .array(let items) = value else {
-                throw Violation(kind: .wrongType, path: path, property: lastComponent(path), typeName: name,
-                                detail: "expected an array, found \(value.typeName)")
+                throw Violation(
+                    kind: .wrongType, path: path, property: lastComponent(path), typeName: name,
+                    detail: "expected an array, found \(value.typeName)")
             }
             if let maxItems = schema["maxItems"]?.intValue, items.count > maxItems {
-                throw Violation(kind: .invalidValue, path: path, property: lastComponent(path), typeName: name,
-                                detail: "more than \(maxItems) items")
+                throw Violation(
+                    kind: .invalidValue, path: path, property: lastComponent(path), typeName: name,
+                    detail: "more than \(maxItems) items")
             }
             if let itemSchema = schema["items"] {
                 for (offset, item) in items.enumerated() {
@@ -207,42 +213,49 @@ struct SchemaValidator {
             }
         case "string":
             guard case .string(let string) = value else {
-                throw Violation(kind: .wrongType, path: path, property: lastComponent(path), typeName: name,
-                                detail: "expected a string, found \(value.typeName)")
+                throw Violation(
+                    kind: .wrongType, path: path, property: lastComponent(path), typeName: name,
+                    detail: "expected a string, found \(value.typeName)")
             }
             if let members = schema["enum"]?.arrayValue?.compactMap(\.stringValue), !members.contains(string) {
-                throw Violation(kind: .invalidValue, path: path, property: lastComponent(path), typeName: name,
-                                detail: "'\(string)' is not a member of \(name.isEmpty ? "the enumeration" : name)")
+                throw Violation(
+                    kind: .invalidValue, path: path, property: lastComponent(path), typeName: name,
+                    detail: "'\(string)' is not a member of \(name.isEmpty ? "the enumeration" : name)")
             }
             switch schema["format"]?.stringValue {
             case "uuid":
                 guard UUID(uuidString: string) != nil else {
-                    throw Violation(kind: .invalidValue, path: path, property: lastComponent(path), typeName: name,
-                                    detail: "'\(string)' is not a GUID")
+                    throw Violation(
+                        kind: .invalidValue, path: path, property: lastComponent(path), typeName: name,
+                        detail: "'\(string)' is not a GUID")
                 }
             case "date-time":
                 guard GraphDate.parse(string) != nil else {
-                    throw Violation(kind: .invalidValue, path: path, property: lastComponent(path), typeName: name,
-                                    detail: "'\(string)' is not a date-time")
+                    throw Violation(
+                        kind: .invalidValue, path: path, property: lastComponent(path), typeName: name,
+                        detail: "'\(string)' is not a date-time")
                 }
             default:
                 break
             }
         case "boolean":
             guard case .bool = value else {
-                throw Violation(kind: .wrongType, path: path, property: lastComponent(path), typeName: name,
-                                detail: "expected a boolean, found \(value.typeName)")
+                throw Violation(
+                    kind: .wrongType, path: path, property: lastComponent(path), typeName: name,
+                    detail: "expected a boolean, found \(value.typeName)")
             }
         case "integer", "number":
             guard let number = value.doubleValue else {
-                throw Violation(kind: .wrongType, path: path, property: lastComponent(path), typeName: name,
-                                detail: "expected a number, found \(value.typeName)")
+                throw Violation(
+                    kind: .wrongType, path: path, property: lastComponent(path), typeName: name,
+                    detail: "expected a number, found \(value.typeName)")
             }
             let format = schema["format"]?.stringValue
             if declaredType == "integer" || format == "int32" || format == "int64" {
                 guard value.intValue != nil else {
-                    throw Violation(kind: .wrongType, path: path, property: lastComponent(path), typeName: name,
-                                    detail: "expected an integer, found \(number)")
+                    throw Violation(
+                        kind: .wrongType, path: path, property: lastComponent(path), typeName: name,
+                        detail: "expected an integer, found \(number)")
                 }
             }
             if let minimum = schema["minimum"]?.doubleValue, number < minimum {
@@ -271,18 +284,21 @@ struct SchemaValidator {
             if key.contains("@") { continue }  // instance annotations and @odata.bind
             guard let propertySchema = properties[key] else {
                 if open { continue }
-                throw Violation(kind: .unknownProperty, path: join(path, key), property: key, typeName: effectiveType,
-                                detail: "property '\(key)' does not exist on type '\(effectiveType)'")
+                throw Violation(
+                    kind: .unknownProperty, path: join(path, key), property: key, typeName: effectiveType,
+                    detail: "property '\(key)' does not exist on type '\(effectiveType)'")
             }
             if propertySchema["x-ms-navigationProperty"] == .bool(true), !allowNavigationProperties {
-                throw Violation(kind: .navigationProperty, path: join(path, key), property: key, typeName: effectiveType,
-                                detail: "'\(key)' is a navigation property of '\(effectiveType)' and cannot be set inline")
+                throw Violation(
+                    kind: .navigationProperty, path: join(path, key), property: key, typeName: effectiveType,
+                    detail: "'\(key)' is a navigation property of '\(effectiveType)' and cannot be set inline")
             }
             try check(value, propertySchema, path: join(path, key), typeName: "")
         }
         for required in schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] where object[required] == nil {
-            throw Violation(kind: .invalidValue, path: join(path, required), property: required, typeName: effectiveType,
-                            detail: "required property '\(required)' is missing")
+            throw Violation(
+                kind: .invalidValue, path: join(path, required), property: required, typeName: effectiveType,
+                detail: "required property '\(required)' is missing")
         }
     }
 

@@ -18,7 +18,8 @@ struct GraphError: Error, Sendable {
             message: "Resource '\(key)' does not exist or one of its queried reference-property objects are not present.")
     }
 
-    static let denied = GraphError(status: 403, code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation.")
+    static let denied = GraphError(
+        status: 403, code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation.")
 
     static func unknownSegment(_ segment: String) -> GraphError {
         GraphError(status: 400, code: "BadRequest", message: "Resource not found for the segment '\(segment)'.")
@@ -27,12 +28,14 @@ struct GraphError: Error, Sendable {
     static let methodNotAllowed = GraphError(
         status: 405, code: "Request_BadRequest", message: "Specified HTTP method is not allowed for the request target.")
 
-    static let outlookNotFound = GraphError(status: 404, code: "ErrorItemNotFound", message: "The specified object was not found in the store.")
+    static let outlookNotFound = GraphError(
+        status: 404, code: "ErrorItemNotFound", message: "The specified object was not found in the store.")
 
     static let mailboxNotEnabled = GraphError(
         status: 404, code: "MailboxNotEnabledForRESTAPI", message: "The mailbox is either inactive, soft-deleted, or is hosted on-premise.")
 
-    static let outlookAccessDenied = GraphError(status: 403, code: "ErrorAccessDenied", message: "Access is denied. Check credentials and try again.")
+    static let outlookAccessDenied = GraphError(
+        status: 403, code: "ErrorAccessDenied", message: "Access is denied. Check credentials and try again.")
 
     static let unsupportedQuery = GraphError(
         status: 400, code: "Request_UnsupportedQuery",

@@ -4,7 +4,8 @@ extension GraphHandlers {
     static func managedDevice(_ call: GraphCall, in data: TenantData) throws -> Int {
         let id = call.parameter("managedDevice-id")
         guard let index = data.managedDevices.firstIndex(where: { $0.id == id }) else {
-            throw GraphError(status: 404, code: "ResourceNotFound", message: "{\"_version\": 3, \"Message\": \"Resource not found: \(id)\"}")
+            throw GraphError(
+                status: 404, code: "ResourceNotFound", message: "{\"_version\": 3, \"Message\": \"Resource not found: \(id)\"}")
         }
         return index
     }
@@ -14,18 +15,24 @@ extension GraphHandlers {
             try call.read { data in
                 let user = try call.user(in: data)
                 let items = data.managedDevices.filter { $0.userId == user.id }.map(GraphRender.managedDevice)
-                return try call.collection(items, type: "microsoft.graph.managedDevice", context: "users('\(user.id)')/managedDevices", defaultPageSize: 1_000, maxPageSize: 1_000)
+                return try call.collection(
+                    items, type: "microsoft.graph.managedDevice", context: "users('\(user.id)')/managedDevices", defaultPageSize: 1_000,
+                    maxPageSize: 1_000)
             }
         },
         "GET /deviceManagement/managedDevices": { call in
             try call.read { data in
-                try call.collection(data.managedDevices.map(GraphRender.managedDevice), type: "microsoft.graph.managedDevice", context: "deviceManagement/managedDevices", defaultPageSize: 1_000, maxPageSize: 1_000)
+                try call.collection(
+                    data.managedDevices.map(GraphRender.managedDevice), type: "microsoft.graph.managedDevice",
+                    context: "deviceManagement/managedDevices", defaultPageSize: 1_000, maxPageSize: 1_000)
             }
         },
         "GET /deviceManagement/managedDevices/{managedDevice-id}": { call in
             try call.read { data in
                 let index = try managedDevice(call, in: data)
-                return try call.entity(GraphRender.managedDevice(data.managedDevices[index]), type: "microsoft.graph.managedDevice", context: "deviceManagement/managedDevices/$entity")
+                return try call.entity(
+                    GraphRender.managedDevice(data.managedDevices[index]), type: "microsoft.graph.managedDevice",
+                    context: "deviceManagement/managedDevices/$entity")
             }
         },
         "POST /deviceManagement/managedDevices/{managedDevice-id}/wipe": { call in
@@ -79,13 +86,17 @@ extension GraphHandlers {
                 guard let site = data.oneDrives[user.id] else {
                     throw GraphError(status: 404, code: "ResourceNotFound", message: "User's mysite not found.")
                 }
-                return try call.entity(GraphRender.drive(site, owner: user, tenantId: data.organization.id), type: "microsoft.graph.drive", context: "users('\(user.id)')/drive/$entity")
+                return try call.entity(
+                    GraphRender.drive(site, owner: user, tenantId: data.organization.id), type: "microsoft.graph.drive",
+                    context: "users('\(user.id)')/drive/$entity")
             }
         },
         "GET /drives/{drive-id}/root": { call in
             try call.read { data in
                 let site = try oneDrive(call, in: data)
-                return try call.entity(GraphRender.driveRoot(site, tenantId: data.organization.id), type: "microsoft.graph.driveItem", context: "drives('\(site.driveId)')/root/$entity")
+                return try call.entity(
+                    GraphRender.driveRoot(site, tenantId: data.organization.id), type: "microsoft.graph.driveItem",
+                    context: "drives('\(site.driveId)')/root/$entity")
             }
         },
         "POST /drives/{drive-id}/items/{driveItem-id}/invite": { call in
@@ -128,7 +139,9 @@ extension GraphHandlers {
                     ])
                 ]
                 items += site.sharedWith.map(GraphRender.permission)
-                return try call.collection(items, type: "microsoft.graph.permission", context: "drives('\(site.driveId)')/items('root')/permissions", pageable: false)
+                return try call.collection(
+                    items, type: "microsoft.graph.permission", context: "drives('\(site.driveId)')/items('root')/permissions",
+                    pageable: false)
             }
         },
     ]

@@ -24,17 +24,25 @@ extension GraphHandlers {
         "GET /directoryRoles/{directoryRole-id}/members": { call in
             try call.read { data in
                 let key = call.parameter("directoryRole-id")
-                guard let role = data.roles.first(where: { $0.directoryRoleId == key || $0.id == key }) else { throw GraphError.notFound(key) }
-                let items = data.roleAssignments.filter { $0.roleDefinitionId == role.id }.compactMap { data.directoryObject($0.principalId) }
-                return try call.collection(items.compactMap(\.objectValue), type: "microsoft.graph.directoryObject", context: "directoryObjects", pageable: false)
+                guard let role = data.roles.first(where: { $0.directoryRoleId == key || $0.id == key }) else {
+                    throw GraphError.notFound(key)
+                }
+                let items = data.roleAssignments.filter { $0.roleDefinitionId == role.id }.compactMap {
+                    data.directoryObject($0.principalId)
+                }
+                return try call.collection(
+                    items.compactMap(\.objectValue), type: "microsoft.graph.directoryObject", context: "directoryObjects", pageable: false)
             }
         },
         "DELETE /directoryRoles/{directoryRole-id}/members/{directoryObject-id}/$ref": { call in
             try call.write { data in
                 let key = call.parameter("directoryRole-id")
-                guard let role = data.roles.first(where: { $0.directoryRoleId == key || $0.id == key }) else { throw GraphError.notFound(key) }
+                guard let role = data.roles.first(where: { $0.directoryRoleId == key || $0.id == key }) else {
+                    throw GraphError.notFound(key)
+                }
                 let principal = call.parameter("directoryObject-id")
-                guard let assignment = data.roleAssignments.first(where: { $0.roleDefinitionId == role.id && $0.principalId == principal }) else {
+                guard let assignment = data.roleAssignments.first(where: { $0.roleDefinitionId == role.id && $0.principalId == principal })
+                else {
                     throw GraphError.notFound(principal)
                 }
                 try removeRoleAssignment(assignment, from: &data)
@@ -43,7 +51,9 @@ extension GraphHandlers {
         },
         "GET /roleManagement/directory/roleAssignments": { call in
             try call.read { data in
-                try call.collection(data.roleAssignments.map(GraphRender.roleAssignment), type: "microsoft.graph.unifiedRoleAssignment", context: "roleManagement/directory/roleAssignments")
+                try call.collection(
+                    data.roleAssignments.map(GraphRender.roleAssignment), type: "microsoft.graph.unifiedRoleAssignment",
+                    context: "roleManagement/directory/roleAssignments")
             }
         },
         "DELETE /roleManagement/directory/roleAssignments/{unifiedRoleAssignment-id}": { call in
@@ -56,7 +66,9 @@ extension GraphHandlers {
         },
         "GET /oauth2PermissionGrants": { call in
             try call.read { data in
-                try call.collection(data.oauth2Grants.map(GraphRender.grant), type: "microsoft.graph.oAuth2PermissionGrant", context: "oauth2PermissionGrants")
+                try call.collection(
+                    data.oauth2Grants.map(GraphRender.grant), type: "microsoft.graph.oAuth2PermissionGrant",
+                    context: "oauth2PermissionGrants")
             }
         },
         "DELETE /oauth2PermissionGrants/{oAuth2PermissionGrant-id}": { call in
@@ -112,13 +124,17 @@ extension GraphHandlers {
         },
         "GET /subscribedSkus": { call in
             try call.read { data in
-                let items = data.skus.map { GraphRender.subscribedSku($0, consumed: data.consumedUnits(of: $0.skuId), tenantId: data.organization.id) }
+                let items = data.skus.map {
+                    GraphRender.subscribedSku($0, consumed: data.consumedUnits(of: $0.skuId), tenantId: data.organization.id)
+                }
                 return try call.collection(items, type: "microsoft.graph.subscribedSku", context: "subscribedSkus", pageable: false)
             }
         },
         "GET /organization": { call in
             try call.read { data in
-                try call.collection([GraphRender.organization(data.organization)], type: "microsoft.graph.organization", context: "organization", pageable: false)
+                try call.collection(
+                    [GraphRender.organization(data.organization)], type: "microsoft.graph.organization", context: "organization",
+                    pageable: false)
             }
         },
         "GET /domains": { call in
@@ -130,7 +146,8 @@ extension GraphHandlers {
         "GET /auditLogs/signIns": { call in
             try call.read { data in
                 let items = data.signIns.sorted { $0.createdDateTime > $1.createdDateTime }.map(GraphRender.signIn)
-                return try call.collection(items, type: "microsoft.graph.signIn", context: "auditLogs/signIns", defaultPageSize: 1_000, maxPageSize: 1_000)
+                return try call.collection(
+                    items, type: "microsoft.graph.signIn", context: "auditLogs/signIns", defaultPageSize: 1_000, maxPageSize: 1_000)
             }
         },
     ]

@@ -7,10 +7,14 @@ extension GraphHandlers {
             throw GraphError.badRequest("Cannot Update a mail-enabled security groups and or distribution list.")
         }
         if group.isSynced {
-            throw GraphError.badRequest("Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.")
+            throw GraphError.badRequest(
+                "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration."
+            )
         }
         if !owners, group.isDynamic {
-            throw GraphError.badRequest("Insufficient privileges to complete the operation. Members of a group with dynamic membership are managed by its membership rule and cannot be added or removed.")
+            throw GraphError.badRequest(
+                "Insufficient privileges to complete the operation. Members of a group with dynamic membership are managed by its membership rule and cannot be added or removed."
+            )
         }
         if group.isAssignableToRole == true, !call.claims.roles.contains("RoleManagement.ReadWrite.Directory") {
             throw GraphError.denied
@@ -42,7 +46,8 @@ extension GraphHandlers {
                 guard data.users[memberId] != nil || data.groups[memberId] != nil else { throw GraphError.notFound(memberId) }
                 try checkMembershipWritable(call, group: group)
                 guard !group.members.contains(memberId) else {
-                    throw GraphError.badRequest("One or more added object references already exist for the following modified properties: 'members'.")
+                    throw GraphError.badRequest(
+                        "One or more added object references already exist for the following modified properties: 'members'.")
                 }
                 data.groups[group.id]?.members.append(memberId)
                 data.licencesChanged(for: [memberId], now: call.now)
@@ -87,7 +92,8 @@ extension GraphHandlers {
                 }
                 try checkMembershipWritable(call, group: group, owners: true)
                 guard !group.owners.contains(ownerId) else {
-                    throw GraphError.badRequest("One or more added object references already exist for the following modified properties: 'owners'.")
+                    throw GraphError.badRequest(
+                        "One or more added object references already exist for the following modified properties: 'owners'.")
                 }
                 data.groups[group.id]?.owners.append(ownerId)
                 return .noContent

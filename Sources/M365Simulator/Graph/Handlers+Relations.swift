@@ -18,7 +18,9 @@ extension GraphHandlers {
                 let user = try call.user(in: data)
                 var items = data.groupsWithMember(user.id).map { GraphRender.typed(GraphRender.group($0), "group") }
                 for assignment in data.roleAssignments(of: user.id) {
-                    if let role = data.role(id: assignment.roleDefinitionId) { items.append(GraphRender.typed(GraphRender.directoryRole(role), "directoryRole")) }
+                    if let role = data.role(id: assignment.roleDefinitionId) {
+                        items.append(GraphRender.typed(GraphRender.directoryRole(role), "directoryRole"))
+                    }
                 }
                 return try call.collection(castFilter(call, items), type: "microsoft.graph.directoryObject", context: contextName(call))
             }
@@ -29,7 +31,9 @@ extension GraphHandlers {
                 var items = data.transitiveGroups(of: user.id).map { GraphRender.typed(GraphRender.group($0), "group") }
                 var seenRoles: Set<String> = []
                 for assignment in data.effectiveRoleAssignments(of: user.id) where seenRoles.insert(assignment.roleDefinitionId).inserted {
-                    if let role = data.role(id: assignment.roleDefinitionId) { items.append(GraphRender.typed(GraphRender.directoryRole(role), "directoryRole")) }
+                    if let role = data.role(id: assignment.roleDefinitionId) {
+                        items.append(GraphRender.typed(GraphRender.directoryRole(role), "directoryRole"))
+                    }
                 }
                 return try call.collection(castFilter(call, items), type: "microsoft.graph.directoryObject", context: contextName(call))
             }
@@ -45,14 +49,18 @@ extension GraphHandlers {
         "GET /users/{user-id}/ownedDevices": { call in
             try call.read { data in
                 let user = try call.user(in: data)
-                let items = data.entraDevices.filter { $0.registeredOwners.contains(user.id) }.map { GraphRender.typed(GraphRender.device($0), "device") }
+                let items = data.entraDevices.filter { $0.registeredOwners.contains(user.id) }.map {
+                    GraphRender.typed(GraphRender.device($0), "device")
+                }
                 return try call.collection(castFilter(call, items), type: "microsoft.graph.directoryObject", context: contextName(call))
             }
         },
         "GET /users/{user-id}/registeredDevices": { call in
             try call.read { data in
                 let user = try call.user(in: data)
-                let items = data.entraDevices.filter { $0.registeredUsers.contains(user.id) }.map { GraphRender.typed(GraphRender.device($0), "device") }
+                let items = data.entraDevices.filter { $0.registeredUsers.contains(user.id) }.map {
+                    GraphRender.typed(GraphRender.device($0), "device")
+                }
                 return try call.collection(castFilter(call, items), type: "microsoft.graph.directoryObject", context: contextName(call))
             }
         },
@@ -60,7 +68,8 @@ extension GraphHandlers {
             try call.read { data in
                 let user = try call.user(in: data)
                 let items = data.appRoleAssignments.filter { $0.principalId == user.id }.map(GraphRender.appRoleAssignment)
-                return try call.collection(items, type: "microsoft.graph.appRoleAssignment", context: "users('\(user.id)')/appRoleAssignments")
+                return try call.collection(
+                    items, type: "microsoft.graph.appRoleAssignment", context: "users('\(user.id)')/appRoleAssignments")
             }
         },
         "DELETE /users/{user-id}/appRoleAssignments/{appRoleAssignment-id}": { call in
@@ -89,7 +98,9 @@ extension GraphHandlers {
                 try call.read { data in
                     let user = try call.user(in: data)
                     let items = user.authenticationMethods.map(GraphRender.authenticationMethod)
-                    return try call.collection(items, type: "microsoft.graph.authenticationMethod", context: "users('\(user.id)')/authentication/methods", pageable: false)
+                    return try call.collection(
+                        items, type: "microsoft.graph.authenticationMethod", context: "users('\(user.id)')/authentication/methods",
+                        pageable: false)
                 }
             },
             "GET /users/{user-id}/authentication/methods/{authenticationMethod-id}": { call in
@@ -97,11 +108,14 @@ extension GraphHandlers {
                     let user = try call.user(in: data)
                     let id = call.parameter("authenticationMethod-id")
                     guard let method = user.authenticationMethods.first(where: { $0.id == id }) else { throw GraphError.notFound(id) }
-                    return try call.entity(GraphRender.authenticationMethod(method), type: "microsoft.graph.authenticationMethod", context: "users('\(user.id)')/authentication/methods/$entity")
+                    return try call.entity(
+                        GraphRender.authenticationMethod(method), type: "microsoft.graph.authenticationMethod",
+                        context: "users('\(user.id)')/authentication/methods/$entity")
                 }
             },
             "POST /users/{user-id}/authentication/methods/{authenticationMethod-id}/resetPassword": { _ in
-                throw GraphError(status: 403, code: "accessDenied", message: "This operation is not supported with application permissions.")
+                throw GraphError(
+                    status: 403, code: "accessDenied", message: "This operation is not supported with application permissions.")
             },
         ]
         for kind in AuthenticationMethod.Kind.allCases {
@@ -121,7 +135,9 @@ extension GraphHandlers {
                 try call.read { data in
                     let user = try call.user(in: data)
                     let items = user.authenticationMethods.filter { $0.kind == kind }.map(GraphRender.authenticationMethod)
-                    return try call.collection(items, type: "microsoft.graph.authenticationMethod", context: "users('\(user.id)')/authentication/\(collection)", pageable: false)
+                    return try call.collection(
+                        items, type: "microsoft.graph.authenticationMethod", context: "users('\(user.id)')/authentication/\(collection)",
+                        pageable: false)
                 }
             }
             table["DELETE /users/{user-id}/authentication/\(collection)/{\(idName)}"] = { call in
@@ -137,12 +153,16 @@ extension GraphHandlers {
                     if method.kind == .phone, method.isDefault, !others.isEmpty {
                         throw GraphError(
                             status: 400, code: "badRequest",
-                            message: "The phone is the user's default multi-factor authentication method and cannot be deleted while other methods remain. Remove the other methods or change the default first.")
+                            message:
+                                "The phone is the user's default multi-factor authentication method and cannot be deleted while other methods remain. Remove the other methods or change the default first."
+                        )
                     }
                     if method.id == AuthenticationMethod.mobilePhoneId,
                         user.authenticationMethods.contains(where: { $0.id == AuthenticationMethod.alternateMobilePhoneId })
                     {
-                        throw GraphError(status: 400, code: "badRequest", message: "The mobile phone cannot be removed while an alternate mobile phone is registered.")
+                        throw GraphError(
+                            status: 400, code: "badRequest",
+                            message: "The mobile phone cannot be removed while an alternate mobile phone is registered.")
                     }
                     data.updateUser(user.id) { $0.authenticationMethods.removeAll { $0.id == id } }
                     return .noContent

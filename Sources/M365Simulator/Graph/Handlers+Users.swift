@@ -5,17 +5,21 @@ extension GraphHandlers {
         "GET /users": { call in
             try call.read { data in
                 let items = data.orderedUsers.map { GraphRender.user($0, in: data) }
-                return try call.collection(items, type: "microsoft.graph.user", context: "users", defaults: GraphRender.defaultUserProperties)
+                return try call.collection(
+                    items, type: "microsoft.graph.user", context: "users", defaults: GraphRender.defaultUserProperties)
             }
         },
         "POST /users": createUser,
         "GET /users/{user-id}": { call in
             try call.read { data in
                 let user = try call.user(in: data)
-                var object = try call.select(GraphRender.user(user, in: data), type: "microsoft.graph.user", defaults: GraphRender.defaultUserProperties)
+                var object = try call.select(
+                    GraphRender.user(user, in: data), type: "microsoft.graph.user", defaults: GraphRender.defaultUserProperties)
                 for expansion in call.query.expand {
                     guard expansion.property.lowercased() == "manager" else {
-                        throw GraphError.badRequest("Parsing OData Select and Expand failed: Could not find a property named '\(expansion.property)' on type 'microsoft.graph.user'.")
+                        throw GraphError.badRequest(
+                            "Parsing OData Select and Expand failed: Could not find a property named '\(expansion.property)' on type 'microsoft.graph.user'."
+                        )
                     }
                     if let managerId = user.managerId, let manager = data.users[managerId] {
                         var rendered = GraphRender.user(manager, in: data)
@@ -29,7 +33,12 @@ extension GraphHandlers {
                         object["manager"] = .object(rendered)
                     }
                 }
-                var body = JSONObject([("@odata.context", call.context(call.query.select.map { "users(\($0.joined(separator: ",")))/$entity" } ?? "users/$entity"))])
+                var body = JSONObject([
+                    (
+                        "@odata.context",
+                        call.context(call.query.select.map { "users(\($0.joined(separator: ",")))/$entity" } ?? "users/$entity")
+                    )
+                ])
                 for (key, value) in object { body[key] = value }
                 return .ok(.object(body))
             }
@@ -58,7 +67,8 @@ extension GraphHandlers {
                 let items = data.assignedLicenses(of: user.id).compactMap { data.sku(id: $0.skuId) }.map {
                     GraphRender.licenseDetails($0, userId: user.id)
                 }
-                return try call.collection(items, type: "microsoft.graph.licenseDetails", context: "users('\(user.id)')/licenseDetails", pageable: false)
+                return try call.collection(
+                    items, type: "microsoft.graph.licenseDetails", context: "users('\(user.id)')/licenseDetails", pageable: false)
             }
         },
         "GET /users/{user-id}/manager": { call in
@@ -107,11 +117,15 @@ extension GraphHandlers {
 
     static func rejectSyncedChange(_ user: DirectoryUser, property: String) throws {
         if user.isSynced, syncMasteredProperties.contains(property.lowercased()) {
-            throw GraphError.badRequest("Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.")
+            throw GraphError.badRequest(
+                "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration."
+            )
         }
     }
 
-    static let sensitiveProperties: Set<String> = ["accountenabled", "passwordprofile", "mobilephone", "businessphones", "otheremails", "othermails", "userprincipalname"]
+    static let sensitiveProperties: Set<String> = [
+        "accountenabled", "passwordprofile", "mobilephone", "businessphones", "otheremails", "othermails", "userprincipalname",
+    ]
 
     /// Changing sensitive properties of an admin needs the app to hold a privileged Entra role.
     static func requirePrivilegeForSensitiveChange(_ call: GraphCall, target: DirectoryUser, data: TenantData) throws {
@@ -119,18 +133,23 @@ extension GraphHandlers {
             data.role(id: assignment.roleDefinitionId)?.isPrivileged == true
         }
         guard targetIsAdmin else { return }
-        let appRoles = Set(data.roleAssignments(of: call.app.servicePrincipalId).compactMap { data.role(id: $0.roleDefinitionId)?.displayName })
+        let appRoles = Set(
+            data.roleAssignments(of: call.app.servicePrincipalId).compactMap { data.role(id: $0.roleDefinitionId)?.displayName })
         if appRoles.isDisjoint(with: Catalog.privilegedAuthenticationRoles) { throw GraphError.denied }
     }
 
     static func appHasRole(_ call: GraphCall, in data: TenantData, anyOf names: Set<String>) -> Bool {
-        data.roleAssignments(of: call.app.servicePrincipalId).contains { names.contains(data.role(id: $0.roleDefinitionId)?.displayName ?? "") }
+        data.roleAssignments(of: call.app.servicePrincipalId).contains {
+            names.contains(data.role(id: $0.roleDefinitionId)?.displayName ?? "")
+        }
     }
 
     /// Granular permissions cover only their own properties.
     static func checkPropertyScope(_ call: GraphCall, properties: [String]) throws {
         let granted = Set(call.claims.roles)
-        let broad: Set<String> = ["User.ReadWrite.All", "Directory.ReadWrite.All", "User.ReadWrite.CrossCloud", "AgentIdUser.ReadWrite.All"]
+        let broad: Set<String> = [
+            "User.ReadWrite.All", "Directory.ReadWrite.All", "User.ReadWrite.CrossCloud", "AgentIdUser.ReadWrite.All",
+        ]
         if !granted.isDisjoint(with: broad) { return }
         let scopes: [String: Set<String>] = [
             "User.EnableDisableAccount.All": ["accountenabled"],
@@ -153,7 +172,8 @@ extension GraphHandlers {
         let nameParts = [user.givenName, user.surname, user.mailNickname].compactMap { $0?.lowercased() }.filter { $0.count >= 3 }
         let containsName = nameParts.contains { password.lowercased().contains($0) }
         guard password.count >= 8, password.count <= 256, categories >= 3, !containsName else {
-            throw GraphError.badRequest("The specified password does not comply with password complexity requirements. Please provide a different password.")
+            throw GraphError.badRequest(
+                "The specified password does not comply with password complexity requirements. Please provide a different password.")
         }
     }
 
@@ -172,7 +192,9 @@ extension GraphHandlers {
                 switch key.lowercased() {
                 case "accountenabled": updated.accountEnabled = value.boolValue ?? updated.accountEnabled
                 case "displayname":
-                    guard let name = value.stringValue, !name.isEmpty else { throw GraphError.badRequest("Invalid value specified for property 'displayName' of resource 'User'.") }
+                    guard let name = value.stringValue, !name.isEmpty else {
+                        throw GraphError.badRequest("Invalid value specified for property 'displayName' of resource 'User'.")
+                    }
                     updated.displayName = name
                 case "givenname": updated.givenName = value.stringValue
                 case "surname": updated.surname = value.stringValue
@@ -210,7 +232,9 @@ extension GraphHandlers {
                 case "passwordprofile":
                     guard appHasRole(call, in: data, anyOf: Catalog.passwordResetRoles) else { throw GraphError.denied }
                     if user.isSynced, user.onPremises?.passwordWriteback != true {
-                        throw GraphError.badRequest("Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.")
+                        throw GraphError.badRequest(
+                            "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration."
+                        )
                     }
                     if let password = value["password"]?.stringValue {
                         try validatePassword(password, for: user)
@@ -228,7 +252,8 @@ extension GraphHandlers {
 
     static let createUser: GraphHandler = { call in
         guard let body = call.body?.objectValue else { throw GraphError.badRequest("Empty Payload. JSON content expected.") }
-        for required in ["accountEnabled", "displayName", "mailNickname", "userPrincipalName", "passwordProfile"] where body[required] == nil {
+        for required in ["accountEnabled", "displayName", "mailNickname", "userPrincipalName", "passwordProfile"]
+        where body[required] == nil {
             throw GraphError.badRequest("Property '\(required)' is required when creating the entity.")
         }
         return try call.write { data in
@@ -236,7 +261,9 @@ extension GraphHandlers {
             guard let domain = upn.split(separator: "@").last.map(String.init),
                 data.organization.verifiedDomains.contains(where: { $0.lowercased() == domain.lowercased() })
             else {
-                throw GraphError.badRequest("The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.")
+                throw GraphError.badRequest(
+                    "The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization."
+                )
             }
             guard data.userId(forKey: upn) == nil else {
                 throw GraphError.badRequest("Another object with the same value for property userPrincipalName already exists.")
@@ -252,7 +279,9 @@ extension GraphHandlers {
                 jobTitle: body["jobTitle"]?.stringValue, department: body["department"]?.stringValue,
                 usageLocation: body["usageLocation"]?.stringValue, createdDateTime: call.now, lastPasswordChangeDateTime: call.now,
                 signInSessionsValidFromDateTime: call.now)
-            user.authenticationMethods = [AuthenticationMethod(id: AuthenticationMethod.passwordMethodId, kind: .password, createdDateTime: call.now)]
+            user.authenticationMethods = [
+                AuthenticationMethod(id: AuthenticationMethod.passwordMethodId, kind: .password, createdDateTime: call.now)
+            ]
             user.forceChangePasswordNextSignIn = body["passwordProfile"]?["forceChangePasswordNextSignIn"]?.boolValue ?? true
             data.insert(user)
             var rendered = JSONObject([("@odata.context", call.context("users/$entity"))])
@@ -262,8 +291,10 @@ extension GraphHandlers {
     }
 
     static let assignLicense: GraphHandler = { call in
-        guard let body = call.body?.objectValue, let add = body["addLicenses"]?.arrayValue, let remove = body["removeLicenses"]?.arrayValue else {
-            throw GraphError.badRequest("Invalid value specified for property 'addLicenses' or 'removeLicenses': both are required and cannot be null.")
+        guard let body = call.body?.objectValue, let add = body["addLicenses"]?.arrayValue, let remove = body["removeLicenses"]?.arrayValue
+        else {
+            throw GraphError.badRequest(
+                "Invalid value specified for property 'addLicenses' or 'removeLicenses': both are required and cannot be null.")
         }
         return try call.write { data in
             let user = try call.user(in: data)
@@ -274,7 +305,8 @@ extension GraphHandlers {
                 if let index = direct.firstIndex(where: { $0.skuId.lowercased() == skuId.lowercased() }) {
                     direct.remove(at: index)
                 } else if effective.contains(where: { $0.license.skuId.lowercased() == skuId.lowercased() && $0.assignedByGroup != nil }) {
-                    throw GraphError.badRequest("User license is inherited from a group membership and it cannot be removed directly from the user.")
+                    throw GraphError.badRequest(
+                        "User license is inherited from a group membership and it cannot be removed directly from the user.")
                 } else {
                     throw GraphError.badRequest("User does not have a corresponding license.")
                 }
@@ -308,14 +340,20 @@ extension GraphHandlers {
         try call.read { data in
             var since: Date?
             if let token = call.query.deltaToken {
-                guard let bytes = Base64URL.decode(token), let text = String(bytes: bytes, encoding: .utf8), let seconds = Double(text) else {
-                    throw GraphError(status: 410, code: "syncStateNotFound", message: "The sync state generation is not found. Re-sync from the beginning.")
+                guard let bytes = Base64URL.decode(token), let text = String(bytes: bytes, encoding: .utf8), let seconds = Double(text)
+                else {
+                    throw GraphError(
+                        status: 410, code: "syncStateNotFound",
+                        message: "The sync state generation is not found. Re-sync from the beginning.")
                 }
                 since = Date(timeIntervalSince1970: seconds)
             }
             var items: [JSONValue] = []
             for user in data.orderedUsers where since == nil || (user.lastModified ?? .distantPast) > since! {
-                items.append(.object(try call.select(GraphRender.user(user, in: data), type: "microsoft.graph.user", defaults: GraphRender.defaultUserProperties)))
+                items.append(
+                    .object(
+                        try call.select(
+                            GraphRender.user(user, in: data), type: "microsoft.graph.user", defaults: GraphRender.defaultUserProperties)))
             }
             if let since {
                 for (id, deleted) in data.deletedUsers where deleted.deletedDateTime > since {

@@ -247,7 +247,9 @@ enum FilterParser {
             } else if character.isNumber || (character == "-" && index + 1 < characters.count && characters[index + 1].isNumber) {
                 var value = String(character)
                 index += 1
-                while index < characters.count, characters[index].isNumber || characters[index].isLetter || "-:.".contains(characters[index]) {
+                while index < characters.count,
+                    characters[index].isNumber || characters[index].isLetter || "-:.".contains(characters[index])
+                {
                     value.append(characters[index])
                     index += 1
                 }
@@ -419,7 +421,8 @@ struct FilterEvaluator {
                 guard values.count == 2 else { return .bool(false) }
                 if let array = values[0].arrayValue, name == "startswith" {
                     // startswith on a collection (proxyAddresses) matches any element.
-                    return .bool(array.contains { ($0.stringValue ?? "").lowercased().hasPrefix((values[1].stringValue ?? "").lowercased()) })
+                    return .bool(
+                        array.contains { ($0.stringValue ?? "").lowercased().hasPrefix((values[1].stringValue ?? "").lowercased()) })
                 }
                 guard let subject = values[0].stringValue?.lowercased(), let argument = values[1].stringValue?.lowercased() else {
                     return .bool(false)

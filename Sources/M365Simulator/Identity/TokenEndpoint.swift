@@ -9,7 +9,10 @@ extension Simulator {
         }
         guard let tenant = tenant(forKey: tenantKey) else {
             return (
-                tokenError(400, "invalid_tenant", 90_002, "AADSTS90002: Tenant '\(tenantKey)' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."),
+                tokenError(
+                    400, "invalid_tenant", 90_002,
+                    "AADSTS90002: Tenant '\(tenantKey)' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
+                ),
                 attribution
             )
         }
@@ -28,13 +31,18 @@ extension Simulator {
         }
         guard form["grant_type"] == "client_credentials" else {
             return (
-                tokenError(400, "unsupported_grant_type", 70_003, "AADSTS70003: The app requested an unsupported grant type '\(form["grant_type"] ?? "")'."),
+                tokenError(
+                    400, "unsupported_grant_type", 70_003,
+                    "AADSTS70003: The app requested an unsupported grant type '\(form["grant_type"] ?? "")'."),
                 attribution
             )
         }
         guard let scope = form["scope"], !scope.isEmpty else {
             return (
-                tokenError(400, "invalid_request", 90_014, "AADSTS90014: The required field 'scope' is missing from the credential. Ensure that you have all the necessary parameters for the login request."),
+                tokenError(
+                    400, "invalid_request", 90_014,
+                    "AADSTS90014: The required field 'scope' is missing from the credential. Ensure that you have all the necessary parameters for the login request."
+                ),
                 attribution
             )
         }
@@ -42,7 +50,10 @@ extension Simulator {
         let slug = tenant.initialDomain.split(separator: ".").first.map(String.init) ?? ""
         guard scopes.count == 1, let (resource, audience) = TokenResource.from(scope: scopes[0], tenantSlug: slug) else {
             return (
-                tokenError(400, "invalid_scope", 1_002_012, "AADSTS1002012: The provided value for scope \(scope) is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."),
+                tokenError(
+                    400, "invalid_scope", 1_002_012,
+                    "AADSTS1002012: The provided value for scope \(scope) is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."
+                ),
                 attribution
             )
         }
@@ -53,7 +64,9 @@ extension Simulator {
         if let assertion = form["client_assertion"] {
             guard form["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" else {
                 return (
-                    tokenError(400, "invalid_request", 50_027, "AADSTS50027: client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer."),
+                    tokenError(
+                        400, "invalid_request", 50_027,
+                        "AADSTS50027: client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer."),
                     attribution
                 )
             }
@@ -67,7 +80,8 @@ extension Simulator {
                 switch error {
                 case .malformed(let detail): message = "AADSTS50027: JWT token is invalid or malformed. \(detail)"
                 case .unknownCertificate:
-                    message = "AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application."
+                    message =
+                        "AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application."
                 case .badSignature: message = "AADSTS7000274: Client assertion contains an invalid signature."
                 case .claims(let detail): message = "AADSTS700023: Client assertion audience claim does not match Realm issuer. \(detail)"
                 case .lifetime: message = "AADSTS700024: Client assertion is not within its valid time range."
@@ -77,14 +91,20 @@ extension Simulator {
         } else {
             guard let clientId, let registered = apps.first(where: { $0.clientId.lowercased() == clientId.lowercased() }) else {
                 return (
-                    tokenError(400, "unauthorized_client", 700_016, "AADSTS700016: Application with identifier '\(clientId ?? "")' was not found in the directory '\(tenant.name)'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant."),
+                    tokenError(
+                        400, "unauthorized_client", 700_016,
+                        "AADSTS700016: Application with identifier '\(clientId ?? "")' was not found in the directory '\(tenant.name)'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant."
+                    ),
                     attribution
                 )
             }
             guard let clientSecret, registered.clientSecrets.contains(clientSecret) else {
                 attribution.clientId = registered.clientId
                 return (
-                    tokenError(401, "invalid_client", 7_000_215, "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '\(registered.clientId)'."),
+                    tokenError(
+                        401, "invalid_client", 7_000_215,
+                        "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '\(registered.clientId)'."
+                    ),
                     attribution
                 )
             }

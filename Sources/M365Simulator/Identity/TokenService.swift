@@ -223,7 +223,8 @@ enum ClientAssertion {
             throw .malformed("The client assertion uses an unsupported algorithm '\(algorithm)'.")
         }
         guard let app, let certificate = app.certificate else { throw .unknownCertificate }
-        guard let parsed = try? Certificate(pemEncoded: certificate.certificatePEM), let key = _RSA.Signing.PublicKey(parsed.publicKey) else {
+        guard let parsed = try? Certificate(pemEncoded: certificate.certificatePEM), let key = _RSA.Signing.PublicKey(parsed.publicKey)
+        else {
             throw .unknownCertificate
         }
         let digest = SHA256.hash(data: Array("\(parts[0]).\(parts[1])".utf8))
@@ -240,7 +241,9 @@ enum ClientAssertion {
         let audiences: [String] = payload["aud"]?.arrayValue?.compactMap(\.stringValue) ?? [payload["aud"]?.stringValue].compactMap { $0 }
         let audienceMatches = audiences.contains { audience in
             let lowered = audience.lowercased()
-            return tenantKeys.contains { lowered.hasSuffix("/\($0.lowercased())/oauth2/v2.0/token") || lowered.hasSuffix("/\($0.lowercased())/oauth2/token") }
+            return tenantKeys.contains {
+                lowered.hasSuffix("/\($0.lowercased())/oauth2/v2.0/token") || lowered.hasSuffix("/\($0.lowercased())/oauth2/token")
+            }
         }
         guard audienceMatches else { throw .claims("The aud claim must be the tenant's token endpoint.") }
         guard let expiry = payload["exp"]?.doubleValue else { throw .claims("The exp claim is missing.") }

@@ -36,15 +36,24 @@ enum Catalog {
     static let skus: [String: SkuTemplate] = [
         "SPE_E3": SkuTemplate(
             skuId: "05e9a617-0261-4cee-bb44-138d3ef5d965", displayName: "Microsoft 365 E3",
-            plans: ["EXCHANGE_S_ENTERPRISE", "SHAREPOINTENTERPRISE", "TEAMS1", "OFFICESUBSCRIPTION", "MCOSTANDARD", "INTUNE_A", "AAD_PREMIUM", "RMS_S_ENTERPRISE"]
+            plans: [
+                "EXCHANGE_S_ENTERPRISE", "SHAREPOINTENTERPRISE", "TEAMS1", "OFFICESUBSCRIPTION", "MCOSTANDARD", "INTUNE_A", "AAD_PREMIUM",
+                "RMS_S_ENTERPRISE",
+            ]
         ),
         "SPE_E5": SkuTemplate(
             skuId: "06ebc4ee-1bb5-47dd-8120-11324bc54e06", displayName: "Microsoft 365 E5",
-            plans: ["EXCHANGE_S_ENTERPRISE", "SHAREPOINTENTERPRISE", "TEAMS1", "OFFICESUBSCRIPTION", "MCOSTANDARD", "INTUNE_A", "AAD_PREMIUM", "AAD_PREMIUM_P2", "ATP_ENTERPRISE"]
+            plans: [
+                "EXCHANGE_S_ENTERPRISE", "SHAREPOINTENTERPRISE", "TEAMS1", "OFFICESUBSCRIPTION", "MCOSTANDARD", "INTUNE_A", "AAD_PREMIUM",
+                "AAD_PREMIUM_P2", "ATP_ENTERPRISE",
+            ]
         ),
         "SPB": SkuTemplate(
             skuId: "cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46", displayName: "Microsoft 365 Business Premium",
-            plans: ["EXCHANGE_S_STANDARD", "SHAREPOINTSTANDARD", "TEAMS1", "OFFICESUBSCRIPTION", "MCOSTANDARD", "INTUNE_A", "AAD_PREMIUM", "ATP_ENTERPRISE"]
+            plans: [
+                "EXCHANGE_S_STANDARD", "SHAREPOINTSTANDARD", "TEAMS1", "OFFICESUBSCRIPTION", "MCOSTANDARD", "INTUNE_A", "AAD_PREMIUM",
+                "ATP_ENTERPRISE",
+            ]
         ),
         "O365_BUSINESS_PREMIUM": SkuTemplate(
             skuId: "f245ecc8-75af-4f8e-b61f-27d8114de5f3", displayName: "Microsoft 365 Business Standard",
@@ -69,10 +78,12 @@ enum Catalog {
             plans: ["INTUNE_A", "AAD_PREMIUM", "RMS_S_ENTERPRISE"]
         ),
         "POWER_BI_STANDARD": SkuTemplate(
-            skuId: "a403ebcc-fae0-4ca2-8c8c-7a907fd6c235", displayName: "Microsoft Fabric (Free)", plans: ["BI_AZURE_P0", "EXCHANGE_S_FOUNDATION"]
+            skuId: "a403ebcc-fae0-4ca2-8c8c-7a907fd6c235", displayName: "Microsoft Fabric (Free)",
+            plans: ["BI_AZURE_P0", "EXCHANGE_S_FOUNDATION"]
         ),
         "FLOW_FREE": SkuTemplate(
-            skuId: "f30db892-07e9-47e9-837c-80727f46fd3d", displayName: "Microsoft Power Automate Free", plans: ["FLOW_P2_VIRAL", "EXCHANGE_S_FOUNDATION"]
+            skuId: "f30db892-07e9-47e9-837c-80727f46fd3d", displayName: "Microsoft Power Automate Free",
+            plans: ["FLOW_P2_VIRAL", "EXCHANGE_S_FOUNDATION"]
         ),
         "VISIOCLIENT": SkuTemplate(
             skuId: "c5928f49-12ba-48f7-ada3-0d743a3601d5", displayName: "Visio Plan 2", plans: ["VISIO_CLIENT_SUBSCRIPTION"]

@@ -4,10 +4,12 @@ public enum DemoTenants {
     /// Graph application permissions of the demo "Turnover" app: what every offboarding step needs.
     public static let fullGraphPermissions = [
         "User.ReadWrite.All", "User.RevokeSessions.All", "User.DeleteRestore.All", "Group.ReadWrite.All", "GroupMember.ReadWrite.All",
-        "Directory.Read.All", "RoleManagement.ReadWrite.Directory", "AppRoleAssignment.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All",
+        "Directory.Read.All", "RoleManagement.ReadWrite.Directory", "AppRoleAssignment.ReadWrite.All",
+        "DelegatedPermissionGrant.ReadWrite.All",
         "UserAuthenticationMethod.ReadWrite.All", "LicenseAssignment.ReadWrite.All", "MailboxSettings.ReadWrite", "Calendars.ReadWrite",
         "Mail.Send", "DeviceManagementManagedDevices.ReadWrite.All", "DeviceManagementManagedDevices.PrivilegedOperations.All",
-        "Device.ReadWrite.All", "Files.ReadWrite.All", "Sites.ReadWrite.All", "AuditLog.Read.All", "Organization.Read.All", "Domain.Read.All",
+        "Device.ReadWrite.All", "Files.ReadWrite.All", "Sites.ReadWrite.All", "AuditLog.Read.All", "Organization.Read.All",
+        "Domain.Read.All",
     ]
 
     public static let readOnlyGraphPermissions = [

@@ -6,7 +6,8 @@ import _CryptoExtras
 /// delegations, devices), reproducible from a seed.
 public enum FixtureGenerator {
     static let givenNames = [
-        "Ava", "Liam", "Mia", "Noah", "Zoe", "Ethan", "Isla", "Lucas", "Chloe", "Omar", "Priya", "Mateo", "Hana", "Kofi", "Ines", "Yuki", "Sven",
+        "Ava", "Liam", "Mia", "Noah", "Zoe", "Ethan", "Isla", "Lucas", "Chloe", "Omar", "Priya", "Mateo", "Hana", "Kofi", "Ines", "Yuki",
+        "Sven",
         "Amara", "Diego", "Lena", "Ravi", "Nadia", "Felix", "Aisha", "Jonas", "Elif", "Tariq", "Maren", "Wei", "Sofia",
     ]
     static let surnames = [
@@ -30,7 +31,8 @@ public enum FixtureGenerator {
         fixture.domains = [domain]
         fixture.apps = [
             TenantFixture.App(
-                name: "Turnover", clientSecret: "scale-secret-\(index)", graph: DemoTenants.fullGraphPermissions, exchange: ["Exchange.ManageAsApp"],
+                name: "Turnover", clientSecret: "scale-secret-\(index)", graph: DemoTenants.fullGraphPermissions,
+                exchange: ["Exchange.ManageAsApp"],
                 sharePoint: ["Sites.FullControl.All"], roles: DemoTenants.fullAppRoles)
         ]
         let licensed = max(1, count)
@@ -43,9 +45,14 @@ public enum FixtureGenerator {
         var groups: [TenantFixture.Group] = []
         for groupIndex in 0..<groupCount {
             let type = ["m365", "security", "distribution", "mail-security"][groupIndex % 4]
-            groups.append(TenantFixture.Group(key: "g\(groupIndex)", name: "\(departments[groupIndex % departments.count]) \(type) \(groupIndex)", type: type, members: [], owners: []))
+            groups.append(
+                TenantFixture.Group(
+                    key: "g\(groupIndex)", name: "\(departments[groupIndex % departments.count]) \(type) \(groupIndex)", type: type,
+                    members: [], owners: []))
         }
-        groups.append(TenantFixture.Group(key: "licensing", name: "Licensing - M365 E3", type: "security", licenses: ["SPE_E3"], members: [], owners: []))
+        groups.append(
+            TenantFixture.Group(
+                key: "licensing", name: "Licensing - M365 E3", type: "security", licenses: ["SPE_E3"], members: [], owners: []))
         var users: [TenantFixture.User] = []
         var roles: [String: [String]] = ["Global Administrator": []]
         for userIndex in 0..<count {

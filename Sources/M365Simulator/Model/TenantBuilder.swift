@@ -87,7 +87,9 @@ struct TenantBuilder {
         }
         for app in fixture.enterpriseApps ?? [] {
             let appId = app.appId ?? id("enterprise-app", app.name)
-            let roles = (app.roles ?? ["User"]).map { AppRoleDefinition(id: id("app-role", "\(app.name)/\($0)"), value: $0, displayName: $0) }
+            let roles = (app.roles ?? ["User"]).map {
+                AppRoleDefinition(id: id("app-role", "\(app.name)/\($0)"), value: $0, displayName: $0)
+            }
             servicePrincipals.append(ServicePrincipal(id: id("sp", appId), appId: appId, displayName: app.name, appRoles: roles))
         }
 
@@ -106,7 +108,9 @@ struct TenantBuilder {
         }
 
         let roles = Catalog.roles.map {
-            RoleDefinition(id: $0.template.id, displayName: $0.name, isPrivileged: $0.template.privileged, directoryRoleId: id("directory-role", $0.name))
+            RoleDefinition(
+                id: $0.template.id, displayName: $0.name, isPrivileged: $0.template.privileged,
+                directoryRoleId: id("directory-role", $0.name))
         }
         data = TenantData(
             organization: organization, apps: apps, servicePrincipals: servicePrincipals, skus: skus, roles: roles, now: now,
@@ -127,9 +131,13 @@ struct TenantBuilder {
         for (index, user) in fixture.users.enumerated() { try addRelationships(user, at: "users[\(index)]") }
         for (index, app) in fixture.apps.enumerated() {
             for role in app.roles ?? [] {
-                guard let definition = data.role(named: role) else { throw FixtureError(message: "apps[\(index)].roles: unknown role '\(role)'") }
+                guard let definition = data.role(named: role) else {
+                    throw FixtureError(message: "apps[\(index)].roles: unknown role '\(role)'")
+                }
                 data.roleAssignments.append(
-                    RoleAssignment(id: id("role-assignment", "\(apps[index].clientId)/\(role)"), principalId: apps[index].servicePrincipalId, roleDefinitionId: definition.id))
+                    RoleAssignment(
+                        id: id("role-assignment", "\(apps[index].clientId)/\(role)"), principalId: apps[index].servicePrincipalId,
+                        roleDefinitionId: definition.id))
             }
         }
         for (roleName, keys) in (fixture.roles ?? [:]).sorted(by: { $0.key < $1.key }) {
@@ -139,7 +147,9 @@ struct TenantBuilder {
                 if let group = data.groups[principal], group.isAssignableToRole != true {
                     throw FixtureError(message: "roles.\(roleName): group '\(key)' is not role-assignable")
                 }
-                data.roleAssignments.append(RoleAssignment(id: id("role-assignment", "\(key)/\(roleName)"), principalId: principal, roleDefinitionId: definition.id))
+                data.roleAssignments.append(
+                    RoleAssignment(id: id("role-assignment", "\(key)/\(roleName)"), principalId: principal, roleDefinitionId: definition.id)
+                )
             }
         }
         data.breakGlassUserIds = try (fixture.breakGlass ?? []).map { try userId($0, at: "breakGlass") }
@@ -157,7 +167,8 @@ struct TenantBuilder {
             let ownerships = data.groupsOwnedBy(userId).map(\.id)
             for groupId in memberships { data.groups[groupId]?.members.removeAll { $0 == userId } }
             for groupId in ownerships { data.groups[groupId]?.owners.removeAll { $0 == userId } }
-            data.deletedUsers[userId] = DeletedUser(user: record, deletedDateTime: deletedAt, memberships: memberships, ownerships: ownerships)
+            data.deletedUsers[userId] = DeletedUser(
+                user: record, deletedDateTime: deletedAt, memberships: memberships, ownerships: ownerships)
             data.removeUser(userId)
         }
         try validateLicenceCounts()
@@ -167,7 +178,8 @@ struct TenantBuilder {
         for sku in data.skus {
             let consumed = data.consumedUnits(of: sku.skuId)
             if consumed > sku.enabledUnits {
-                throw FixtureError(message: "skus: \(sku.skuPartNumber) has \(sku.enabledUnits) units but \(consumed) users are assigned it")
+                throw FixtureError(
+                    message: "skus: \(sku.skuPartNumber) has \(sku.enabledUnits) units but \(consumed) users are assigned it")
             }
         }
     }
@@ -228,7 +240,9 @@ struct TenantBuilder {
         let lastSignIn = try time(spec.lastSignIn, at: "\(place).lastSignIn")
         let sessionCount = spec.sessions ?? (spec.enabled == false ? 0 : 1)
         let sessions = (0..<sessionCount).map { index in
-            SignInSession(issuedAt: now.addingTimeInterval(-3_600 * Double(index + 1)), client: ["Outlook", "Teams", "Browser", "OneDrive"][index % 4])
+            SignInSession(
+                issuedAt: now.addingTimeInterval(-3_600 * Double(index + 1)),
+                client: ["Outlook", "Teams", "Browser", "OneDrive"][index % 4])
         }
         let validFrom = sessions.map(\.issuedAt).min().map { $0.addingTimeInterval(-86_400) } ?? created
         let isShared = spec.mailbox?.type == "shared" || spec.mailbox?.type == "room" || spec.mailbox?.type == "equipment"
@@ -295,7 +309,9 @@ struct TenantBuilder {
         }
         var licenses: [AssignedLicense] = []
         for name in spec.licenses ?? [] {
-            guard securityEnabled else { throw FixtureError(message: "\(place).licenses: only security-enabled groups can assign licences") }
+            guard securityEnabled else {
+                throw FixtureError(message: "\(place).licenses: only security-enabled groups can assign licences")
+            }
             guard let sku = data.skus.first(where: { $0.skuPartNumber == name }) else {
                 throw FixtureError(message: "\(place).licenses: the tenant has no SKU '\(name)'")
             }
@@ -336,13 +352,18 @@ struct TenantBuilder {
             let personal = user.userPrincipalName.lowercased().map { $0 == "." || $0 == "@" ? "_" : $0 }
             let siteUrl = "https://\(tenantSlug)-my.sharepoint.com/personal/\(String(personal))"
             data.oneDrives[userId] = OneDriveSite(
-                ownerId: userId, driveId: "b!" + id("drive", spec.key).replacingOccurrences(of: "-", with: ""), siteId: id("site", spec.key),
+                ownerId: userId, driveId: "b!" + id("drive", spec.key).replacingOccurrences(of: "-", with: ""),
+                siteId: id("site", spec.key),
                 webId: id("web", spec.key), siteUrl: siteUrl, quotaUsedBytes: Int64((oneDrive.usedGB ?? 1.5) * 1_073_741_824),
                 quotaTotalBytes: 1_099_511_627_776,
                 siteUsers: [
-                    .init(id: 7, loginName: "i:0#.f|membership|\(user.userPrincipalName.lowercased())", email: user.mail ?? user.userPrincipalName, title: user.displayName, isSiteAdmin: true)
+                    .init(
+                        id: 7, loginName: "i:0#.f|membership|\(user.userPrincipalName.lowercased())",
+                        email: user.mail ?? user.userPrincipalName, title: user.displayName, isSiteAdmin: true)
                 ],
-                sharedWith: (oneDrive.sharedWith ?? []).enumerated().map { .init(id: id("share", "\(spec.key)/\($0.offset)"), email: $0.element, roles: ["read"]) },
+                sharedWith: (oneDrive.sharedWith ?? []).enumerated().map {
+                    .init(id: id("share", "\(spec.key)/\($0.offset)"), email: $0.element, roles: ["read"])
+                },
                 nextSiteUserId: 8)
         }
         for (index, device) in (spec.devices ?? []).enumerated() {
@@ -359,7 +380,8 @@ struct TenantBuilder {
             if device.intune == true {
                 data.managedDevices.append(
                     ManagedDevice(
-                        id: id("managed-device", deviceKey), deviceName: device.name, userId: userId, userPrincipalName: user.userPrincipalName,
+                        id: id("managed-device", deviceKey), deviceName: device.name, userId: userId,
+                        userPrincipalName: user.userPrincipalName,
                         operatingSystem: device.os, osVersion: device.osVersion ?? "10.0.22631.3296",
                         complianceState: (device.compliant ?? true) ? "compliant" : "noncompliant",
                         managedDeviceOwnerType: device.ownership ?? "company", managementState: "managed",
@@ -385,7 +407,9 @@ struct TenantBuilder {
             }
             let graph = data.servicePrincipals.first { $0.appId == Catalog.microsoftGraph.appId }!
             data.oauth2Grants.append(
-                OAuth2Grant(id: id("grant", "\(spec.key)/\(index)"), clientId: client.id, consentType: "Principal", principalId: userId, resourceId: graph.id, scope: consent.scope))
+                OAuth2Grant(
+                    id: id("grant", "\(spec.key)/\(index)"), clientId: client.id, consentType: "Principal", principalId: userId,
+                    resourceId: graph.id, scope: consent.scope))
         }
         for appName in spec.ownsApps ?? [] {
             guard let sp = data.servicePrincipals.first(where: { $0.displayName == appName }) else {
@@ -416,7 +440,8 @@ struct TenantBuilder {
         let mailboxAddress = user.mail ?? user.userPrincipalName
         let sizeBytes = Int64((box.sizeGB ?? 2.4) * 1_073_741_824)
         var mailbox = Mailbox(
-            userId: ownerId, exchangeGuid: id("exchange-guid", spec.key), alias: box.alias ?? user.mailNickname, displayName: user.displayName,
+            userId: ownerId, exchangeGuid: id("exchange-guid", spec.key), alias: box.alias ?? user.mailNickname,
+            displayName: user.displayName,
             primarySmtpAddress: mailboxAddress, type: type, totalItemSizeBytes: sizeBytes, itemCount: box.items ?? Int(sizeBytes / 75_000))
         if let archive = box.archiveGB {
             mailbox.archiveEnabled = true
@@ -434,7 +459,8 @@ struct TenantBuilder {
         mailbox.hiddenFromAddressListsEnabled = box.hidden ?? false
         mailbox.grantSendOnBehalfTo = try (box.sendOnBehalf ?? []).map { try userId($0, at: "\(place).mailbox.sendOnBehalf") }
         mailbox.fullAccess = try (box.fullAccess ?? []).map {
-            MailboxPermissionGrant(trusteeId: try principalId($0.user, at: "\(place).mailbox.fullAccess"), autoMapping: $0.autoMapping ?? true)
+            MailboxPermissionGrant(
+                trusteeId: try principalId($0.user, at: "\(place).mailbox.fullAccess"), autoMapping: $0.autoMapping ?? true)
         }
         mailbox.sendAs = try (box.sendAs ?? []).map { try principalId($0, at: "\(place).mailbox.sendAs") }
         var rules = [
@@ -446,7 +472,9 @@ struct TenantBuilder {
                     id: id("rule", "\(spec.key)/\(index)"), name: rule.name, enabled: rule.enabled ?? true, priority: index + 1,
                     forwardTo: try (rule.forwardTo ?? []).map { try self.address(for: $0, at: "\(place).mailbox.rules[\(index)]") },
                     redirectTo: try (rule.redirectTo ?? []).map { try self.address(for: $0, at: "\(place).mailbox.rules[\(index)]") },
-                    forwardAsAttachmentTo: try (rule.forwardAsAttachmentTo ?? []).map { try self.address(for: $0, at: "\(place).mailbox.rules[\(index)]") },
+                    forwardAsAttachmentTo: try (rule.forwardAsAttachmentTo ?? []).map {
+                        try self.address(for: $0, at: "\(place).mailbox.rules[\(index)]")
+                    },
                     moveToFolder: rule.moveTo, deleteMessage: rule.delete ?? false, fromContains: rule.from ?? [],
                     subjectContains: rule.subject ?? [], hidden: rule.hidden ?? false))
         }
@@ -455,19 +483,25 @@ struct TenantBuilder {
             let start = try time(meeting.start, at: "\(place).mailbox.meetings[\(index)].start")!
             let attendees = try (meeting.attendees ?? []).map { key -> CalendarAttendee in
                 let attendeeAddress = try self.address(for: key, at: "\(place).mailbox.meetings[\(index)].attendees")
-                return CalendarAttendee(address: attendeeAddress, name: userIds[key].flatMap { data.users[$0]?.displayName } ?? attendeeAddress)
+                return CalendarAttendee(
+                    address: attendeeAddress, name: userIds[key].flatMap { data.users[$0]?.displayName } ?? attendeeAddress)
             }
-            let organizerAddress = try meeting.organizer.map { try self.address(for: $0, at: "\(place).mailbox.meetings[\(index)].organizer") } ?? mailboxAddress
+            let organizerAddress =
+                try meeting.organizer.map { try self.address(for: $0, at: "\(place).mailbox.meetings[\(index)].organizer") }
+                ?? mailboxAddress
             mailbox.events.append(
                 CalendarEvent(
                     id: "AAMk" + id("event", "\(spec.key)/\(index)").replacingOccurrences(of: "-", with: ""), subject: meeting.subject,
                     start: start, end: start.addingTimeInterval((meeting.hours ?? 1) * 3_600), isOrganizer: meeting.organizer == nil,
-                    organizerAddress: organizerAddress, organizerName: meeting.organizer.flatMap { userIds[$0] }.flatMap { data.users[$0]?.displayName } ?? user.displayName,
+                    organizerAddress: organizerAddress,
+                    organizerName: meeting.organizer.flatMap { userIds[$0] }.flatMap { data.users[$0]?.displayName } ?? user.displayName,
                     attendees: attendees, isRecurringSeries: meeting.recurring ?? false))
         }
         mailbox.calendarPermissions = [FolderPermission(principal: "Default", accessRights: ["AvailabilityOnly"])]
         for grant in box.calendarPermissions ?? [] {
-            let principal = grant.user == "Default" || grant.user == "Anonymous" ? grant.user : try userId(grant.user, at: "\(place).mailbox.calendarPermissions")
+            let principal =
+                grant.user == "Default" || grant.user == "Anonymous"
+                ? grant.user : try userId(grant.user, at: "\(place).mailbox.calendarPermissions")
             mailbox.calendarPermissions.append(FolderPermission(principal: principal, accessRights: grant.rights))
         }
         if let reply = box.autoReply {
@@ -479,7 +513,8 @@ struct TenantBuilder {
             let deviceId = String(id("eas", "\(spec.key)/\(index)").replacingOccurrences(of: "-", with: "").prefix(32)).uppercased()
             mailbox.mobileDevices.append(
                 MobileDevice(
-                    id: id("mobile-device", "\(spec.key)/\(index)"), deviceId: deviceId, deviceType: device.type ?? (device.os.hasPrefix("iOS") ? "iPhone" : "Android"),
+                    id: id("mobile-device", "\(spec.key)/\(index)"), deviceId: deviceId,
+                    deviceType: device.type ?? (device.os.hasPrefix("iOS") ? "iPhone" : "Android"),
                     deviceModel: device.model, deviceOS: device.os, friendlyName: device.model,
                     firstSyncTime: now.addingTimeInterval(-86_400 * 120), lastSyncTime: now.addingTimeInterval(-1_800)))
         }

@@ -35,7 +35,9 @@ extension TenantData {
                     let pending = mailbox.pendingConversion != nil ? " (a conversion to shared was requested but had not completed)" : ""
                     mailbox.dataAtRisk = DataAtRisk(
                         since: now,
-                        reason: "The last Exchange Online licence was removed while the mailbox was still a user mailbox\(pending); Exchange deletes it after 30 days.")
+                        reason:
+                            "The last Exchange Online licence was removed while the mailbox was still a user mailbox\(pending); Exchange deletes it after 30 days."
+                    )
                 }
                 if mailbox.unlicensedSince == nil { mailbox.unlicensedSince = now }
                 if reported != .user, mailbox.licenceRequiredSince == nil {
@@ -45,7 +47,8 @@ extension TenantData {
                     if mailbox.archiveEnabled { reasons.append("it has an archive") }
                     if !reasons.isEmpty {
                         mailbox.licenceRequiredSince = DataAtRisk(
-                            since: now, reason: "A shared mailbox needs a licence because \(reasons.joined(separator: " and ")), and it has none.")
+                            since: now,
+                            reason: "A shared mailbox needs a licence because \(reasons.joined(separator: " and ")), and it has none.")
                     }
                 }
             } else {
@@ -65,7 +68,8 @@ extension TenantData {
         deletedUsers[userId] = DeletedUser(user: user, deletedDateTime: now, memberships: memberships, ownerships: ownerships)
         removeUser(userId)
         if var mailbox = mailboxes[userId], mailbox.dataAtRisk == nil {
-            mailbox.dataAtRisk = DataAtRisk(since: now, reason: "The owning user was deleted; the mailbox is soft-deleted and purged after 30 days.")
+            mailbox.dataAtRisk = DataAtRisk(
+                since: now, reason: "The owning user was deleted; the mailbox is soft-deleted and purged after 30 days.")
             mailboxes[userId] = mailbox
         }
         roleAssignments.removeAll { $0.principalId == userId }

@@ -225,8 +225,9 @@ struct TenantData: Codable, Sendable {
             {
                 return userId
             }
-            if let user = users[userId], user.userPrincipalName.lowercased() == key
-                || user.proxyAddresses.contains(where: { $0.lowercased() == "smtp:" + key })
+            if let user = users[userId],
+                user.userPrincipalName.lowercased() == key
+                    || user.proxyAddresses.contains(where: { $0.lowercased() == "smtp:" + key })
             {
                 return userId
             }

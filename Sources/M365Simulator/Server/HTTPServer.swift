@@ -1,6 +1,6 @@
 public import Foundation
-public import Hummingbird
 import HTTPTypes
+public import Hummingbird
 public import HummingbirdCore
 import HummingbirdTLS
 public import Logging
@@ -56,12 +56,16 @@ extension Simulator {
     public static func tlsConfiguration(certificateFile: String, keyFile: String) throws -> TLSConfiguration {
         let certificates = try NIOSSLCertificate.fromPEMFile(certificateFile)
         let key = try NIOSSLPrivateKey(file: keyFile, format: .pem)
-        return TLSConfiguration.makeServerConfiguration(certificateChain: certificates.map { .certificate($0) }, privateKey: .privateKey(key))
+        return TLSConfiguration.makeServerConfiguration(
+            certificateChain: certificates.map { .certificate($0) }, privateKey: .privateKey(key))
     }
 
     /// A self-signed certificate for 127.0.0.1 and localhost, for tests and local HTTPS.
-    public static func selfSignedTLS(now: Date = Date()) throws -> (configuration: TLSConfiguration, certificatePEM: String, privateKeyPEM: String) {
-        let generated = try SelfSignedCertificate.generate(commonName: "127.0.0.1", subjectAlternativeNames: ["127.0.0.1", "localhost"], now: now)
+    public static func selfSignedTLS(
+        now: Date = Date()
+    ) throws -> (configuration: TLSConfiguration, certificatePEM: String, privateKeyPEM: String) {
+        let generated = try SelfSignedCertificate.generate(
+            commonName: "127.0.0.1", subjectAlternativeNames: ["127.0.0.1", "localhost"], now: now)
         let certificate = try NIOSSLCertificate(bytes: Array(generated.certificatePEM.utf8), format: .pem)
         let key = try NIOSSLPrivateKey(bytes: Array(generated.privateKeyPEM.utf8), format: .pem)
         return (

@@ -24,7 +24,9 @@ public final class Simulator: Sendable {
     /// Violations found by self-check mode; tests assert this stays empty.
     let selfCheckViolations = Mutex<[String]>([])
 
-    public init(settings: SimulatorSettings = SimulatorSettings(), clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger? = nil) throws {
+    public init(
+        settings: SimulatorSettings = SimulatorSettings(), clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger? = nil
+    ) throws {
         self.tokens = try TokenService()
         self.settingsBox = Mutex(settings)
         self.random = Mutex(SplitMix64(seed: settings.randomSeed))
@@ -131,7 +133,8 @@ public final class Simulator: Sendable {
                     AppSummary(
                         displayName: app.displayName, clientId: app.clientId, clientSecret: app.clientSecrets.first ?? "",
                         certificatePEM: app.certificate?.certificatePEM, privateKeyPEM: app.certificate?.privateKeyPEM,
-                        certificateThumbprintSHA1: app.certificate.flatMap { Base64URL.decode($0.sha1Thumbprint) }.map(Self.hex), graphPermissions: app.graphPermissions,
+                        certificateThumbprintSHA1: app.certificate.flatMap { Base64URL.decode($0.sha1Thumbprint) }.map(Self.hex),
+                        graphPermissions: app.graphPermissions,
                         exchangePermissions: app.exchangePermissions, sharePointPermissions: app.sharePointPermissions,
                         directoryRoles: app.directoryRoles)
                 })
@@ -199,7 +202,9 @@ public final class Simulator: Sendable {
             if randomUnit() < 0.5 {
                 attribution.injected = "dropped-before-effect"
                 attribution.service = serviceName(route)
-                record(request, attribution: attribution, status: 0, requestId: requestId, started: started, capacity: settings.requestLogCapacity)
+                record(
+                    request, attribution: attribution, status: 0, requestId: requestId, started: started,
+                    capacity: settings.requestLogCapacity)
                 return .dropped
             }
             dropAfterEffect = true
@@ -208,8 +213,11 @@ public final class Simulator: Sendable {
             try? await Task.sleep(for: latency(settings))
             attribution.service = serviceName(route)
             attribution.injected = "throttled"
-            let response = injectedThrottle(route: route, retryAfter: settings.injectedRetryAfterSeconds, requestId: requestId, request: request)
-            record(request, attribution: attribution, status: response.status, requestId: requestId, started: started, capacity: settings.requestLogCapacity)
+            let response = injectedThrottle(
+                route: route, retryAfter: settings.injectedRetryAfterSeconds, requestId: requestId, request: request)
+            record(
+                request, attribution: attribution, status: response.status, requestId: requestId, started: started,
+                capacity: settings.requestLogCapacity)
             return response
         }
         if faultable, settings.transientFaultRate > 0, randomUnit() < settings.transientFaultRate {
@@ -217,7 +225,9 @@ public final class Simulator: Sendable {
             attribution.service = serviceName(route)
             attribution.injected = "fault"
             let response = transientFault(route: route, requestId: requestId, request: request)
-            record(request, attribution: attribution, status: response.status, requestId: requestId, started: started, capacity: settings.requestLogCapacity)
+            record(
+                request, attribution: attribution, status: response.status, requestId: requestId, started: started,
+                capacity: settings.requestLogCapacity)
             return response
         }
 
@@ -244,10 +254,13 @@ public final class Simulator: Sendable {
         }
         if dropAfterEffect {
             attribution.injected = "dropped-after-effect"
-            record(request, attribution: attribution, status: 0, requestId: requestId, started: started, capacity: settings.requestLogCapacity)
+            record(
+                request, attribution: attribution, status: 0, requestId: requestId, started: started, capacity: settings.requestLogCapacity)
             return .dropped
         }
-        record(request, attribution: attribution, status: response.status, requestId: requestId, started: started, capacity: settings.requestLogCapacity)
+        record(
+            request, attribution: attribution, status: response.status, requestId: requestId, started: started,
+            capacity: settings.requestLogCapacity)
         return response
     }
 
@@ -273,11 +286,13 @@ public final class Simulator: Sendable {
         switch route {
         case .graph:
             let error = GraphError(
-                status: 429, code: "TooManyRequests", message: "Too many requests. Please retry after \(retryAfter) seconds.", headers: headers)
+                status: 429, code: "TooManyRequests", message: "Too many requests. Please retry after \(retryAfter) seconds.",
+                headers: headers)
             return graphErrorResponse(error, requestId: requestId, request: request)
         default:
-            return SimResponse(status: 429, headers: headers + [("Content-Type", "application/json")],
-                               body: Array(#"{"error":{"code":"TooManyRequests","message":"Too many requests."}}"#.utf8))
+            return SimResponse(
+                status: 429, headers: headers + [("Content-Type", "application/json")],
+                body: Array(#"{"error":{"code":"TooManyRequests","message":"Too many requests."}}"#.utf8))
         }
     }
 
@@ -330,7 +345,8 @@ public final class Simulator: Sendable {
             }.joined(separator: "&")
         }
         if text.contains("\"password\"") {
-            return text.replacingOccurrences(of: #""password"\s*:\s*"(?:[^"\\]|\\.)*""#, with: #""password":"<redacted>""#, options: .regularExpression)
+            return text.replacingOccurrences(
+                of: #""password"\s*:\s*"(?:[^"\\]|\\.)*""#, with: #""password":"<redacted>""#, options: .regularExpression)
         }
         return text
     }
@@ -341,12 +357,17 @@ public final class Simulator: Sendable {
             ("request-id", requestId),
             ("client-request-id", request.header("client-request-id") ?? requestId),
             ("Date", GraphDate.http(clock())),
-            ("x-ms-ags-diagnostic", #"{"ServerInfo":{"DataCenter":"Simulator","Slice":"E","Ring":"5","ScaleUnit":"000","RoleInstance":"SIM"}}"#),
+            (
+                "x-ms-ags-diagnostic",
+                #"{"ServerInfo":{"DataCenter":"Simulator","Slice":"E","Ring":"5","ScaleUnit":"000","RoleInstance":"SIM"}}"#
+            ),
         ]
     }
 
     func graphErrorResponse(_ error: GraphError, requestId: String, request: SimRequest) -> SimResponse {
-        .json(error.status, graphErrorBody(error, requestId: requestId, request: request), headers: graphHeaders(requestId: requestId, request: request) + error.headers)
+        .json(
+            error.status, graphErrorBody(error, requestId: requestId, request: request),
+            headers: graphHeaders(requestId: requestId, request: request) + error.headers)
     }
 
     func graphErrorBody(_ error: GraphError, requestId: String, request: SimRequest) -> JSONValue {
