@@ -17,10 +17,17 @@ public struct GraphUser: Codable, Sendable, Equatable {
     public var onPremisesImmutableId: String?
     public var proxyAddresses: [String]?
     public var createdDateTime: Date?
+    public var lastPasswordChangeDateTime: Date?
+    public var signInSessionsValidFromDateTime: Date?
+    public var signInActivity: SignInActivity?
     public var manager: DirectoryObject?
 
     public var isSynced: Bool { onPremisesSyncEnabled == true }
     public var isGuest: Bool { userType == "Guest" || (userPrincipalName?.contains("#EXT#") ?? false) }
+}
+
+public struct SignInActivity: Codable, Sendable, Equatable {
+    public var lastSignInDateTime: Date?
 }
 
 public struct AssignedLicense: Codable, Sendable, Equatable, Hashable {
@@ -156,6 +163,15 @@ public struct Drive: Codable, Sendable, Equatable {
     public var id: String
     public var driveType: String?
     public var webUrl: String?
+}
+
+/// `Get-MailboxAutoReplyConfiguration` output.
+public struct AutoReplyConfiguration: Codable, Sendable, Equatable {
+    public var AutoReplyState: String
+    public var InternalMessage: String?
+    public var ExternalMessage: String?
+
+    public var isOn: Bool { AutoReplyState != "Disabled" }
 }
 
 /// `Get-Mailbox` output, the properties Turnover uses.

@@ -120,6 +120,14 @@ extension MicrosoftClient {
             as: RoleAssignment.self)
     }
 
+    /// Who holds a directory role (for example every Global Administrator).
+    public func roleAssignments(roleDefinitionId: String) async throws -> [RoleAssignment] {
+        try await graphAll(
+            "/roleManagement/directory/roleAssignments"
+                + GraphPath.query([("$filter", "roleDefinitionId eq \(GraphPath.filterLiteral(roleDefinitionId))")]),
+            as: RoleAssignment.self)
+    }
+
     public func removeRoleAssignment(_ id: String) async throws {
         _ = try await graph(GraphRequest("DELETE", "/roleManagement/directory/roleAssignments/\(GraphPath.segment(id))"))
     }
@@ -200,6 +208,11 @@ extension MicrosoftClient {
                 "Remove-DistributionGroupMember",
                 ["Identity": .string(group), "Member": .string(member), "BypassSecurityGroupManagerCheck": true],
                 idempotency: .safe))
+    }
+
+    public func autoReplyConfiguration(_ identity: String) async throws -> AutoReplyConfiguration? {
+        try await exchange(ExchangeCommand("Get-MailboxAutoReplyConfiguration", ["Identity": .string(identity)])).first?
+            .decode(AutoReplyConfiguration.self)
     }
 
     public func setAutoReply(

@@ -32,10 +32,10 @@ public enum Report {
             let change = [step.before, step.after].compactMap { $0 }.joined(separator: " → ")
             var details = step.reason ?? ""
             if let error = step.error { details = (details.isEmpty ? "" : details + "; ") + error.description }
-            if let requestIds = step.requestIds, !requestIds.isEmpty {
-                details =
-                    (details.isEmpty ? "" : details + "; ") + "request-id "
-                    + requestIds.map { $0.split(separator: " ").last.map(String.init) ?? $0 }.joined(separator: ", ")
+            if let requests = step.requests, !requests.isEmpty {
+                var seen: Set<String> = []
+                let ids = requests.map(\.requestId).filter { seen.insert($0).inserted }
+                details = (details.isEmpty ? "" : details + "; ") + "request-id " + ids.joined(separator: ", ")
             }
             lines.append(
                 "| \(escape(step.title)) | \(symbol(step.status)) \(step.status.rawValue) | \(escape(change)) | \(escape(details)) |")

@@ -45,8 +45,8 @@ public struct StepRecord: Codable, Sendable, Equatable {
     public var attempts: Int
     public var startedAt: Date?
     public var finishedAt: Date?
-    /// The Microsoft requests that carried this step's changes: "operation request-id".
-    public var requestIds: [String]?
+    /// The Microsoft requests that carried this step's changes.
+    public var requests: [CarriedRequest]?
 
     public init(step: PlannedStep) {
         id = step.id
@@ -116,4 +116,15 @@ public struct RunRecord: Codable, Sendable {
     }
 
     public mutating func refreshStatus() { status = RunStatus.derive(steps, blocked: plan.isBlocked) }
+}
+
+/// A change request Microsoft answered, with the request-id its support can trace (for a batched
+/// change, the batch's).
+public struct CarriedRequest: Codable, Sendable, Equatable {
+    public var operation: String
+    public var requestId: String
+    public init(operation: String, requestId: String) {
+        self.operation = operation
+        self.requestId = requestId
+    }
 }

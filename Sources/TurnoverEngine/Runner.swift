@@ -70,55 +70,58 @@ public struct Runner: Sendable {
         let order = run.steps.map(\.id)
         let runId = id
         let containmentSteps = [StepID(.blockSignIn), StepID(.revokeSessions)].filter { records[$0] != nil }
+        // Contained only when sign-in is blocked and sessions are revoked (done now or found done), never
+        // merely because those steps ended: a failed block is no containment.
+        func containedNow() -> Bool {
+            run.containedAt == nil && !containmentSteps.isEmpty
+                && containmentSteps.allSatisfy { [.succeeded, .skipped].contains(records[$0]?.status) }
+        }
 
         try await withThrowingTaskGroup(of: StepRecord.self) { group in
+            /// Launches every step whose dependencies have finished and blocks those behind a failure,
+            /// repeating because a block can cascade to steps listed earlier.
             func launchReady() async throws {
-                for stepId in order where !launched.contains(stepId) {
-                    guard let record = records[stepId], !record.status.isFinal, let step = planned[stepId] else { continue }
-                    let dependencies = step.dependsOn.compactMap { records[$0] }
-                    if let broken = dependencies.first(where: { $0.status == .failed || $0.status == .blocked }) {
-                        var blocked = record
-                        blocked.status = .blocked
-                        blocked.reason = "not run because '\(broken.title)' \(broken.status.rawValue)"
-                        blocked.finishedAt = now()
-                        records[stepId] = blocked
-                        try await store.updateStep(run: runId, blocked)
-                        onEvent(RunEvent(step: blocked, elapsed: now().timeIntervalSince(started)))
-                        continue
-                    }
-                    guard dependencies.allSatisfy({ $0.status.isFinal }) else { continue }
-                    launched.insert(stepId)
-                    let live = resuming || record.attempts > 0
-                    let doubtful = inDoubt[stepId] != nil
-                    group.addTask {
-                        try await self.perform(
-                            step, record: record, run: runId, actions: actions, live: live, inDoubt: doubtful, started: started)
+                var changed = true
+                while changed {
+                    changed = false
+                    for stepId in order where !launched.contains(stepId) {
+                        guard let record = records[stepId], !record.status.isFinal, let step = planned[stepId] else { continue }
+                        let dependencies = step.dependsOn.compactMap { records[$0] }
+                        if let broken = dependencies.first(where: { $0.status == .failed || $0.status == .blocked }) {
+                            var blocked = record
+                            blocked.status = .blocked
+                            blocked.reason = "not run because '\(broken.title)' \(broken.status.rawValue)"
+                            blocked.finishedAt = now()
+                            records[stepId] = blocked
+                            changed = true
+                            try await store.updateStep(run: runId, blocked)
+                            onEvent(RunEvent(step: blocked, elapsed: now().timeIntervalSince(started)))
+                            continue
+                        }
+                        guard dependencies.allSatisfy({ $0.status.isFinal }) else { continue }
+                        launched.insert(stepId)
+                        let live = resuming || record.attempts > 0
+                        let doubtful = inDoubt[stepId] != nil
+                        group.addTask {
+                            try await self.perform(
+                                step, record: record, run: runId, actions: actions, live: live, inDoubt: doubtful, started: started)
+                        }
                     }
                 }
             }
-            // Blocking dependencies may cascade, so repeat until nothing new is launched or blocked.
-            var previous = -1
-            while previous != launched.count + records.values.filter({ $0.status.isFinal }).count {
-                previous = launched.count + records.values.filter({ $0.status.isFinal }).count
-                try await launchReady()
-            }
+            try await launchReady()
             while let finished = try await group.next() {
                 records[finished.id] = finished
-                if run.containedAt == nil, !containmentSteps.isEmpty, containmentSteps.allSatisfy({ records[$0]?.status.isFinal == true }) {
+                if containedNow() {
                     run.containedAt = now()
                     try await store.updateRun(run)
                 }
-                var before = -1
-                while before != launched.count + records.values.filter({ $0.status.isFinal }).count {
-                    before = launched.count + records.values.filter({ $0.status.isFinal }).count
-                    try await launchReady()
-                }
+                try await launchReady()
             }
         }
         run.steps = order.compactMap { records[$0] }
-        if run.containedAt == nil, !containmentSteps.isEmpty, containmentSteps.allSatisfy({ records[$0]?.status.isFinal == true }) {
-            run.containedAt = now()
-        }
+        // Both containment steps may have been final before this execution (a resumed run).
+        if containedNow() { run.containedAt = now() }
         run.licencesFreed = Self.licencesFreed(run)
         run.finishedAt = now()
         run.refreshStatus()
@@ -186,8 +189,8 @@ public struct Runner: Sendable {
             record.status = .failed
             record.error = RecordedError(message: "\(error)")
         }
-        let carried = trace.recorded.map { "\($0.operation) \($0.requestId)" }
-        if !carried.isEmpty { record.requestIds = (record.requestIds ?? []) + carried }
+        let carried = trace.recorded.map { CarriedRequest(operation: $0.operation, requestId: $0.requestId) }
+        if !carried.isEmpty { record.requests = (record.requests ?? []) + carried }
         record.finishedAt = now()
         try await store.finishAttempt(run: run, step: step.id, number: attempt, at: now(), outcome: record.status.rawValue)
         try await store.updateStep(run: run, record)

@@ -18,18 +18,12 @@ public struct StateReader: Sendable {
         var description: String { "No user \(upn) in this tenant." }
     }
 
-    static let userFields = MicrosoftClient.userSnapshotFields + ["lastPasswordChangeDateTime", "signInSessionsValidFromDateTime"]
+    static let userFields =
+        MicrosoftClient.userSnapshotFields + ["lastPasswordChangeDateTime", "signInSessionsValidFromDateTime", "signInActivity"]
 
     public func read(_ upn: String) async throws -> LeaverSnapshot {
         let client = self.client
-        async let userRead = client.graph(
-            GraphRequest(
-                "GET",
-                GraphPath.user(upn)
-                    + GraphPath.query([
-                        ("$select", Self.userFields.joined(separator: ",")),
-                        ("$expand", "manager($select=id,userPrincipalName,displayName)"),
-                    ])))
+        async let userRead = client.user(upn, select: Self.userFields, expandManager: true)
         async let memberOf = client.memberOf(upn)
         async let owned = client.ownedObjects(upn)
         async let methods = client.authenticationMethods(upn)
@@ -42,22 +36,16 @@ public struct StateReader: Sendable {
         async let statistics = Self.optional { try await client.mailboxSizeBytes(upn) }
         async let permissions = Self.optional { try await client.mailboxPermissions(upn) }
         async let rules = Self.optional { try await client.inboxRules(upn) }
-        async let autoReply = Self.optional {
-            try await client.exchange(ExchangeCommand("Get-MailboxAutoReplyConfiguration", ["Identity": .string(upn)]))
-        }
+        async let autoReply = Self.optional { try await client.autoReplyConfiguration(upn) }
 
-        let userResponse: GraphResponse
+        let user: GraphUser
         do {
-            userResponse = try await userRead
+            user = try await userRead
         } catch let error as MicrosoftAPIError where error.isNotFound {
             throw NotFound(upn: upn)
         }
-        let user = try userResponse.decode(GraphUser.self)
         async let roleAssignments = client.roleAssignments(principalId: user.id)
-        async let globalAdmins = client.graphAll(
-            "/roleManagement/directory/roleAssignments"
-                + GraphPath.query([("$filter", "roleDefinitionId eq \(GraphPath.filterLiteral(RoleInfo.globalAdministratorId))")]),
-            as: RoleAssignment.self)
+        async let globalAdmins = client.roleAssignments(roleDefinitionId: RoleInfo.globalAdministratorId)
 
         let tenantSkus = try await skus
         let skuInfo = tenantSkus.map { sku in
@@ -125,8 +113,7 @@ public struct StateReader: Sendable {
                 deliverToMailboxAndForward: exchangeMailbox.DeliverToMailboxAndForward == true,
                 hiddenFromGAL: exchangeMailbox.HiddenFromAddressListsEnabled == true, fullAccessHolders: holders,
                 forwardingRules: forwardingRules,
-                autoReplyEnabled: (await autoReply ?? []).first?["AutoReplyState"]?.string.map { $0 != "Disabled" } ?? false,
-                autoReplyInternalMessage: (await autoReply ?? []).first?["InternalMessage"]?.string)
+                autoReplyEnabled: await autoReply??.isOn ?? false, autoReplyInternalMessage: await autoReply??.InternalMessage)
         }
 
         let authMethods = try await methods.map { method in
@@ -141,16 +128,14 @@ public struct StateReader: Sendable {
         }
         let otherAdmins = try await globalAdmins.map(\.principalId).filter { $0 != user.id }
         let driveURL = try await drive?.webUrl.map { url in url.components(separatedBy: "/Documents").first ?? url }
-        let lastSignIn = userResponse.body?["signInActivity"]?["lastSignInDateTime"]?.string.flatMap(Self.date)
 
         return LeaverSnapshot(
             capturedAt: now(),
             user: UserInfo(
                 id: user.id, userPrincipalName: user.userPrincipalName ?? upn, displayName: user.displayName ?? upn,
                 accountEnabled: user.accountEnabled ?? true, isGuest: user.isGuest, isSynced: user.isSynced, mail: user.mail,
-                lastSignIn: lastSignIn,
-                lastPasswordChange: userResponse.body?["lastPasswordChangeDateTime"]?.string.flatMap(Self.date),
-                sessionsValidFrom: userResponse.body?["signInSessionsValidFromDateTime"]?.string.flatMap(Self.date)),
+                lastSignIn: user.signInActivity?.lastSignInDateTime, lastPasswordChange: user.lastPasswordChangeDateTime,
+                sessionsValidFrom: user.signInSessionsValidFromDateTime),
             licences: allLicences, groups: groups.values.sorted { $0.displayName < $1.displayName }, roles: roles, mailbox: mailboxInfo,
             authMethods: authMethods,
             devices: try await devices.map {
@@ -229,7 +214,4 @@ public struct StateReader: Sendable {
 
     static func domain(_ address: String) -> String { address.split(separator: "@").last.map { $0.lowercased() } ?? "" }
 
-    static func date(_ text: String) -> Date? {
-        (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))
-    }
 }

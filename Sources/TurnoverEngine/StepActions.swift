@@ -61,9 +61,8 @@ struct StepActions: Sendable {
             let mailbox = try await client.mailbox(upn)
             return mailbox?.ForwardingAddress == nil && mailbox?.ForwardingSmtpAddress == nil ? "no forwarding is set" : nil
         case .setAutoReply:
-            let reply = try await client.exchange(ExchangeCommand("Get-MailboxAutoReplyConfiguration", ["Identity": .string(upn)])).first
-            return reply?["AutoReplyState"]?.string == "Enabled" && reply?["InternalMessage"]?.string == p["internal"]
-                ? "the auto-reply is already on" : nil
+            let reply = try await client.autoReplyConfiguration(upn)
+            return reply?.AutoReplyState == "Enabled" && reply?.InternalMessage == p["internal"] ? "the auto-reply is already on" : nil
         case .hideFromGAL:
             return try await client.mailbox(upn)?.HiddenFromAddressListsEnabled == true ? "already hidden from the address list" : nil
         case .handOverOwnership:
@@ -152,8 +151,9 @@ struct StepActions: Sendable {
             return Outcome(before: before?.ForwardingSmtpAddress ?? before?.ForwardingAddress, after: "no forwarding")
         case .setAutoReply:
             try await client.setAutoReply(upn, internalMessage: p["internal"] ?? "", externalMessage: p["external"] ?? "")
-            let reply = try await client.exchange(ExchangeCommand("Get-MailboxAutoReplyConfiguration", ["Identity": .string(upn)])).first
-            guard reply?["AutoReplyState"]?.string == "Enabled" else { throw StepFailure(description: "the auto-reply is not enabled") }
+            guard try await client.autoReplyConfiguration(upn)?.AutoReplyState == "Enabled" else {
+                throw StepFailure(description: "the auto-reply is not enabled")
+            }
             return Outcome(before: nil, after: "auto-reply on: “\(p["internal"] ?? "")”")
         case .hideFromGAL:
             try await client.setMailbox(upn, ["HiddenFromAddressListsEnabled": true])
@@ -231,16 +231,16 @@ struct StepActions: Sendable {
     func skuIds(_ step: PlannedStep) -> [String] { (step.parameters["skuIds"] ?? "").split(separator: ",").map(String.init) }
 
     func passwordChangedSinceStart() async throws -> Bool {
-        let response = try await client.graph(GraphRequest("GET", GraphPath.user(userId) + "?$select=lastPasswordChangeDateTime"))
-        guard let text = response.body?["lastPasswordChangeDateTime"]?.string, let date = StateReader.date(text) else { return false }
-        return date >= runStarted.addingTimeInterval(-1)
+        try await client.user(userId, select: ["lastPasswordChangeDateTime"]).lastPasswordChangeDateTime.map(changedSinceStart) ?? false
     }
 
     func sessionsRevokedSinceStart() async throws -> Bool {
-        let response = try await client.graph(GraphRequest("GET", GraphPath.user(userId) + "?$select=signInSessionsValidFromDateTime"))
-        guard let text = response.body?["signInSessionsValidFromDateTime"]?.string, let date = StateReader.date(text) else { return false }
-        return date >= runStarted.addingTimeInterval(-1)
+        try await client.user(userId, select: ["signInSessionsValidFromDateTime"]).signInSessionsValidFromDateTime.map(changedSinceStart)
+            ?? false
     }
+
+    /// Directory timestamps have whole seconds: a change in the run's first second still counts.
+    func changedSinceStart(_ date: Date) -> Bool { date >= runStarted.addingTimeInterval(-1) }
 
     func hasFullAccess(_ delegate: String) async throws -> Bool {
         try await client.mailboxPermissions(upn).contains { entry in
@@ -250,7 +250,7 @@ struct StepActions: Sendable {
     }
 
     func isMember(_ groupId: String) async throws -> Bool {
-        try await client.graphAll(GraphPath.user(userId) + "/memberOf?$select=id", as: DirectoryObject.self).contains { $0.id == groupId }
+        try await client.memberOf(userId).contains { $0.id == groupId }
     }
 
     /// Polls Get-Mailbox with growing intervals until Exchange reports a shared mailbox.

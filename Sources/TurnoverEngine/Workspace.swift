@@ -106,10 +106,7 @@ public enum Offboarding {
 
     /// The leaver's most recent run in this tenant that was approved, when it ended partially or failed.
     static func earlierRun(store: any TurnoverStore, tenant: String, upn: String, userId: String) async throws -> EarlierRun? {
-        for summary in try await store.runs(limit: 500)
-        where summary.tenant == tenant && summary.userPrincipalName.caseInsensitiveCompare(upn) == .orderedSame
-            && summary.status != .blocked
-        {
+        for summary in try await store.runs(limit: 50, tenant: tenant, userPrincipalName: upn) where summary.status != .blocked {
             guard let run = try await store.run(summary.id), run.user.id == userId else { continue }
             guard run.status == .partiallySucceeded || run.status == .failed else { return nil }
             return EarlierRun(id: run.id, succeeded: Set(run.steps.filter { $0.status == .succeeded }.map(\.kind)))

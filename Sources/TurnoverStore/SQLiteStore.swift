@@ -163,15 +163,20 @@ public final class SQLiteStore: TurnoverStore {
         return run
     }
 
-    public func runs(limit: Int) async throws -> [RunSummary] {
-        try await database.raw("SELECT id, tenant, upn, status, created_at FROM runs ORDER BY created_at DESC LIMIT \(bind: limit)").all()
-            .map { row in
-                RunSummary(
-                    id: RunID(try row.decode(column: "id", as: String.self)), tenant: try row.decode(column: "tenant", as: String.self),
-                    userPrincipalName: try row.decode(column: "upn", as: String.self),
-                    status: RunStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .failed,
-                    createdAt: Date(timeIntervalSince1970: try row.decode(column: "created_at", as: Double.self)))
-            }
+    public func runs(limit: Int, tenant: String?, userPrincipalName: String?) async throws -> [RunSummary] {
+        try await database.raw(
+            """
+            SELECT id, tenant, upn, status, created_at FROM runs
+            WHERE (\(bind: tenant) IS NULL OR tenant = \(bind: tenant)) AND (\(bind: userPrincipalName) IS NULL OR upn = \(bind: userPrincipalName) COLLATE NOCASE)
+            ORDER BY created_at DESC LIMIT \(bind: limit)
+            """
+        ).all().map { row in
+            RunSummary(
+                id: RunID(try row.decode(column: "id", as: String.self)), tenant: try row.decode(column: "tenant", as: String.self),
+                userPrincipalName: try row.decode(column: "upn", as: String.self),
+                status: RunStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .failed,
+                createdAt: Date(timeIntervalSince1970: try row.decode(column: "created_at", as: Double.self)))
+        }
     }
 
     public func unfinishedRuns() async throws -> [RunID] {

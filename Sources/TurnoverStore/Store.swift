@@ -60,7 +60,12 @@ public protocol TurnoverStore: Sendable {
     /// Attempts that were started and never finished: their effect may or may not have happened.
     func unfinishedAttempts(run: RunID) async throws -> [StepID: Int]
     func run(_ id: RunID) async throws -> RunRecord?
-    func runs(limit: Int) async throws -> [RunSummary]
+    /// Newest first; `tenant` and `userPrincipalName` (case-insensitive) narrow the list when given.
+    func runs(limit: Int, tenant: String?, userPrincipalName: String?) async throws -> [RunSummary]
     func unfinishedRuns() async throws -> [RunID]
     func close() async throws
+}
+
+extension TurnoverStore {
+    public func runs(limit: Int) async throws -> [RunSummary] { try await runs(limit: limit, tenant: nil, userPrincipalName: nil) }
 }

@@ -131,10 +131,9 @@ struct ClientBench: AsyncParsableCommand {
             let http = HTTPClient(eventLoopGroupProvider: .singleton)
             let telemetry = ClientTelemetry()
             let client = MicrosoftClient(
-                connection: TenantConnection(
-                    name: "Contoso", tenantId: contoso.tenantId, clientId: app.clientId, credential: .secret(app.clientSecret),
-                    cloud: .simulator(URL(string: baseURL)!)),
-                transport: .asyncHTTPClient(http), telemetry: telemetry)
+                connection: app.connection(name: "Contoso", tenantId: contoso.tenantId, simulatorURL: baseURL),
+                transport: .asyncHTTPClient(http),
+                telemetry: telemetry)
             let ids = try await client.graphAll("/users?$select=id", as: GraphUser.self).map(\.id)
             let before = telemetry.total()
             let started = ContinuousClock.now
@@ -204,10 +203,7 @@ struct OffboardBench: AsyncParsableCommand {
         try await simulator.withServer { baseURL in
             let http = HTTPClient(eventLoopGroupProvider: .singleton)
             let client = MicrosoftClient(
-                connection: TenantConnection(
-                    name: "Contoso", tenantId: contoso.tenantId, clientId: app.clientId,
-                    credential: .certificate(certificatePEM: app.certificatePEM!, privateKeyPEM: app.privateKeyPEM!),
-                    cloud: .simulator(URL(string: baseURL)!)),
+                connection: app.connection(name: "Contoso", tenantId: contoso.tenantId, simulatorURL: baseURL),
                 transport: .asyncHTTPClient(http))
             print("offboard: latency \(latency) ms per request, mailbox conversion \(conversion) ms")
             print("  user                       phase  requests  sequential  wall s   contained at")
@@ -239,7 +235,7 @@ struct OffboardBench: AsyncParsableCommand {
                     "  \(name) run    \(Self.column(runTrips.requests, 8))  \(Self.column(runTrips.sequential, 10))  \(String(format: "%6.2f", runSeconds))   "
                         + "\(containedAfter.map { String(format: "%.3f s", $0) } ?? "-") (round trip \(containmentTrip.map(String.init) ?? "-"))  "
                         + "\(runTrips.conversionPolls) conversion polls; \(Report.headline(run))")
-                if trace { runTrips.printTrace() }
+                if trace { runTrips.trace().forEach { print("      " + $0) } }
             }
             try await http.shutdown()
         }
@@ -252,51 +248,5 @@ struct OffboardBench: AsyncParsableCommand {
 
     static func column(_ value: Int, _ width: Int) -> String {
         String(repeating: " ", count: max(0, width - String(value).count)) + String(value)
-    }
-}
-
-/// How a span of the simulator's request log divides into round trips: an HTTP request's depth is
-/// one more than the deepest request that had finished before it started, and the deepest is the
-/// number of round trips that had to happen one after another.
-struct RoundTrips {
-    let outer: [RequestLogEntry]
-    let items: [RequestLogEntry]
-    let depths: [String: Int]
-
-    init(_ entries: [RequestLogEntry]) {
-        outer = entries.filter { !$0.service.hasSuffix("batch-item") && $0.service != "control" }.sorted { $0.time < $1.time }
-        items = entries.filter { $0.service.hasSuffix("batch-item") }
-        var depths: [String: Int] = [:]
-        for (index, entry) in outer.enumerated() {
-            let previous = outer[..<index].filter { $0.time.addingTimeInterval($0.durationMilliseconds / 1_000) <= entry.time }
-            depths[entry.requestId] = 1 + (previous.compactMap { depths[$0.requestId] }.max() ?? 0)
-        }
-        self.depths = depths
-    }
-
-    var requests: Int { outer.count }
-    var sequential: Int { depths.values.max() ?? 0 }
-
-    /// Get-Mailbox calls after the conversion was requested: the waiting for Exchange.
-    var conversionPolls: Int {
-        guard let conversion = (outer + items).filter({ $0.body?.contains("\"Type\":\"Shared\"") == true }).map(\.time).min() else {
-            return 0
-        }
-        return (outer + items).filter { $0.time > conversion && $0.operation == "Get-Mailbox" }.count
-    }
-
-    func printTrace() {
-        for entry in outer {
-            let carried = items.filter { $0.batchRequestId == entry.requestId }.map { "\($0.method) \($0.operation ?? $0.path)" }
-            print(
-                "      #\(depths[entry.requestId] ?? 0) \(entry.method) \(entry.operation ?? entry.path)\(carried.isEmpty ? "" : ": " + carried.joined(separator: "; "))"
-            )
-        }
-    }
-
-    /// The round trip by which every request matching `matches` had been sent (directly or in a batch).
-    func depth(of matches: (RequestLogEntry) -> Bool) -> Int? {
-        let carriers = (outer + items).filter(matches).compactMap { depths[$0.batchRequestId ?? $0.requestId] }
-        return carriers.max()
     }
 }

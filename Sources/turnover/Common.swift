@@ -60,10 +60,7 @@ func withTenantClient<T: Sendable>(
             else { throw CLIError("The sandbox tenant is missing.") }
             result = try await simulator.withServer { baseURL in
                 let client = MicrosoftClient(
-                    connection: TenantConnection(
-                        name: "sandbox", tenantId: contoso.tenantId, clientId: app.clientId,
-                        credential: .certificate(certificatePEM: app.certificatePEM!, privateKeyPEM: app.privateKeyPEM!),
-                        cloud: .simulator(URL(string: baseURL)!)),
+                    connection: app.connection(name: "sandbox", tenantId: contoso.tenantId, simulatorURL: baseURL),
                     transport: .asyncHTTPClient(http))
                 return try await body(client, nil)
             }
@@ -115,5 +112,18 @@ extension RunStatus {
         case .planned, .running: 4
         case .partiallySucceeded, .failed: 2
         }
+    }
+}
+
+extension Simulator.AppSummary {
+    /// A connection to this app of a simulator tenant: by certificate when it has one (as SharePoint
+    /// requires), else by its secret.
+    func connection(name: String, tenantId: String, simulatorURL: String) -> TenantConnection {
+        let credential: ClientCredential =
+            if let certificatePEM, let privateKeyPEM { .certificate(certificatePEM: certificatePEM, privateKeyPEM: privateKeyPEM) } else {
+                .secret(clientSecret)
+            }
+        return TenantConnection(
+            name: name, tenantId: tenantId, clientId: clientId, credential: credential, cloud: .simulator(URL(string: simulatorURL)!))
     }
 }

@@ -1,9 +1,5 @@
-import AsyncHTTPClient
 import Foundation
 import M365Simulator
-import NIOCore
-import NIOFoundationCompat
-import NIOHTTP1
 
 /// The `turnover` executable run as a technician would, against a simulator on loopback.
 struct CLI {
@@ -32,6 +28,11 @@ struct CLI {
         for (key, value) in secrets { environment[key] = value }
         environment.removeValue(forKey: "TURNOVER_SECRET_KEY")
         return CLI(binary: binaryPath(), dataDirectory: directory, environment: environment)
+    }
+
+    /// The same data directory, with more secrets in the environment.
+    func adding(secrets: [String: String]) -> CLI {
+        CLI(binary: binary, dataDirectory: dataDirectory, environment: environment.merging(secrets) { $1 })
     }
 
     struct Result {
@@ -64,15 +65,16 @@ struct CLI {
             stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
     }
 
-    /// Registers a simulator tenant under `name` with its full-access app's secret.
-    func addTenant(_ name: String, summary: Simulator.TenantSummary, simulatorURL: String) async throws {
-        let app = summary.apps.first { !$0.displayName.contains("read-only") }!
-        let result = try await run([
-            "tenant", "add", name, "--tenant-id", summary.tenantId, "--client-id", app.clientId, "--client-secret-env",
-            "SIM_SECRET_\(name.uppercased())",
-            "--simulator", simulatorURL,
-        ])
-        guard result.status == 0 else { throw Failed(message: "tenant add: \(result.stderr)") }
+    /// `turnover tenant add` for a simulator app whose secret is in `secretVariable`.
+    func addTenant(
+        _ name: String, tenantId: String, app: Simulator.AppSummary, secretVariable: String, simulatorURL: String, policyFile: String? = nil
+    ) async throws {
+        let result = try await run(
+            [
+                "tenant", "add", name, "--tenant-id", tenantId, "--client-id", app.clientId, "--client-secret-env", secretVariable,
+                "--simulator", simulatorURL,
+            ] + (policyFile.map { ["--policy", $0] } ?? []))
+        guard result.status == 0 else { throw Failed(message: "tenant add \(name): \(result.stderr)") }
     }
 
     struct Failed: Error, CustomStringConvertible {
@@ -81,55 +83,22 @@ struct CLI {
     }
 }
 
-/// Reads the simulator's state and log over its control API.
-struct SimulatorControl {
-    let baseURL: String
-    let http: HTTPClient
-
-    func call(_ method: String, _ path: String, json: Any? = nil) async throws -> Any? {
-        var request = HTTPClientRequest(url: baseURL + path)
-        request.method = HTTPMethod(rawValue: method)
-        if let json {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: json)))
-        }
-        let response = try await http.execute(request, timeout: .seconds(60))
-        let body = try await response.body.collect(upTo: 512 << 20)
-        return try? JSONSerialization.jsonObject(with: Data(buffer: body))
-    }
-
-    func state(_ tenant: String = "Contoso") async throws -> [String: Any] {
-        try await call("GET", "/_sim/tenants/\(tenant)/state") as? [String: Any] ?? [:]
-    }
-
-    func requests(since: Int = 0) async throws -> [[String: Any]] {
-        try await call("GET", "/_sim/requests?since=\(since)") as? [[String: Any]] ?? []
-    }
-}
-
-/// A simulator with the demo tenants on loopback, for the duration of a test.
-func withSimulator(
-    configure: (inout SimulatorSettings) -> Void = { _ in }, _ body: @Sendable (Simulator, String, SimulatorControl) async throws -> Void
-) async throws {
+/// A simulator with the demo tenants on loopback for the duration of `body`; Exchange's conversion
+/// to shared is shortened to 600 ms so the tests wait for it without waiting long.
+func withSimulator<T: Sendable>(
+    configure: (inout SimulatorSettings) -> Void = { _ in }, _ body: @Sendable (Simulator, String) async throws -> T
+) async throws -> T {
     var settings = SimulatorSettings()
     settings.mailboxConversionDelayMilliseconds = 600
     configure(&settings)
     let simulator = try Simulator(settings: settings)
     try simulator.loadDemoTenants()
-    try await simulator.withServer(port: 0) { baseURL in
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        do {
-            try await body(simulator, baseURL, SimulatorControl(baseURL: baseURL, http: http))
-            try await http.shutdown()
-        } catch {
-            try? await http.shutdown()
-            throw error
-        }
-    }
+    return try await simulator.withServer(port: 0) { baseURL in try await body(simulator, baseURL) }
 }
 
 extension Simulator {
     func summary(_ name: String) -> Simulator.TenantSummary { tenantSummaries().first { $0.name == name }! }
+    func fullAccessApp(_ tenant: String) -> Simulator.AppSummary { summary(tenant).apps.first { !$0.displayName.contains("read-only") }! }
     var contosoSecretEnvironment: [String: String] {
         Dictionary(
             uniqueKeysWithValues: tenantSummaries().map { summary in

@@ -9,22 +9,10 @@ import Testing
     import Darwin
 #endif
 
-/// Requests that change the tenant, keyed so that the same effect sent twice has the same key.
+/// Changes that took effect, keyed so that the same change sent twice has the same key.
 func effectKeys(_ entries: [RequestLogEntry]) -> [String] {
-    entries.compactMap { entry in
-        let tookEffect =
-            (200..<300).contains(entry.status) && (entry.injected == nil || entry.injected == "dropped-after-effect")
-            || entry.injected == "dropped-after-effect"
-        guard tookEffect, entry.method != "GET", !entry.path.hasSuffix("$batch"), entry.service != "token", entry.service != "control"
-        else { return nil }
-        if entry.service.hasPrefix("exchange"), entry.operation?.hasPrefix("Get-") == true { return nil }
-        if let operation = entry.operation, readOnlyPosts.contains(where: operation.contains) { return nil }
-        return "\(entry.method) \(entry.path) \(entry.body ?? "")"
-    }
+    entries.filter { $0.isChange && $0.tookEffect }.map { "\($0.method) \($0.path) \($0.body ?? "")" }
 }
-
-/// Graph actions that are POSTs but only read.
-let readOnlyPosts = ["getByIds", "getMemberGroups", "getMemberObjects", "checkMemberGroups", "checkMemberObjects"]
 
 @Suite("Crash and resume")
 struct CrashResumeTests {

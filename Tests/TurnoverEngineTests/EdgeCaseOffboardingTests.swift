@@ -55,12 +55,10 @@ func preparedCLI(_ simulator: Simulator, baseURL: String) async throws -> CLI {
     let policyFile = URL(fileURLWithPath: cli.dataDirectory).appendingPathComponent("policy.yaml")
     try testPolicy.write(to: policyFile, atomically: true, encoding: .utf8)
     for (name, tenant) in [("contoso", "Contoso"), ("fabrikam", "Fabrikam")] {
-        let app = simulator.summary(tenant).apps.first { !$0.displayName.contains("read-only") }!
-        let result = try await cli.run([
-            "tenant", "add", name, "--tenant-id", simulator.summary(tenant).tenantId, "--client-id", app.clientId,
-            "--client-secret-env", "SIM_SECRET_\(tenant.uppercased())", "--simulator", baseURL, "--policy", policyFile.path,
-        ])
-        guard result.status == 0 else { throw CLI.Failed(message: "tenant add \(name): \(result.stderr)") }
+        try await cli.addTenant(
+            name, tenantId: simulator.summary(tenant).tenantId, app: simulator.fullAccessApp(tenant),
+            secretVariable: "SIM_SECRET_\(tenant.uppercased())",
+            simulatorURL: baseURL, policyFile: policyFile.path)
     }
     return cli
 }
@@ -124,7 +122,7 @@ func stepStatuses(_ report: [String: Any]) -> [String: [String]] {
 struct EdgeCaseOffboardingTests {
     @Test("each edge case ends in the right state in the simulator")
     func edgeCases() async throws {
-        try await withSimulator { simulator, baseURL, _ in
+        try await withSimulator { simulator, baseURL in
             let before = try SimulatorState(simulator)
             let results = try await offboardAll(edgeCaseChains, simulator: simulator, baseURL: baseURL)
             expectExitStatuses(results, edgeCaseChains)
@@ -208,14 +206,19 @@ struct EdgeCaseOffboardingTests {
             #expect(!yusufMailGroups.isEmpty)
             #expect(after.groupsWithMember(yusuf).isDisjoint(with: yusufMailGroups))
 
-            // Dynamic and synced groups are reported with the reason, never touched.
+            // Dynamic and synced groups are reported with the reason, never touched; every other group is left.
             let xena = "xena.zhou@contoso.com"
-            let xenaKept = after.groupsWithMember(xena)
-            #expect(!xenaKept.isEmpty)
-            let xenaReport = reportJSON(results[xena])
-            let reported = (xenaReport["steps"] as? [[String: Any]] ?? []).filter { ($0["kind"] as? String) == "report-group" }
-            #expect(reported.count == xenaKept.count)
-            #expect(after.groupsWithMember(xena) == before.groupsWithMember(xena).intersection(xenaKept))
+            let untouchable = before.groupsWithMember(xena).filter { name in
+                let group = before.groups.values.first { $0["displayName"] as? String == name }
+                return (group?["groupTypes"] as? [String] ?? []).contains("DynamicMembership")
+                    || group?["onPremisesSyncEnabled"] as? Bool == true
+            }
+            #expect(!untouchable.isEmpty && untouchable != before.groupsWithMember(xena))
+            #expect(after.groupsWithMember(xena) == untouchable)
+            let reported = (reportJSON(results[xena])["steps"] as? [[String: Any]] ?? []).filter {
+                ($0["kind"] as? String) == "report-group"
+            }
+            #expect(reported.count == untouchable.count)
 
             // Partly offboarded by hand: what is done is skipped with the reason, the rest completes.
             let zoe = "zoe.baker@contoso.com"
@@ -266,6 +269,29 @@ struct EdgeCaseOffboardingTests {
         }
     }
 
+    @Test("plan reads warnings from live state and changes nothing")
+    func planWarnings() async throws {
+        try await withSimulator { simulator, baseURL in
+            let cli = try await preparedCLI(simulator, baseURL: baseURL)
+            let since = simulator.requestLog().last?.sequence ?? 0
+            var codes: [String: Set<String>] = [:]
+            // Kate is also the sole owner of a group: her plan is blocked (exit 3) and still lists the warnings.
+            let expectedExit: [String: Int32] = [
+                "rachel.tan@contoso.com": 0, "chloe.diaz@contoso.com": 0, "quinn.silva@contoso.com": 0, "kate.lopez@contoso.com": 3,
+            ]
+            for (upn, exit) in expectedExit {
+                let plan = try await cli.run(["plan", upn, "--tenant", "contoso", "--json"])
+                #expect(plan.status == exit, "\(upn): \(plan.stderr)")
+                codes[upn] = Set((reportJSON(plan)["warnings"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String })
+            }
+            #expect(codes["rachel.tan@contoso.com"]?.contains("recent-sign-in") == true, "\(codes)")
+            #expect(codes["chloe.diaz@contoso.com"]?.contains("external-forwarding") == true, "\(codes)")
+            #expect(codes["quinn.silva@contoso.com"]?.contains("oauth-grants") == true, "\(codes)")
+            #expect(codes["kate.lopez@contoso.com"]?.contains("direct-reports") == true, "\(codes)")
+            #expect(simulator.requestLog(since: since).filter(\.isChange).isEmpty)
+        }
+    }
+
     @Test("with 22% injected faults (429, 503/504, dropped connections) the tenant ends exactly as without them")
     func sameEndStateUnderFaults() async throws {
         async let clean: [String] = withSimulator { simulator, baseURL in
@@ -295,16 +321,4 @@ struct EdgeCaseOffboardingTests {
         let missing = Set(reference).subtracting(withFaults), extra = Set(withFaults).subtracting(reference)
         #expect(missing.isEmpty && extra.isEmpty, "clean only: \(missing.sorted())\nfaulty only: \(extra.sorted())")
     }
-}
-
-/// A simulator for a body that returns a value (the demo tenants loaded).
-func withSimulator<T: Sendable>(
-    configure: (inout SimulatorSettings) -> Void = { _ in }, _ body: @Sendable (Simulator, String) async throws -> T
-) async throws -> T {
-    var settings = SimulatorSettings()
-    settings.mailboxConversionDelayMilliseconds = 600
-    configure(&settings)
-    let simulator = try Simulator(settings: settings)
-    try simulator.loadDemoTenants()
-    return try await simulator.withServer(port: 0) { baseURL in try await body(simulator, baseURL) }
 }

@@ -14,15 +14,9 @@ struct TenantCommandTests {
             #expect(full.status == 0, "\(full.stdout)\(full.stderr)")
             #expect(full.stdout.contains("✔ block-sign-in") && full.stdout.contains("✔ convert-to-shared"), "\(full.stdout)")
 
-            var environment = cli.environment
-            environment["RO_SECRET"] = readOnly.clientSecret
-            let reader = CLI(binary: cli.binary, dataDirectory: cli.dataDirectory, environment: environment)
-            let added = try await reader.run([
-                "tenant", "add", "contoso-ro", "--tenant-id", contoso.tenantId, "--client-id", readOnly.clientId, "--client-secret-env",
-                "RO_SECRET",
-                "--simulator", baseURL,
-            ])
-            #expect(added.status == 0, "\(added.stderr)")
+            let reader = cli.adding(secrets: ["RO_SECRET": readOnly.clientSecret])
+            try await reader.addTenant(
+                "contoso-ro", tenantId: contoso.tenantId, app: readOnly, secretVariable: "RO_SECRET", simulatorURL: baseURL)
             let limited = try await reader.run(["tenant", "test", "contoso-ro"])
             #expect(limited.status == 1)
             #expect(limited.stdout.contains("✘ block-sign-in: missing one of"), "\(limited.stdout)")

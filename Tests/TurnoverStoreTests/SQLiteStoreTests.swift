@@ -69,9 +69,25 @@ struct SQLiteStoreTests {
         #expect(runs.map(\.id) == [RunID("r-new"), RunID("r-old")])
         #expect(runs.first?.userPrincipalName == "chloe@contoso.com" && runs.first?.tenant == "contoso")
         #expect(try await store.run(RunID("r-missing")) == nil)
+        let chloe = try await store.runs(limit: 10, tenant: "contoso", userPrincipalName: "CHLOE@contoso.com")
+        #expect(chloe.map(\.id) == [RunID("r-new")])
+        #expect(try await store.runs(limit: 10, tenant: "fabrikam", userPrincipalName: nil).isEmpty)
         await #expect(throws: (any Error).self) { try await store.createRun(sampleRun(id: "r-old")) }
-        // The failed insert left nothing half-written.
-        #expect(try await store.run(RunID("r-old"))?.steps.count == sampleRun().steps.count)
+        try await store.close()
+    }
+
+    @Test("a run whose steps cannot all be written is not stored at all")
+    func createRunIsAtomic() async throws {
+        let store = try await SQLiteStore.open(path: try temporaryDatabase())
+        var broken = sampleRun(id: "r-broken")
+        // The same step twice violates the steps table's key on the second insert.
+        broken.steps.append(try #require(broken.steps.first))
+        await #expect(throws: (any Error).self) { try await store.createRun(broken) }
+        #expect(try await store.run(RunID("r-broken")) == nil)
+        #expect(try await store.runs(limit: 10).isEmpty)
+        // The connection is usable afterwards: the transaction was rolled back, not left open.
+        try await store.createRun(sampleRun(id: "r-ok"))
+        #expect(try await store.run(RunID("r-ok")) != nil)
         try await store.close()
     }
 

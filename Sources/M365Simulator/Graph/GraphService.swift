@@ -147,7 +147,7 @@ extension Simulator {
         }
 
         let query: ODataQuery
-        do { query = try ODataQuery.parse(rawQuery: request.query) } catch { return fail(error as? GraphError ?? .badRequest("\(error)")) }
+        do { query = try ODataQuery.parse(rawQuery: request.query) } catch { return fail(error) }
 
         var body: JSONValue?
         if !request.body.isEmpty {

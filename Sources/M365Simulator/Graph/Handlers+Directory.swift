@@ -80,7 +80,7 @@ extension GraphHandlers {
             }
         },
         "GET /directory/deletedItems/microsoft.graph.user": { call in
-            try call.write { data in data.purgeExpiredDeletions(now: call.now) }
+            call.write { data in data.purgeExpiredDeletions(now: call.now) }
             return try call.read { data in
                 let items = data.deletedUsers.values.sorted { $0.deletedDateTime > $1.deletedDateTime }.map { deleted -> JSONObject in
                     var object = GraphRender.user(deleted.user, in: data)

@@ -26,6 +26,29 @@ public struct RequestLogEntry: Codable, Sendable, Equatable {
     public var durationMilliseconds: Double
 }
 
+extension RequestLogEntry {
+    /// A request that came on its own HTTP exchange: not an item inside a `$batch`, not the control API.
+    public var isHTTPRequest: Bool { !service.hasSuffix("batch-item") && service != "control" }
+
+    /// Whether the request asked to change the tenant: not a read, a `$batch` envelope, a token
+    /// request, an Exchange `Get-` cmdlet or a Graph action that only reads.
+    public var isChange: Bool {
+        guard method != "GET", !["token", "control"].contains(service), !path.hasSuffix("$batch") else { return false }
+        if let operation {
+            if service.hasPrefix("exchange") { return !operation.hasPrefix("Get-") }
+            if Self.readingActions.contains(where: operation.contains) { return false }
+        }
+        return true
+    }
+
+    /// Whether the tenant saw the request's effect: answered 2xx, or dropped after taking effect.
+    public var tookEffect: Bool {
+        injected == "dropped-after-effect" || ((200..<300).contains(status) && injected == nil)
+    }
+
+    static let readingActions = ["getByIds", "getMemberGroups", "getMemberObjects", "checkMemberGroups", "checkMemberObjects"]
+}
+
 final class RequestLog: Sendable {
     private struct Storage {
         var entries: [RequestLogEntry] = []
