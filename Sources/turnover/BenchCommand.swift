@@ -234,7 +234,7 @@ struct OffboardBench: AsyncParsableCommand {
                 print(
                     "  \(name) run    \(Self.column(runTrips.requests, 8))  \(Self.column(runTrips.sequential, 10))  \(String(format: "%6.2f", runSeconds))   "
                         + "\(containedAfter.map { String(format: "%.3f s", $0) } ?? "-") (round trip \(containmentTrip.map(String.init) ?? "-"))  "
-                        + "\(runTrips.conversionPolls) conversion polls; \(Report.headline(run))")
+                        + "\(runTrips.mailboxReadsAfterConversion) Get-Mailbox after the conversion request; \(Report.headline(run))")
                 if trace { runTrips.trace().forEach { print("      " + $0) } }
             }
             try await http.shutdown()

@@ -25,8 +25,9 @@ public struct RoundTrips: Sendable {
     public var requests: Int { outer.count }
     public var sequential: Int { depths.values.max() ?? 0 }
 
-    /// Get-Mailbox calls after the conversion was requested: the waiting for Exchange.
-    public var conversionPolls: Int {
+    /// Get-Mailbox calls after a conversion to shared was requested: the polls that wait for Exchange
+    /// and any other step's verification that reads the mailbox.
+    public var mailboxReadsAfterConversion: Int {
         guard let conversion = (outer + items).filter({ $0.body?.contains("\"Type\":\"Shared\"") == true }).map(\.time).min() else {
             return 0
         }
