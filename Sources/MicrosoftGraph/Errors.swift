@@ -15,6 +15,8 @@ public struct MicrosoftAPIError: Error, Sendable, CustomStringConvertible, Equat
     public var date: String?
     /// The operation that failed (method and path template), for reports and logs.
     public var operation: String
+    /// Exchange's exception type (`ManagementObjectNotFoundException`), when Exchange names one.
+    public var exceptionType: String?
 
     public init(
         service: Service, status: Int, code: String, message: String, requestId: String? = nil, clientRequestId: String? = nil,
@@ -61,11 +63,21 @@ public struct MicrosoftAPIError: Error, Sendable, CustomStringConvertible, Equat
             error.requestId = inner?["request-id"]?.string ?? error.requestId
             error.clientRequestId = inner?["client-request-id"]?.string ?? error.clientRequestId
             error.date = inner?["date"]?.string ?? error.date
-            if let exception = inner?["internalexception"], let message = exception["message"]?.string {
+            let detail = body["details"]?.array?.first?["message"]?.string
+            if let exception = inner?["internalexception"], let message = exception["message"]?.string,
+                !Self.isGenericWrapper(exception["type"]?.string)
+            {
+                // A parameter-binding error: the real text is in the internal exception.
                 error.message = message
-                if let type = exception["type"]?.string { error.code = type.split(separator: ".").last.map(String.init) ?? type }
-            } else if service == .exchange, let detail = body["details"]?.array?.first?["message"]?.string {
-                error.message = Self.strippingExceptionType(detail)
+                if let type = exception["type"]?.string {
+                    error.exceptionType = type
+                    error.code = type.split(separator: ".").last.map(String.init) ?? type
+                }
+            } else if service == .exchange, let detail {
+                // A cmdlet-execution error: "Error executing cmdlet", with `ExNNNN|Type|text` in details.
+                let parts = Self.exceptionParts(detail)
+                error.message = parts.message
+                error.exceptionType = parts.type
             }
         } else if let code = json["error"]?.string {
             error.code = code
@@ -82,11 +94,64 @@ public struct MicrosoftAPIError: Error, Sendable, CustomStringConvertible, Equat
         return error
     }
 
-    /// `|Microsoft.Exchange.…Exception|The real message` → `The real message`.
-    static func strippingExceptionType(_ message: String) -> String {
-        guard message.hasPrefix("|") else { return message }
+    /// `Ex6F9304|Microsoft.Exchange.…Exception|The real message` → the type and the message.
+    static func exceptionParts(_ message: String) -> (type: String?, message: String) {
         let parts = message.split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false)
-        return parts.count == 3 ? String(parts[2]) : message
+        guard parts.count == 3 else { return (nil, message) }
+        return (parts[1].isEmpty ? nil : String(parts[1]), String(parts[2]))
+    }
+
+    /// Exchange wraps every cmdlet-execution failure in one generic exception; the real one is in `details`.
+    static func isGenericWrapper(_ type: String?) -> Bool {
+        type?.hasSuffix("DirectInvokeCmdletExecutionException") == true
+    }
+
+    /// What a refusal means for the caller, read from Microsoft's error envelope, so the engine can
+    /// switch on it instead of matching text.
+    public enum Classification: Sendable, Equatable {
+        case notFound
+        /// The object, member or grant is already there.
+        case alreadyPresent
+        /// The member, licence or grant is already gone.
+        case alreadyAbsent
+        /// Graph refuses to delete the user's default MFA method while others remain.
+        case defaultAuthenticationMethod
+        /// A licence cannot go while another licence still assigned depends on its service plans.
+        case licenceDependency
+        /// A group-based licence cannot be removed from the user directly.
+        case inheritedLicence
+        case forbidden
+        case throttled
+        case transient
+        case other
+    }
+
+    public var classification: Classification {
+        let type = exceptionType ?? ""
+        let text = message.lowercased()
+        if status == 404 || code == "NotFound" || code == "Request_ResourceNotFound" || type.hasSuffix("ManagementObjectNotFoundException")
+        {
+            return .notFound
+        }
+        if type.hasSuffix("MemberNotFoundException") || text.contains("does not have a corresponding license")
+            || text.contains("isn't a member")
+        {
+            return .alreadyAbsent
+        }
+        if type.hasSuffix("MemberAlreadyExistsException") || type.hasSuffix("ADObjectAlreadyExistsException")
+            || text.contains("already exist")
+        {
+            return .alreadyPresent
+        }
+        if text.contains("cannot delete default method") || text.contains("current default authentication method") {
+            return .defaultAuthenticationMethod
+        }
+        if text.contains("depends on the service plan") { return .licenceDependency }
+        if text.contains("inherited from a group membership") { return .inheritedLicence }
+        if status == 403 { return .forbidden }
+        if isThrottled { return .throttled }
+        if isTransient { return .transient }
+        return .other
     }
 }
 

@@ -192,3 +192,49 @@ public struct ExchangeMailbox: Codable, Sendable, Equatable {
 
     public var isShared: Bool { RecipientTypeDetails == "SharedMailbox" }
 }
+
+/// One `Get-MailboxPermission` entry.
+public struct MailboxPermission: Sendable, Equatable {
+    /// The trustee as Exchange names it (UPN, name or `NT AUTHORITY\SELF`).
+    public var user: String
+    public var accessRights: [String]
+    public var isInherited: Bool
+    public var deny: Bool
+
+    init(_ json: JSONValue) {
+        user = json["User"]?.string ?? ""
+        accessRights = json["AccessRights"]?.array?.compactMap(\.string) ?? json["AccessRights"]?.string.map { [$0] } ?? []
+        isInherited = json["IsInherited"]?.bool ?? false
+        deny = json["Deny"]?.bool ?? false
+    }
+
+    public var grantsFullAccess: Bool { !deny && accessRights.contains("FullAccess") }
+    public var isSystemEntry: Bool { user.uppercased().hasPrefix("NT AUTHORITY") || user.uppercased().hasPrefix("S-1-5") }
+}
+
+/// One `Get-InboxRule` entry, with the addresses it forwards or redirects to.
+public struct InboxRule: Sendable, Equatable {
+    public var name: String
+    public var identity: String?
+    public var enabled: Bool
+    /// Recipients of ForwardTo, RedirectTo and ForwardAsAttachmentTo, as SMTP addresses.
+    public var forwardingTargets: [String]
+
+    init(_ json: JSONValue) {
+        name = json["Name"]?.string ?? "rule"
+        identity = json["Identity"]?.string ?? json["RuleIdentity"]?.string
+        enabled = json["Enabled"]?.bool ?? true
+        forwardingTargets = ["ForwardTo", "RedirectTo", "ForwardAsAttachmentTo"].flatMap { Self.addresses(json[$0]) }
+    }
+
+    /// Exchange renders recipients as `"Name" [SMTP:address]` or as bare addresses.
+    static func addresses(_ value: JSONValue?) -> [String] {
+        let texts: [String] = value?.array?.compactMap(\.string) ?? value?.string.map { [$0] } ?? []
+        return texts.compactMap { text in
+            if let range = text.range(of: "SMTP:", options: .caseInsensitive) {
+                return String(text[range.upperBound...].prefix { $0 != "]" && $0 != " " && $0 != "\"" })
+            }
+            return text.contains("@") ? text.trimmingCharacters(in: CharacterSet(charactersIn: "\" []")) : nil
+        }
+    }
+}

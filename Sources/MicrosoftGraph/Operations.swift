@@ -81,7 +81,7 @@ extension MicrosoftClient {
                 GraphRequest(
                     "POST", GraphPath.group(groupId) + "/owners/$ref", body: ["@odata.id": .string(reference)],
                     idempotency: .checkFirst(check)))
-        } catch let error as MicrosoftAPIError where error.status == 400 && error.message.contains("already exist") {
+        } catch let error as MicrosoftAPIError where error.classification == .alreadyPresent {
             return  // already an owner: the desired state holds
         }
     }
@@ -164,9 +164,29 @@ extension MicrosoftClient {
     public func mailbox(_ identity: String) async throws -> ExchangeMailbox? {
         do {
             return try await exchange(ExchangeCommand("Get-Mailbox", ["Identity": .string(identity)])).first?.decode(ExchangeMailbox.self)
-        } catch let error as MicrosoftAPIError where error.status == 404 || error.message.contains("couldn't be found") {
+        } catch let error as MicrosoftAPIError where error.classification == .notFound {
             return nil
         }
+    }
+
+    /// `Set-Mailbox -Type Shared` or `-Type Regular`.
+    public func convertMailbox(_ identity: String, toShared: Bool) async throws {
+        try await setMailbox(identity, ["Type": .string(toShared ? "Shared" : "Regular")])
+    }
+
+    /// Forwards to a recipient in the tenant (clearing any SMTP forwarding), or clears all forwarding.
+    public func setForwarding(_ identity: String, to recipient: String?, keepCopy: Bool) async throws {
+        if let recipient {
+            try await setMailbox(
+                identity,
+                ["ForwardingAddress": .string(recipient), "ForwardingSmtpAddress": .null, "DeliverToMailboxAndForward": .bool(keepCopy)])
+        } else {
+            try await setMailbox(identity, ["ForwardingAddress": .null, "ForwardingSmtpAddress": .null])
+        }
+    }
+
+    public func setHiddenFromAddressLists(_ identity: String, _ hidden: Bool) async throws {
+        try await setMailbox(identity, ["HiddenFromAddressListsEnabled": .bool(hidden)])
     }
 
     public func setMailbox(_ identity: String, _ parameters: [String: JSONValue]) async throws {
@@ -182,15 +202,20 @@ extension MicrosoftClient {
         return Int64(text[text.index(after: open)...].filter(\.isNumber))
     }
 
-    public func mailboxPermissions(_ identity: String) async throws -> [JSONValue] {
-        try await exchange(ExchangeCommand("Get-MailboxPermission", ["Identity": .string(identity)]))
+    public func mailboxPermissions(_ identity: String) async throws -> [MailboxPermission] {
+        try await exchange(ExchangeCommand("Get-MailboxPermission", ["Identity": .string(identity)])).map(MailboxPermission.init)
+    }
+
+    /// Who holds Full Access explicitly (not inherited, not the system's own entries).
+    public func fullAccessHolders(_ identity: String) async throws -> [String] {
+        try await mailboxPermissions(identity).filter { $0.grantsFullAccess && !$0.isInherited && !$0.isSystemEntry }.map(\.user)
     }
 
     /// Full Access for a delegate; checks before repeating so a grant is never doubled.
     public func addFullAccess(mailbox: String, delegate: String, autoMapping: Bool) async throws {
         let check: @Sendable () async throws -> Bool = {
             try await self.mailboxPermissions(mailbox).contains {
-                ($0["User"]?.string?.lowercased() == delegate.lowercased()) && ($0["AccessRights"]?.array?.contains("FullAccess") ?? false)
+                $0.user.lowercased() == delegate.lowercased() && $0.grantsFullAccess
             }
         }
         _ = try await exchange(
@@ -227,8 +252,8 @@ extension MicrosoftClient {
                 ]))
     }
 
-    public func inboxRules(_ identity: String) async throws -> [JSONValue] {
-        try await exchange(ExchangeCommand("Get-InboxRule", ["Mailbox": .string(identity)]))
+    public func inboxRules(_ identity: String) async throws -> [InboxRule] {
+        try await exchange(ExchangeCommand("Get-InboxRule", ["Mailbox": .string(identity)])).map(InboxRule.init)
     }
 }
 

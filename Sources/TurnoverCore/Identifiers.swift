@@ -26,13 +26,6 @@ public struct StepID: Hashable, Sendable, Codable, CustomStringConvertible, Comp
     public static func < (lhs: StepID, rhs: StepID) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
-/// The name a technician gave a tenant (`contoso`).
-public struct TenantName: Hashable, Sendable, Codable, CustomStringConvertible {
-    public var rawValue: String
-    public init(_ rawValue: String) { self.rawValue = rawValue }
-    public var description: String { rawValue }
-}
-
 /// Typed identifiers read and write as plain strings, so reports and stored records stay readable.
 public protocol StringIdentifier: Codable {
     var rawValue: String { get }
@@ -49,4 +42,3 @@ extension StringIdentifier {
 
 extension RunID: StringIdentifier {}
 extension StepID: StringIdentifier {}
-extension TenantName: StringIdentifier {}

@@ -26,23 +26,44 @@ public struct PlannedStep: Codable, Sendable, Equatable {
     public var id: StepID
     public var kind: StepKind
     public var title: String
+    public var phase: Phase
+    /// Steps that must succeed (or be found done) first; a failure there blocks this step.
     public var dependsOn: [StepID]
-    public var parameters: [String: String]
+    /// Steps that must have finished first, however they ended: an order, not a condition.
+    public var runsAfter: [StepID]?
+    /// The kind's own typed parameters, in their JSON form.
+    public var parameters: StepValue
     public var disposition: Disposition
+    /// SKU part numbers this step frees once it has succeeded.
+    public var freesLicences: [String]
+    /// Whether the step can take the mailbox's Exchange licence away, so it must wait for the
+    /// mailbox to be made safe (the planner's mailbox-before-licence rule).
+    public var touchesExchangeLicence: Bool
 
     public init(
-        _ kind: StepKind, target: String? = nil, title: String, dependsOn: [StepID] = [], parameters: [String: String] = [:],
-        disposition: Disposition = .run
+        kind: StepKind, target: String? = nil, title: String, phase: Phase, dependsOn: [StepID] = [], runsAfter: [StepID] = [],
+        parameters: StepValue = .object([:]), disposition: Disposition = .run, freesLicences: [String] = [],
+        touchesExchangeLicence: Bool = false
     ) {
         id = StepID(kind, target: target)
         self.kind = kind
         self.title = title
+        self.phase = phase
         self.dependsOn = dependsOn
+        self.runsAfter = runsAfter.isEmpty ? nil : runsAfter
         self.parameters = parameters
         self.disposition = disposition
+        self.freesLicences = freesLicences
+        self.touchesExchangeLicence = touchesExchangeLicence
     }
 
-    public var phase: Phase { kind == .leaveGroup && parameters["licensing"] == "true" ? .licences : kind.phase }
+    /// The target the step acts on (`{groupId}` in `leave-group:{groupId}`), if any.
+    public var target: String? {
+        let prefix = kind.rawValue + ":"
+        return id.rawValue.hasPrefix(prefix) ? String(id.rawValue.dropFirst(prefix.count)) : nil
+    }
+
+    public var willRun: Bool { disposition == .run }
 }
 
 /// What Turnover will do for one leaver, computed from their live state and the tenant's policy.
@@ -86,5 +107,60 @@ public struct ResolvedPeople: Sendable, Equatable {
         self.forwardingTarget = forwardingTarget
         self.successor = successor
         self.unresolved = unresolved
+    }
+}
+
+/// Which licences go and which stay, decided once by the planner's mailbox-before-licence rule and
+/// read by the steps that free licences.
+public struct LicenceDecision: Sendable, Equatable {
+    /// Part numbers (upper case) that stay on the account.
+    public var kept: Set<String>
+    /// Direct assignments that may be removed.
+    public var removable: [LicenceInfo]
+
+    public func keeps(_ licence: LicenceInfo) -> Bool { kept.contains(licence.partNumber.uppercased()) }
+}
+
+/// What a step kind sees and adds to while the plan is computed.
+public struct PlanningContext: Sendable {
+    public let snapshot: LeaverSnapshot
+    public let policy: Policy
+    public let people: ResolvedPeople
+    public let now: Date
+    public let earlier: EarlierRun?
+    public let licences: LicenceDecision
+    public internal(set) var steps: [PlannedStep] = []
+    public internal(set) var blockers: [Finding] = []
+    public internal(set) var warnings: [Finding] = []
+    public internal(set) var retention: [String] = []
+
+    public var user: UserInfo { snapshot.user }
+    public var mailbox: MailboxInfo? { snapshot.mailbox }
+
+    /// Whether the policy switches on this kind of step.
+    public func isEnabled<Step: StepDefinition>(_ step: Step.Type) -> Bool { step.switchedOnBy.contains(where: policy.steps.contains) }
+
+    public mutating func add(_ step: PlannedStep) { steps.append(step) }
+    public mutating func block(_ finding: Finding) { if !blockers.contains(finding) { blockers.append(finding) } }
+    public mutating func warn(_ finding: Finding) { if !warnings.contains(finding) { warnings.append(finding) } }
+    public mutating func retain(_ note: String) { retention.append(note) }
+
+    /// Live state cannot show a reset or a revocation; an earlier run that did them counts while the
+    /// account has stayed blocked since (no new password use or session is possible).
+    public func doneByEarlierRun(_ kind: StepKind) -> PlannedStep.Disposition {
+        guard let earlier, earlier.succeeded.contains(kind), !user.accountEnabled else { return .run }
+        return .alreadyDone("done by run \(earlier.id), and sign-in has stayed blocked since")
+    }
+
+    /// Fills the out-of-office placeholders for this leaver.
+    public func placeholders() -> [String: String] {
+        [
+            "displayName": user.displayName,
+            "delegate": people.delegate?.displayName ?? snapshot.manager?.displayName ?? "the service desk",
+            "delegateEmail": people.delegate?.userPrincipalName ?? snapshot.manager?.userPrincipalName ?? "the service desk",
+            "manager": snapshot.manager?.displayName ?? "the service desk",
+            "managerEmail": snapshot.manager?.userPrincipalName ?? "the service desk",
+            "date": ISO8601DateFormatter.string(from: now, timeZone: .gmt, formatOptions: [.withFullDate]),
+        ]
     }
 }

@@ -6,7 +6,7 @@ import Yams
 /// ```yaml
 /// name: standard
 /// steps: [block-sign-in, reset-password, revoke-sessions, remove-auth-methods, convert-to-shared,
-///         grant-mailbox-access, forwarding, auto-reply, hide-from-gal, leave-groups, hand-over-ownership, remove-licences]
+///         grant-mailbox-access, forwarding, auto-reply, hide-from-gal, hand-over-ownership, leave-groups, remove-licences]
 /// delegate: manager            # manager | none | someone@contoso.com
 /// forwarding: {to: none, keepCopy: true}
 /// autoReply: {internal: "{displayName} has left. Please contact {delegate}.", external: "..."}
@@ -17,7 +17,8 @@ import Yams
 /// ```
 public struct Policy: Codable, Sendable, Equatable {
     public var name: String = "default"
-    public var steps: [StepKind] = StepKind.policySteps
+    /// Policy step names (see ``StepRegistry/policyNames``), each switching on one or more kinds.
+    public var steps: [String] = StepRegistry.policyNames
     public var delegate: Recipient = .manager
     public var forwardingTo: Recipient = .none
     public var forwardingKeepCopy: Bool = true
@@ -104,13 +105,13 @@ public struct Policy: Codable, Sendable, Equatable {
                     problems.append(Problem(line: line(value), message: "'steps' must be a list of step names"))
                     continue
                 }
-                var steps: [StepKind] = []
+                var steps: [String] = []
                 for item in sequence {
                     let name = item.scalar?.string ?? ""
-                    if let kind = StepKind(policyName: name) {
-                        steps.append(kind)
+                    if let known = StepRegistry.policyName(for: name) {
+                        steps.append(known)
                     } else {
-                        let known = StepKind.policySteps.map(\.rawValue).joined(separator: ", ")
+                        let known = StepRegistry.policyNames.joined(separator: ", ")
                         problems.append(Problem(line: line(item), message: "unknown step '\(name)'; known steps: \(known)"))
                     }
                 }
@@ -233,10 +234,10 @@ public struct Policy: Codable, Sendable, Equatable {
                     problems.append(Problem(line: nil, message: "--set retainMailboxDays: a number of days or none, not '\(value)'"))
                 }
             case "steps":
-                var kinds: [StepKind] = []
+                var kinds: [String] = []
                 for name in value.split(separator: ",") {
-                    if let kind = StepKind(policyName: String(name)) {
-                        kinds.append(kind)
+                    if let known = StepRegistry.policyName(for: String(name)) {
+                        kinds.append(known)
                     } else {
                         problems.append(Problem(line: nil, message: "--set steps: unknown step '\(name)'"))
                     }

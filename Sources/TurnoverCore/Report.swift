@@ -114,7 +114,8 @@ public enum Report {
                 case .run:
                     lines.append(
                         "  • \(step.title)"
-                            + (step.dependsOn.isEmpty ? "" : "  (after \(step.dependsOn.map(\.rawValue).joined(separator: ", ")))"))
+                            + (step.dependsOn.isEmpty && step.runsAfter == nil
+                                ? "" : "  (after \((step.dependsOn + (step.runsAfter ?? [])).map(\.rawValue).joined(separator: ", ")))"))
                 case .alreadyDone(let why): lines.append("  – \(step.title): skip, \(why)")
                 case .report(let why): lines.append("  – \(step.title): not changed, \(why)")
                 }

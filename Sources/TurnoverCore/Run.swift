@@ -42,6 +42,10 @@ public struct StepRecord: Codable, Sendable, Equatable {
     public var error: RecordedError?
     public var before: String?
     public var after: String?
+    /// The typed state before the change, as the step kind recorded it: what undo restores.
+    public var beforeState: StepValue?
+    /// SKU part numbers this step verifiably freed.
+    public var licencesFreed: [String]?
     public var attempts: Int
     public var startedAt: Date?
     public var finishedAt: Date?

@@ -72,13 +72,17 @@ public struct UserInfo: Codable, Sendable, Equatable {
     public var isSynced: Bool
     public var mail: String?
     public var lastSignIn: Date?
+    /// Why Graph could not say when the user last signed in (no Entra ID P1/P2, no AuditLog.Read.All).
+    public var lastSignInUnknownReason: String?
     public var lastPasswordChange: Date?
     public var sessionsValidFrom: Date?
 
     public init(
         id: String, userPrincipalName: String, displayName: String, accountEnabled: Bool, isGuest: Bool = false, isSynced: Bool = false,
-        mail: String? = nil, lastSignIn: Date? = nil, lastPasswordChange: Date? = nil, sessionsValidFrom: Date? = nil
+        mail: String? = nil, lastSignIn: Date? = nil, lastSignInUnknownReason: String? = nil, lastPasswordChange: Date? = nil,
+        sessionsValidFrom: Date? = nil
     ) {
+        self.lastSignInUnknownReason = lastSignInUnknownReason
         self.id = id
         self.userPrincipalName = userPrincipalName
         self.displayName = displayName

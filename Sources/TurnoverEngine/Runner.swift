@@ -1,17 +1,18 @@
 public import Foundation
-import Logging
 public import MicrosoftGraph
+import Synchronization
 public import TurnoverCore
 public import TurnoverStore
 
 public struct RunnerOptions: Sendable {
-    /// How long licence removal waits for Exchange to report the mailbox as shared.
-    public var conversionTimeout: Duration = .seconds(900)
+    /// How long a step whose change shows late (a mailbox conversion, a group licence) is polled for.
+    public var settleTimeout: Duration = .seconds(900)
     public var pollInitial: Duration = .milliseconds(500)
     public var pollMaximum: Duration = .seconds(10)
     /// How long a resumed step whose earlier attempt may have taken effect waits for that effect to
-    /// become visible before it is applied again (Exchange conversions show up late).
-    public var inDoubtGrace: Duration = .seconds(20)
+    /// become visible before it is applied again: long for changes that show late, short otherwise.
+    public var inDoubtGraceEventual: Duration = .seconds(20)
+    public var inDoubtGraceImmediate: Duration = .seconds(2)
     public init() {}
 }
 
@@ -24,26 +25,39 @@ public struct RunEvent: Sendable {
 /// Executes a stored run durably: each step's attempt is written before it touches the tenant and its
 /// outcome right after, independent steps run concurrently (their requests batched by the client),
 /// and a resumed run re-checks live state so nothing is applied twice.
+///
+/// The runner knows no step kind: it asks ``StepRegistry`` for each step's definition, and the
+/// ``RunStateMachine`` says what may start.
 public struct Runner: Sendable {
     public let store: any TurnoverStore
-    public let client: MicrosoftClient
+    public let tenant: TenantOperations
     public var options: RunnerOptions
     public var now: @Sendable () -> Date
     public var sleep: @Sendable (Duration) async throws -> Void
+    public var makePassword: @Sendable () -> String
     public var onEvent: @Sendable (RunEvent) -> Void
 
     public init(
-        store: any TurnoverStore, client: MicrosoftClient, options: RunnerOptions = RunnerOptions(),
+        store: any TurnoverStore, tenant: TenantOperations, options: RunnerOptions = RunnerOptions(),
         now: @escaping @Sendable () -> Date = { Date() },
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+        makePassword: @escaping @Sendable () -> String = PasswordGenerator.make,
         onEvent: @escaping @Sendable (RunEvent) -> Void = { _ in }
     ) {
         self.store = store
-        self.client = client
+        self.tenant = tenant
         self.options = options
         self.now = now
         self.sleep = sleep
+        self.makePassword = makePassword
         self.onEvent = onEvent
+    }
+
+    public init(
+        store: any TurnoverStore, client: MicrosoftClient, options: RunnerOptions = RunnerOptions(),
+        onEvent: @escaping @Sendable (RunEvent) -> Void = { _ in }
+    ) {
+        self.init(store: store, tenant: .live(client), options: options, onEvent: onEvent)
     }
 
     public struct MissingRun: Error, CustomStringConvertible {
@@ -53,96 +67,77 @@ public struct Runner: Sendable {
 
     public func execute(_ id: RunID) async throws -> RunRecord {
         guard var run = try await store.run(id) else { throw MissingRun(id: id) }
-        if run.plan.isBlocked || run.status == .succeeded || run.status == .failed || run.status == .partiallySucceeded { return run }
+        if run.plan.isBlocked || [.succeeded, .failed, .partiallySucceeded].contains(run.status) { return run }
         let resuming = run.startedAt != nil
         let inDoubt = resuming ? try await store.unfinishedAttempts(run: id) : [:]
         if run.startedAt == nil { run.startedAt = now() }
         run.status = .running
         try await store.updateRun(run)
         let started = run.startedAt!
-        let actions = StepActions(
-            client: client, upn: run.user.userPrincipalName, userId: run.user.id, runStarted: started, options: options, now: now,
-            sleep: sleep)
-
-        var records = Dictionary(uniqueKeysWithValues: run.steps.map { ($0.id, $0) })
+        let facts = FactBook()
+        let context = StepContext(
+            userId: run.user.id, userPrincipalName: run.user.userPrincipalName, runStarted: started, tenant: tenant, now: now,
+            sleep: sleep, facts: { facts.all }, waitUntil: { condition in try await self.poll(condition) },
+            makePassword: makePassword)
         let planned = Dictionary(uniqueKeysWithValues: run.plan.steps.map { ($0.id, $0) })
-        var launched: Set<StepID> = []
-        let order = run.steps.map(\.id)
+        let cutsAccess = Set(run.plan.steps.filter { StepRegistry.definition(of: $0.kind)?.cutsAccess == true }.map(\.id))
+        var machine = RunStateMachine(steps: run.steps, plan: run.plan, cutsAccess: cutsAccess)
         let runId = id
-        let containmentSteps = [StepID(.blockSignIn), StepID(.revokeSessions)].filter { records[$0] != nil }
-        // Contained only when sign-in is blocked and sessions are revoked (done now or found done), never
-        // merely because those steps ended: a failed block is no containment.
-        func containedNow() -> Bool {
-            run.containedAt == nil && !containmentSteps.isEmpty
-                && containmentSteps.allSatisfy { [.succeeded, .skipped].contains(records[$0]?.status) }
-        }
 
         try await withThrowingTaskGroup(of: StepRecord.self) { group in
-            /// Launches every step whose dependencies have finished and blocks those behind a failure,
-            /// repeating because a block can cascade to steps listed earlier.
-            func launchReady() async throws {
-                var changed = true
-                while changed {
-                    changed = false
-                    for stepId in order where !launched.contains(stepId) {
-                        guard let record = records[stepId], !record.status.isFinal, let step = planned[stepId] else { continue }
-                        let dependencies = step.dependsOn.compactMap { records[$0] }
-                        if let broken = dependencies.first(where: { $0.status == .failed || $0.status == .blocked }) {
-                            var blocked = record
-                            blocked.status = .blocked
-                            blocked.reason = "not run because '\(broken.title)' \(broken.status.rawValue)"
-                            blocked.finishedAt = now()
-                            records[stepId] = blocked
-                            changed = true
-                            try await store.updateStep(run: runId, blocked)
-                            onEvent(RunEvent(step: blocked, elapsed: now().timeIntervalSince(started)))
-                            continue
-                        }
-                        guard dependencies.allSatisfy({ $0.status.isFinal }) else { continue }
-                        launched.insert(stepId)
+            func startReady() async throws {
+                for action in machine.nextActions(now: now()) {
+                    switch action {
+                    case .block(let record):
+                        try await store.updateStep(run: runId, record)
+                        onEvent(RunEvent(step: record, elapsed: now().timeIntervalSince(started)))
+                    case .launch(let record):
+                        guard let step = planned[record.id] else { continue }
                         let live = resuming || record.attempts > 0
-                        let doubtful = inDoubt[stepId] != nil
+                        let doubtful = inDoubt[record.id] != nil
                         group.addTask {
                             try await self.perform(
-                                step, record: record, run: runId, actions: actions, live: live, inDoubt: doubtful, started: started)
+                                step, record: record, run: runId, context: context, facts: facts, live: live, inDoubt: doubtful,
+                                started: started)
                         }
                     }
                 }
             }
-            try await launchReady()
+            try await startReady()
             while let finished = try await group.next() {
-                records[finished.id] = finished
-                if containedNow() {
+                machine.update(finished)
+                if run.containedAt == nil, machine.isContained {
                     run.containedAt = now()
                     try await store.updateRun(run)
                 }
-                try await launchReady()
+                try await startReady()
             }
         }
-        run.steps = order.compactMap { records[$0] }
-        // Both containment steps may have been final before this execution (a resumed run).
-        if containedNow() { run.containedAt = now() }
-        run.licencesFreed = Self.licencesFreed(run)
+        run.steps = machine.orderedRecords
+        // Every containment step may have been final before this execution (a resumed run).
+        if run.containedAt == nil, machine.isContained { run.containedAt = now() }
+        run.licencesFreed = machine.licencesFreed
         run.finishedAt = now()
-        run.refreshStatus()
+        run.status = machine.status(blocked: run.plan.isBlocked)
         try await store.updateRun(run)
         return run
     }
 
-    static func licencesFreed(_ run: RunRecord) -> [String] {
-        var freed: [String] = []
-        for step in run.steps where step.status == .succeeded {
-            guard let planned = run.plan.step(step.id) else { continue }
-            if step.kind == .removeLicences { freed += (planned.parameters["skus"] ?? "").split(separator: ",").map(String.init) }
-            if step.kind == .leaveGroup, planned.parameters["licensing"] == "true" {
-                freed += run.snapshot.licences.filter { $0.viaGroupId == planned.parameters["groupId"] }.map(\.partNumber)
-            }
+    /// Polls `condition` with growing intervals until it holds or the settle timeout passes.
+    func poll(_ condition: @Sendable () async throws -> Bool) async throws -> Bool {
+        let deadline = now().addingTimeInterval(options.settleTimeout.timeInterval)
+        var interval = options.pollInitial
+        while true {
+            if try await condition() { return true }
+            if now() >= deadline { return false }
+            try await sleep(interval)
+            interval = min(interval * 2, options.pollMaximum)
         }
-        return freed
     }
 
     private func perform(
-        _ step: PlannedStep, record: StepRecord, run: RunID, actions: StepActions, live: Bool, inDoubt: Bool, started: Date
+        _ step: PlannedStep, record: StepRecord, run: RunID, context: StepContext, facts: FactBook, live: Bool, inDoubt: Bool,
+        started: Date
     ) async throws -> StepRecord {
         var record = record
         let trace = RequestTrace()
@@ -155,28 +150,41 @@ public struct Runner: Sendable {
         try await store.startAttempt(run: run, step: step.id, number: attempt, at: now())
         onEvent(RunEvent(step: record, elapsed: now().timeIntervalSince(started)))
         do {
+            guard let definition = StepRegistry.definition(of: step.kind) else {
+                throw StepFailure("this version of Turnover has no step kind '\(step.kind)'")
+            }
             var done: String?
             if live {
-                done = try await actions.alreadyDone(step)
+                done = try await definition.isSatisfied(planned: step, in: context)
                 if done == nil, inDoubt {
                     // The earlier attempt may have worked but not be visible yet: give it time before repeating.
-                    let deadline = now().addingTimeInterval(
-                        Double((step.kind == .convertToShared ? options.inDoubtGrace : .seconds(2)).components.seconds))
+                    let grace = definition.settling == .eventual ? options.inDoubtGraceEventual : options.inDoubtGraceImmediate
+                    let deadline = now().addingTimeInterval(grace.timeInterval)
                     while done == nil, now() < deadline {
                         try await sleep(.milliseconds(500))
-                        done = try await actions.alreadyDone(step)
+                        done = try await definition.isSatisfied(planned: step, in: context)
                     }
                 }
             }
             if let done {
+                facts.add(definition.establishes)
                 record.status = .skipped
                 record.reason = "already done: \(done)"
             } else {
-                let outcome = try await RequestTrace.$current.withValue(trace) { try await actions.apply(step, live: live) }
+                let outcome = try await RequestTrace.$current.withValue(trace) {
+                    let outcome = try await definition.apply(planned: step, in: context)
+                    if outcome.verification == .onLiveState {
+                        try await verify(step, definition: definition, context: context)
+                    }
+                    return outcome
+                }
+                facts.add(definition.establishes)
                 record.status = .succeeded
                 record.before = outcome.before
                 record.after = outcome.after
                 record.reason = outcome.note
+                record.beforeState = outcome.beforeState
+                record.licencesFreed = outcome.licencesFreed.isEmpty ? nil : outcome.licencesFreed
             }
         } catch let error as MicrosoftAPIError {
             record.status = .failed
@@ -196,5 +204,46 @@ public struct Runner: Sendable {
         try await store.updateStep(run: run, record)
         onEvent(RunEvent(step: record, elapsed: now().timeIntervalSince(started)))
         return record
+    }
+
+    /// A change counts only once live state shows it: read once, or polled for changes that show late.
+    private func verify(_ step: PlannedStep, definition: any StepDefinition.Type, context: StepContext) async throws {
+        let holds: Bool
+        switch definition.settling {
+        case .immediate: holds = try await definition.isSatisfied(planned: step, in: context) != nil
+        case .eventual: holds = try await poll { try await definition.isSatisfied(planned: step, in: context) != nil }
+        }
+        guard holds else {
+            throw StepFailure(
+                "Microsoft accepted the change but live state does not show it"
+                    + (definition.settling == .eventual ? " after \(Int(options.settleTimeout.timeInterval)) s" : ""))
+        }
+    }
+}
+
+/// Facts established during one execution (the mailbox is shared, …), shared by its steps.
+final class FactBook: Sendable {
+    private let facts = Mutex<Set<RunFact>>([])
+    var all: Set<RunFact> { facts.withLock { $0 } }
+    func add(_ new: Set<RunFact>) { facts.withLock { $0.formUnion(new) } }
+}
+
+extension Duration {
+    /// Seconds with their fraction.
+    var timeInterval: TimeInterval {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
+
+/// Random passwords that meet Entra's complexity rules; never logged or stored.
+public enum PasswordGenerator {
+    public static func make() -> String {
+        let lower = Array("abcdefghijkmnopqrstuvwxyz"), upper = Array("ABCDEFGHJKLMNPQRSTUVWXYZ"), digits = Array("23456789"),
+            symbols = Array("!#%*+-=?@^_")
+        var generator = SystemRandomNumberGenerator()
+        var characters = [lower, upper, digits, symbols].map { $0.randomElement(using: &generator)! }
+        let all = lower + upper + digits + symbols
+        for _ in 0..<20 { characters.append(all.randomElement(using: &generator)!) }
+        return String(characters.shuffled(using: &generator))
     }
 }

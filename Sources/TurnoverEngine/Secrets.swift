@@ -1,8 +1,8 @@
 import Crypto
 public import Foundation
 
-/// Seals tenant credentials at rest with AES-GCM. The key comes from `TURNOVER_SECRET_KEY` (base64,
-/// 32 bytes) or from a key file created on first use with owner-only permissions.
+/// Seals tenant credentials at rest with AES-GCM. The key is given (base64, 32 bytes) or read from a
+/// key file created on first use with owner-only permissions.
 public struct SecretBox: Sendable {
     private let key: SymmetricKey
 
@@ -17,9 +17,10 @@ public struct SecretBox: Sendable {
         key = SymmetricKey(data: keyBytes)
     }
 
-    /// Loads the key from the environment or `keyFile`, creating the file if neither exists.
-    public static func load(keyFile: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SecretBox {
-        if let encoded = environment["TURNOVER_SECRET_KEY"] {
+    /// Loads `encodedKey` (from `TURNOVER_SECRET_KEY`, read by the executable) or the key in
+    /// `keyFile`, creating the file if neither exists.
+    public static func load(keyFile: String, encodedKey: String? = nil) throws -> SecretBox {
+        if let encoded = encodedKey {
             guard let bytes = Data(base64Encoded: encoded.trimmingCharacters(in: .whitespacesAndNewlines)) else {
                 throw Failure(description: "TURNOVER_SECRET_KEY is not base64.")
             }

@@ -18,12 +18,61 @@ public struct StateReader: Sendable {
         var description: String { "No user \(upn) in this tenant." }
     }
 
-    static let userFields =
-        MicrosoftClient.userSnapshotFields + ["lastPasswordChangeDateTime", "signInSessionsValidFromDateTime", "signInActivity"]
+    static let userFields = MicrosoftClient.userSnapshotFields + ["lastPasswordChangeDateTime", "signInSessionsValidFromDateTime"]
+
+    /// Reads the leaver and resolves the people the policy names, in two round trips after the
+    /// tokens: everything addressed by UPN at once (batched), then what needs the leaver's object id
+    /// or the groups found (role assignments, owners of owned groups).
+    public func readForPlanning(_ upn: String, policy: Policy) async throws -> (LeaverSnapshot, ResolvedPeople) {
+        let named =
+            [policy.delegate, policy.forwardingTo].compactMap { recipient -> String? in
+                if case .user(let name) = recipient { return name }
+                return nil
+            } + (policy.successor.map { [$0] } ?? [])
+        let client = self.client
+        async let lookups = withThrowingTaskGroup(of: (String, PersonRef?).self) { group in
+            for name in Set(named) {
+                group.addTask {
+                    let user = try await client.userIfExists(name, select: ["id", "userPrincipalName", "displayName"])
+                    return (
+                        name.lowercased(),
+                        user.map {
+                            PersonRef(id: $0.id, userPrincipalName: $0.userPrincipalName ?? name, displayName: $0.displayName ?? name)
+                        }
+                    )
+                }
+            }
+            var found: [String: PersonRef?] = [:]
+            for try await (name, person) in group { found[name] = person }
+            return found
+        }
+        let snapshot = try await read(upn)
+        let found = try await lookups
+        var people = ResolvedPeople()
+        func resolve(_ recipient: Policy.Recipient) -> PersonRef? {
+            switch recipient {
+            case .none: return nil
+            case .manager: return snapshot.manager
+            case .user(let name):
+                guard let person = found[name.lowercased()] ?? nil else {
+                    if !people.unresolved.contains(name) { people.unresolved.append(name) }
+                    return nil
+                }
+                return person
+            }
+        }
+        people.delegate = resolve(policy.delegate)
+        people.forwardingTarget = resolve(policy.forwardingTo)
+        if let successor = policy.successor { people.successor = resolve(.user(successor)) }
+        return (snapshot, people)
+    }
 
     public func read(_ upn: String) async throws -> LeaverSnapshot {
         let client = self.client
         async let userRead = client.user(upn, select: Self.userFields, expandManager: true)
+        // Needs AuditLog.Read.All and an Entra ID P1/P2 licence in the tenant; without them Graph
+        // answers 403, and the snapshot goes on without it.
+        async let signIn = Self.signInActivity(client, upn)
         async let memberOf = client.memberOf(upn)
         async let owned = client.ownedObjects(upn)
         async let methods = client.authenticationMethods(upn)
@@ -35,6 +84,7 @@ public struct StateReader: Sendable {
         async let mailbox = client.mailbox(upn)
         async let statistics = Self.optional { try await client.mailboxSizeBytes(upn) }
         async let permissions = Self.optional { try await client.mailboxPermissions(upn) }
+        async let globalAdmins = client.roleAssignments(roleDefinitionId: RoleInfo.globalAdministratorId)
         async let rules = Self.optional { try await client.inboxRules(upn) }
         async let autoReply = Self.optional { try await client.autoReplyConfiguration(upn) }
 
@@ -45,7 +95,6 @@ public struct StateReader: Sendable {
             throw NotFound(upn: upn)
         }
         async let roleAssignments = client.roleAssignments(principalId: user.id)
-        async let globalAdmins = client.roleAssignments(roleDefinitionId: RoleInfo.globalAdministratorId)
 
         let tenantSkus = try await skus
         let skuInfo = tenantSkus.map { sku in
@@ -91,18 +140,12 @@ public struct StateReader: Sendable {
 
         var mailboxInfo: MailboxInfo?
         if let exchangeMailbox = try await mailbox {
-            let holders = (await permissions ?? []).compactMap { entry -> String? in
-                guard entry["AccessRights"]?.array?.contains(.string("FullAccess")) == true, entry["IsInherited"]?.bool != true else {
-                    return nil
-                }
-                return entry["User"]?.string
-            }.filter { !$0.uppercased().hasPrefix("NT AUTHORITY") }
+            let holders = try await permissions?.filter { $0.grantsFullAccess && !$0.isInherited && !$0.isSystemEntry }.map(\.user) ?? []
             let forwardingRules = (await rules ?? []).compactMap { rule -> InboxRuleInfo? in
-                let targets = ["ForwardTo", "RedirectTo", "ForwardAsAttachmentTo"].flatMap { Self.addresses(rule[$0]) }
-                guard !targets.isEmpty else { return nil }
+                guard !rule.forwardingTargets.isEmpty else { return nil }
                 return InboxRuleInfo(
-                    name: rule["Name"]?.string ?? "rule", targets: targets,
-                    external: targets.contains { Self.domain($0) != Self.domain(user.userPrincipalName ?? "") })
+                    name: rule.name, targets: rule.forwardingTargets,
+                    external: rule.forwardingTargets.contains { Self.domain($0) != Self.domain(user.userPrincipalName ?? "") })
             }
             mailboxInfo = MailboxInfo(
                 primarySmtpAddress: exchangeMailbox.PrimarySmtpAddress, type: exchangeMailbox.RecipientTypeDetails,
@@ -134,7 +177,8 @@ public struct StateReader: Sendable {
             user: UserInfo(
                 id: user.id, userPrincipalName: user.userPrincipalName ?? upn, displayName: user.displayName ?? upn,
                 accountEnabled: user.accountEnabled ?? true, isGuest: user.isGuest, isSynced: user.isSynced, mail: user.mail,
-                lastSignIn: user.signInActivity?.lastSignInDateTime, lastPasswordChange: user.lastPasswordChangeDateTime,
+                lastSignIn: await signIn.date, lastSignInUnknownReason: await signIn.unknownReason,
+                lastPasswordChange: user.lastPasswordChangeDateTime,
                 sessionsValidFrom: user.signInSessionsValidFromDateTime),
             licences: allLicences, groups: groups.values.sorted { $0.displayName < $1.displayName }, roles: roles, mailbox: mailboxInfo,
             authMethods: authMethods,
@@ -153,25 +197,19 @@ public struct StateReader: Sendable {
             appRoleAssignments: 0, otherGlobalAdmins: otherAdmins, tenantSkus: skuInfo)
     }
 
-    /// Resolves the people a policy names (manager, or explicit UPNs).
-    public func resolvePeople(policy: Policy, snapshot: LeaverSnapshot) async throws -> ResolvedPeople {
-        var people = ResolvedPeople()
-        func resolve(_ recipient: Policy.Recipient) async throws -> PersonRef? {
-            switch recipient {
-            case .none: return nil
-            case .manager: return snapshot.manager
-            case .user(let upn):
-                guard let user = try await client.userIfExists(upn, select: ["id", "userPrincipalName", "displayName"]) else {
-                    people.unresolved.append(upn)
-                    return nil
-                }
-                return PersonRef(id: user.id, userPrincipalName: user.userPrincipalName ?? upn, displayName: user.displayName ?? upn)
-            }
+    /// The last sign-in, or why Graph would not say.
+    static func signInActivity(_ client: MicrosoftClient, _ upn: String) async -> (date: Date?, unknownReason: String?) {
+        do {
+            let user = try await client.user(upn, select: ["id", "signInActivity"])
+            return (user.signInActivity?.lastSignInDateTime, nil)
+        } catch let error as MicrosoftAPIError where error.classification == .forbidden {
+            return (
+                nil,
+                "Graph refused signInActivity (\(error.code)); it needs AuditLog.Read.All and an Entra ID P1 or P2 licence in the tenant"
+            )
+        } catch {
+            return (nil, "signInActivity could not be read: \(error)")
         }
-        people.delegate = try await resolve(policy.delegate)
-        people.forwardingTarget = try await resolve(policy.forwardingTo)
-        if let successor = policy.successor { people.successor = try await resolve(.user(successor)) }
-        return people
     }
 
     static func optional<T: Sendable>(_ body: @Sendable () async throws -> T) async -> T? {
@@ -200,16 +238,6 @@ public struct StateReader: Sendable {
         if let phone = method.phoneNumber { return "\(kind) \(method.phoneType ?? "") \(phone)".replacingOccurrences(of: "  ", with: " ") }
         if let name = method.displayName { return "\(kind) (\(name))" }
         return kind
-    }
-
-    static func addresses(_ value: JSONValue?) -> [String] {
-        let texts: [String] = value?.array?.compactMap(\.string) ?? value?.string.map { [$0] } ?? []
-        return texts.compactMap { text in
-            if let range = text.range(of: "SMTP:", options: .caseInsensitive) {
-                return String(text[range.upperBound...].prefix { $0 != "]" && $0 != " " && $0 != "\"" })
-            }
-            return text.contains("@") ? text.trimmingCharacters(in: CharacterSet(charactersIn: "\" []")) : nil
-        }
     }
 
     static func domain(_ address: String) -> String { address.split(separator: "@").last.map { $0.lowercased() } ?? "" }

@@ -6,29 +6,19 @@ public import TurnoverStore
 /// The data directory: the SQLite store, the key that seals tenant secrets, and the tenants in it.
 public struct Workspace: Sendable {
     public let directory: URL
-    public let store: SQLiteStore
+    public let store: any TurnoverStore
     public let secrets: SecretBox
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
     }
 
-    /// `--data-dir`, else `TURNOVER_DATA_DIR`, else the per-user data directory.
-    public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if let configured = environment["TURNOVER_DATA_DIR"], !configured.isEmpty { return configured }
-        if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty { return xdg + "/turnover" }
-        let home = environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path
-        #if os(macOS)
-            return home + "/Library/Application Support/Turnover"
-        #else
-            return home + "/.local/share/turnover"
-        #endif
-    }
-
-    public static func open(_ path: String) async throws -> Workspace {
+    /// Opens (creating it if needed) the data directory at `path`.
+    /// - Parameter secretKey: the base64 key from the environment, which takes the place of the key file.
+    public static func open(_ path: String, secretKey: String? = nil) async throws -> Workspace {
         let directory = URL(fileURLWithPath: path, isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let secrets = try SecretBox.load(keyFile: directory.appendingPathComponent("secret.key").path)
+        let secrets = try SecretBox.load(keyFile: directory.appendingPathComponent("secret.key").path, encodedKey: secretKey)
         let store = try await SQLiteStore.open(path: directory.appendingPathComponent("turnover.sqlite").path)
         return Workspace(directory: directory, store: store, secrets: secrets)
     }
@@ -58,15 +48,7 @@ public struct Workspace: Sendable {
             name: tenant.name, tenantId: tenant.tenantId, clientId: tenant.clientId, credential: credential, cloud: cloud)
     }
 
-    public func policy(for tenant: StoredTenant, templateFile: String?) throws -> Policy {
-        if let templateFile {
-            guard let text = FileManager.default.contents(atPath: templateFile) else {
-                throw Failure(description: "Cannot read the template \(templateFile).")
-            }
-            do { return try Policy.parse(yaml: String(decoding: text, as: UTF8.self)) } catch {
-                throw Failure(description: "\(templateFile):\n\(error)")
-            }
-        }
+    public func policy(for tenant: StoredTenant) throws -> Policy {
         if let yaml = tenant.policyYAML {
             do { return try Policy.parse(yaml: yaml) } catch {
                 throw Failure(description: "The policy stored for \(tenant.name):\n\(error)")
@@ -84,41 +66,5 @@ public struct Workspace: Sendable {
 
     static func privateKeyBlock(_ pem: String) -> String? {
         block(pem, "RSA PRIVATE KEY") ?? block(pem, "PRIVATE KEY")
-    }
-}
-
-/// Plans an offboarding from live state.
-public enum Offboarding {
-    /// `store`, when given, is searched for an earlier unfinished run for the same leaver, so that
-    /// re-planning after a partial failure plans only what is left.
-    public static func plan(
-        client: MicrosoftClient, upn: String, policy: Policy, tenant: String, store: (any TurnoverStore)? = nil, now: Date = Date()
-    ) async throws -> (Plan, LeaverSnapshot) {
-        let reader = StateReader(client: client)
-        let snapshot = try await reader.read(upn)
-        let people = try await reader.resolvePeople(policy: policy, snapshot: snapshot)
-        var earlier: EarlierRun?
-        if let store {
-            earlier = try await earlierRun(store: store, tenant: tenant, upn: snapshot.user.userPrincipalName, userId: snapshot.user.id)
-        }
-        return (Planner.plan(snapshot: snapshot, policy: policy, people: people, tenant: tenant, now: now, earlier: earlier), snapshot)
-    }
-
-    /// The leaver's most recent run in this tenant that was approved, when it ended partially or failed.
-    static func earlierRun(store: any TurnoverStore, tenant: String, upn: String, userId: String) async throws -> EarlierRun? {
-        for summary in try await store.runs(limit: 50, tenant: tenant, userPrincipalName: upn) where summary.status != .blocked {
-            guard let run = try await store.run(summary.id), run.user.id == userId else { continue }
-            guard run.status == .partiallySucceeded || run.status == .failed else { return nil }
-            return EarlierRun(id: run.id, succeeded: Set(run.steps.filter { $0.status == .succeeded }.map(\.kind)))
-        }
-        return nil
-    }
-
-    public static func createRun(
-        store: any TurnoverStore, plan: Plan, snapshot: LeaverSnapshot, operator_: String?, now: Date = Date()
-    ) async throws -> RunRecord {
-        let run = RunRecord(id: RunID.make(now: now), plan: plan, snapshot: snapshot, createdAt: now, operator_: operator_)
-        try await store.createRun(run)
-        return run
     }
 }

@@ -15,7 +15,9 @@ struct DataOptions: ParsableArguments {
 
     /// Opens the data directory for `body` and closes its store afterwards, also when `body` throws.
     func withWorkspace<T>(_ body: (Workspace) async throws -> T) async throws -> T {
-        let workspace = try await Workspace.open(dataDirectory ?? Workspace.defaultDirectory())
+        let environment = ProcessInfo.processInfo.environment
+        let workspace = try await Workspace.open(
+            dataDirectory ?? Self.defaultDirectory(environment: environment), secretKey: environment["TURNOVER_SECRET_KEY"])
         do {
             let result = try await body(workspace)
             try await workspace.store.close()
@@ -24,6 +26,20 @@ struct DataOptions: ParsableArguments {
             try? await workspace.store.close()
             throw error
         }
+    }
+}
+
+extension DataOptions {
+    /// `--data-dir`, else `TURNOVER_DATA_DIR`, else the per-user data directory.
+    static func defaultDirectory(environment: [String: String]) -> String {
+        if let configured = environment["TURNOVER_DATA_DIR"], !configured.isEmpty { return configured }
+        if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty { return xdg + "/turnover" }
+        let home = environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path
+        #if os(macOS)
+            return home + "/Library/Application Support/Turnover"
+        #else
+            return home + "/.local/share/turnover"
+        #endif
     }
 }
 
@@ -88,18 +104,17 @@ let sandboxPolicy: Policy = {
     return policy
 }()
 
+/// The tenant's policy (or the sandbox's), or a template file instead, then the `--set` overrides.
 func resolvePolicy(workspace: Workspace, tenant: StoredTenant?, template: String?, overrides: [String]) throws -> Policy {
-    var policy =
-        try tenant.map { try workspace.policy(for: $0, templateFile: template) }
-        ?? {
-            if let template {
-                return try workspace.policy(
-                    for: StoredTenant(
-                        name: "sandbox", tenantId: "", clientId: "", cloud: "global", simulatorURL: nil, sealedSecret: nil,
-                        sealedCertificate: nil, policyYAML: nil, createdAt: Date()), templateFile: template)
-            }
-            return sandboxPolicy
-        }()
+    var policy: Policy
+    if let template {
+        guard let text = FileManager.default.contents(atPath: template) else { throw CLIError("Cannot read the template \(template).") }
+        do { policy = try Policy.parse(yaml: String(decoding: text, as: UTF8.self)) } catch { throw CLIError("\(template):\n\(error)") }
+    } else if let tenant {
+        policy = try workspace.policy(for: tenant)
+    } else {
+        policy = sandboxPolicy
+    }
     do { try policy.apply(overrides: overrides) } catch { throw CLIError("\(error)") }
     return policy
 }

@@ -38,15 +38,11 @@ struct PlanCommand: AsyncParsableCommand {
                 client, tenant in
                 let policy = try resolvePolicy(
                     workspace: workspace, tenant: tenant, template: planOptions.template, overrides: planOptions.overrides)
-                return try await Offboarding.plan(
-                    client: client, upn: upn, policy: policy, tenant: tenant?.name ?? "sandbox", store: workspace.store
-                ).0
+                let service = OffboardingService(store: workspace.store, client: client, tenantName: tenant?.name ?? "sandbox")
+                return try await service.plan(upn, policy: policy).plan
             }
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                encoder.dateEncodingStrategy = .iso8601
-                output(String(decoding: try encoder.encode(plan), as: UTF8.self))
+                output(try JSONText.encode(plan))
             } else {
                 output(Report.planText(plan))
             }
@@ -73,13 +69,13 @@ struct OffboardCommand: AsyncParsableCommand {
                 client, tenant in
                 let policy = try resolvePolicy(
                     workspace: workspace, tenant: tenant, template: planOptions.template, overrides: planOptions.overrides)
-                let (plan, snapshot) = try await Offboarding.plan(
-                    client: client, upn: upn, policy: policy, tenant: tenant?.name ?? "sandbox", store: workspace.store)
+                let service = OffboardingService(store: workspace.store, client: client, tenantName: tenant?.name ?? "sandbox")
+                let proposal = try await service.plan(upn, policy: policy)
+                let plan = proposal.plan
                 note(Report.planText(plan))
                 if plan.isBlocked {
                     // Recorded, so the refusal is part of the audit trail.
-                    let record = try await Offboarding.createRun(
-                        store: workspace.store, plan: plan, snapshot: snapshot, operator_: operatorName)
+                    let record = try await service.record(proposal, operator: operatorName)
                     note("\nBlocked: nothing was changed (run \(record.id)).")
                     return record
                 }
@@ -91,11 +87,9 @@ struct OffboardCommand: AsyncParsableCommand {
                     }
                 }
                 // Saved only once approved: `turnover resume` finishes approved runs, never unapproved plans.
-                let record = try await Offboarding.createRun(
-                    store: workspace.store, plan: plan, snapshot: snapshot, operator_: operatorName)
+                let record = try await service.record(proposal, operator: operatorName)
                 note("\nRun \(record.id) started.")
-                let runner = Runner(store: workspace.store, client: client, onEvent: Progress.display())
-                return try await runner.execute(record.id)
+                return try await service.execute(record.id, onEvent: Progress.display())
             }
             output(format == "json" ? String(decoding: try Report.json(run), as: UTF8.self) : Report.markdown(run))
             throw ExitCode(run.status.exitCode)
@@ -163,11 +157,17 @@ struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "runs", abstract: "List recent runs.")
     @OptionGroup var data: DataOptions
     @Option(help: "How many.") var limit = 20
+    @Flag(help: "Print the runs as JSON.") var json = false
 
     func run() async throws {
         try await data.withWorkspace { workspace in
             let formatter = ISO8601DateFormatter()
-            for run in try await workspace.store.runs(limit: limit) {
+            let runs = try await workspace.store.runs(limit: limit)
+            if json {
+                output(try JSONText.encode(runs.map(RunSummaryJSON.init)))
+                return
+            }
+            for run in runs {
                 output(
                     "\(run.id)\t\(formatter.string(from: run.createdAt))\t\(run.tenant)\t\(run.userPrincipalName)\t\(run.status.rawValue)")
             }
@@ -183,10 +183,15 @@ struct RunShow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a run's steps and their outcomes.")
     @OptionGroup var data: DataOptions
     @Argument var id: String
+    @Flag(help: "Print the run, with its plan, snapshot and steps, as JSON.") var json = false
 
     func run() async throws {
         try await data.withWorkspace { workspace in
             guard let run = try await workspace.store.run(RunID(id)) else { throw CLIError("No run \(id).") }
+            if json {
+                output(String(decoding: try Report.json(run), as: UTF8.self))
+                return
+            }
             output("\(run.id): \(run.user.userPrincipalName) in \(run.tenant) — \(Report.headline(run))")
             for step in run.steps {
                 var line = "  \(step.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(step.title)"
@@ -236,7 +241,8 @@ struct ResumeCommand: AsyncParsableCommand {
                 }
                 note("Resuming \(runId) (\(stored.user.userPrincipalName) in \(stored.tenant)).")
                 let finished = try await withTenantClient(workspace: workspace, tenantName: stored.tenant, sandbox: false) { client, _ in
-                    try await Runner(store: workspace.store, client: client, onEvent: Progress.display()).execute(runId)
+                    try await OffboardingService(store: workspace.store, client: client, tenantName: stored.tenant).execute(
+                        runId, onEvent: Progress.display())
                 }
                 output("\(runId): \(Report.headline(finished))")
                 worst = max(worst, finished.status.exitCode)
@@ -244,5 +250,31 @@ struct ResumeCommand: AsyncParsableCommand {
             if ids.isEmpty { note("Nothing to resume.") }
             if worst != 0 { throw ExitCode(worst) }
         }
+    }
+}
+
+/// JSON as every `--json` prints it: sorted keys, ISO 8601 dates.
+enum JSONText {
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
+
+/// One line of `turnover runs --json`.
+struct RunSummaryJSON: Encodable {
+    var id: String
+    var createdAt: Date
+    var tenant: String
+    var userPrincipalName: String
+    var status: String
+    init(_ summary: RunSummary) {
+        id = summary.id.rawValue
+        createdAt = summary.createdAt
+        tenant = summary.tenant
+        userPrincipalName = summary.userPrincipalName
+        status = summary.status.rawValue
     }
 }

@@ -6,16 +6,37 @@ import TurnoverCore
 struct StepsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "steps", abstract: "List the steps Turnover can take: reads, changes, verification, permissions, undo.")
+    @Flag(help: "Print the catalog as JSON.") var json = false
+
+    struct Entry: Encodable {
+        var kind: String
+        var policyName: String
+        var phase: Phase
+        var catalog: StepCatalogEntry
+        var permissions: PermissionRequirement
+        var permissionsText: String
+        var cutsAccess: Bool
+    }
 
     func run() throws {
-        for kind in StepKind.allCases {
-            let spec = kind.spec
-            output("\(kind.rawValue) (\(kind.phase.rawValue))")
-            output("  reads:       \(spec.reads)")
-            output("  changes:     \(spec.changes)")
-            output("  verifies:    \(spec.verifies)")
-            output("  permissions: \(spec.permissions.isEmpty ? "none" : "one of " + spec.permissions.joined(separator: ", "))")
-            output("  undo:        \(spec.undo)")
+        let entries = StepRegistry.all.map { definition in
+            Entry(
+                kind: definition.kind.rawValue, policyName: definition.policyName, phase: definition.phase, catalog: definition.catalog,
+                permissions: definition.permissions, permissionsText: definition.permissions.description,
+                cutsAccess: definition.cutsAccess)
+        }
+        if json {
+            output(try JSONText.encode(entries))
+            return
+        }
+        for entry in entries {
+            output("\(entry.kind) (\(entry.phase.rawValue); policy step \(entry.policyName))")
+            output("  \(entry.catalog.title)")
+            output("  reads:       \(entry.catalog.reads)")
+            output("  changes:     \(entry.catalog.changes)")
+            output("  verifies:    \(entry.catalog.verifies)")
+            output("  permissions: \(entry.permissionsText)")
+            output("  undo:        \(entry.catalog.undo)")
         }
     }
 }

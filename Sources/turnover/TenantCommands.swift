@@ -113,19 +113,17 @@ struct TenantTest: AsyncParsableCommand {
     func run() async throws {
         try await data.withWorkspace { workspace in
             let missingAny = try await withTenantClient(workspace: workspace, tenantName: name, sandbox: false) { client, _ in
-                let graph = Set(try await client.grantedPermissions(.graph))
-                let exchange = Set((try? await client.grantedPermissions(.exchange)) ?? [])
+                let service = OffboardingService(store: workspace.store, client: client, tenantName: name)
+                let (graph, exchange, checks) = try await service.testPermissions()
                 output(
                     "Graph token: \(graph.count) application permissions. Exchange token: \(exchange.isEmpty ? "none" : exchange.sorted().joined(separator: ", "))."
                 )
-                var missing = false
-                for kind in StepKind.allCases where !kind.spec.permissions.isEmpty {
-                    let needs = kind.spec.permissions
-                    let granted = needs.contains { graph.contains($0) || exchange.contains($0) }
-                    if !granted { missing = true }
-                    output("\(granted ? "✔" : "✘") \(kind.rawValue): \(granted ? "ok" : "missing one of \(needs.joined(separator: ", "))")")
+                for check in checks {
+                    output(
+                        "\(check.isGranted ? "✔" : "✘") \(check.kind): "
+                            + (check.isGranted ? "ok" : "missing \(check.missing.joined(separator: " and ")) (needs \(check.requirement))"))
                 }
-                return missing
+                return checks.contains { !$0.isGranted }
             }
             if missingAny { throw ExitCode(1) }
         }

@@ -4,7 +4,8 @@ import ArgumentParser
 struct Turnover: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "turnover",
-        abstract: "Offboard and onboard Microsoft 365 users safely, completely and fast.",
+        abstract: "Offboard Microsoft 365 users safely, completely and fast.",
+        version: "0.3.0",
         subcommands: [
             PlanCommand.self, OffboardCommand.self, StepsCommand.self, RunsCommand.self, RunCommand.self, ReportCommand.self,
             ResumeCommand.self, TenantCommand.self,

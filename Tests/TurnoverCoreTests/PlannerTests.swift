@@ -45,12 +45,13 @@ struct PlannerTests {
         let order: [Phase] = [.containment, .preservation, .cleanup, .licences]
         let ranks = plan.steps.map { order.firstIndex(of: $0.phase) ?? -1 }
         #expect(ranks == ranks.sorted(), "\(plan.steps.map(\.title))")
-        #expect(plan.steps.first?.kind == .blockSignIn)
-        let licences = try #require(plan.steps.first { $0.kind == .removeLicences })
-        #expect(licences.dependsOn.contains(StepID(.convertToShared)))
-        #expect(licences.parameters["requiresShared"] == "true")
+        #expect(plan.steps.first?.kind == BlockSignIn.kind)
+        let licences = try #require(plan.steps.first { $0.kind == RemoveLicences.kind })
+        #expect(licences.dependsOn.contains(StepID(ConvertToShared.kind)))
+        #expect(try RemoveLicences.parameters(of: licences).requiresSharedMailbox)
         #expect(plan.licencesToFree == ["SPE_E3"])
-        #expect(plan.steps.contains { $0.kind == .grantMailboxAccess && $0.parameters["delegate"] == "kate@contoso.com" })
+        let grant = try #require(plan.steps.first { $0.kind == GrantMailboxAccess.kind })
+        #expect(try GrantMailboxAccess.parameters(of: grant).delegate.userPrincipalName == "kate@contoso.com")
     }
 
     @Test("a break-glass account, the last Global Administrator and a synced user are blocked")
@@ -66,7 +67,7 @@ struct PlannerTests {
 
         #expect(Leaver.plan(Leaver.snapshot(synced: true)).blockerCodes == ["synced-user"])
         var cloudSafe = Policy()
-        cloudSafe.steps.removeAll { $0 == .blockSignIn || $0 == .resetPassword }
+        cloudSafe.steps.removeAll { $0 == BlockSignIn.policyName || $0 == ResetPassword.policyName }
         #expect(Leaver.plan(Leaver.snapshot(synced: true), policy: cloudSafe).blockers.isEmpty)
     }
 
@@ -77,9 +78,9 @@ struct PlannerTests {
         let successor = PersonRef(id: "n", userPrincipalName: "nina@contoso.com", displayName: "Nina")
         let plan = Leaver.plan(Leaver.snapshot(groups: [group]), people: ResolvedPeople(delegate: Leaver.manager, successor: successor))
         #expect(plan.blockers.isEmpty)
-        let handOver = try #require(plan.steps.first { $0.kind == .handOverOwnership })
-        #expect(handOver.parameters["successor"] == "n")
-        let leave = try #require(plan.steps.first { $0.kind == .leaveGroup })
+        let handOver = try #require(plan.steps.first { $0.kind == HandOverOwnership.kind })
+        #expect(try HandOverOwnership.parameters(of: handOver).successor?.id == "n")
+        let leave = try #require(plan.steps.first { $0.kind == LeaveGroup.kind })
         #expect(leave.dependsOn.contains(handOver.id))
     }
 
@@ -91,7 +92,7 @@ struct PlannerTests {
         policy.keepLicences = ["spe_e3"]
         let plan = Leaver.plan(Leaver.snapshot(mailbox: large), policy: policy)
         #expect(plan.blockers.isEmpty)
-        #expect(!plan.steps.contains { $0.kind == .removeLicences })
+        #expect(!plan.steps.contains { $0.kind == RemoveLicences.kind })
         #expect(plan.licencesToFree.isEmpty)
     }
 
@@ -107,7 +108,7 @@ struct PlannerTests {
     @Test("removing an Exchange licence without converting the mailbox is refused")
     func licenceWithoutConversion() {
         var policy = Policy()
-        policy.steps.removeAll { $0 == .convertToShared }
+        policy.steps.removeAll { $0 == ConvertToShared.policyName }
         #expect(Leaver.plan(Leaver.snapshot(), policy: policy).blockerCodes == ["mailbox-unsafe"])
     }
 
@@ -124,18 +125,18 @@ struct PlannerTests {
             skuId: Leaver.e3.skuId, partNumber: "SPE_E3", includesExchange: true, viaGroupId: "lic", viaGroupName: "Licensing")
         let plan = Leaver.plan(Leaver.snapshot(licences: [licensed], groups: groups))
         #expect(plan.blockers.isEmpty)
-        let reported = plan.steps.filter { $0.kind == .reportGroup }.map { $0.parameters["groupId"] ?? "" }
+        let reported = plan.steps.filter { $0.kind == ReportGroup.kind }.compactMap(\.target)
         #expect(Set(reported) == ["dyn", "sync"])
-        let distribution = try #require(plan.steps.first { $0.kind == .leaveGroup && $0.parameters["groupId"] == "dl" })
-        #expect(distribution.parameters["via"] == "exchange")
-        let licensing = try #require(plan.steps.first { $0.kind == .leaveGroup && $0.parameters["groupId"] == "lic" })
-        #expect(licensing.dependsOn.contains(StepID(.convertToShared)))
+        #expect(plan.steps.contains { $0.kind == LeaveDistributionList.kind && $0.target == "dl" })
+        #expect(!plan.steps.contains { $0.kind == LeaveGroup.kind && $0.target == "dl" })
+        let licensing = try #require(plan.steps.first { $0.kind == LeaveGroup.kind && $0.target == "lic" })
+        #expect(licensing.dependsOn.contains(StepID(ConvertToShared.kind)))
         #expect(licensing.phase == .licences)
-        #expect(!plan.steps.contains { $0.kind == .removeLicences })
+        #expect(!plan.steps.contains { $0.kind == RemoveLicences.kind })
         #expect(plan.licencesToFree == ["SPE_E3"])
     }
 
-    @Test("phones go one at a time after the other methods, the mobile number last")
+    @Test("methods that can be the default go after the others; the mobile phone after the alternate mobile phone")
     func authenticationMethods() {
         let methods = [
             AuthMethodInfo(
@@ -143,8 +144,7 @@ struct PlannerTests {
             AuthMethodInfo(
                 id: "app", type: "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod", label: "app", isPhone: false,
                 deletable: true),
-            AuthMethodInfo(
-                id: "office", type: "#microsoft.graph.phoneAuthenticationMethod", label: "phone office +1", isPhone: true, deletable: true),
+            AuthMethodInfo(id: "key", type: "#microsoft.graph.fido2AuthenticationMethod", label: "key", isPhone: false, deletable: true),
             AuthMethodInfo(
                 id: "alt", type: "#microsoft.graph.phoneAuthenticationMethod", label: "phone alternateMobile +1", isPhone: true,
                 deletable: true),
@@ -153,13 +153,12 @@ struct PlannerTests {
         ]
         let plan = Leaver.plan(Leaver.snapshot(authMethods: methods))
         let dependencies = Dictionary(
-            uniqueKeysWithValues: plan.steps.filter { $0.kind == .removeAuthMethod }.map { ($0.parameters["methodId"] ?? "", $0.dependsOn) }
-        )
-        func id(_ method: String) -> StepID { StepID(.removeAuthMethod, target: method) }
-        #expect(dependencies["app"] == [])
-        #expect(dependencies["office"] == [id("app")])
-        #expect(dependencies["alt"] == [id("office")])
-        #expect(dependencies["mobile"] == [id("alt")])
+            uniqueKeysWithValues: plan.steps.filter { $0.kind == RemoveAuthMethod.kind }.map { ($0.target ?? "", $0.runsAfter ?? []) })
+        func id(_ method: String) -> StepID { StepID(RemoveAuthMethod.kind, target: method) }
+        #expect(dependencies["key"] == [])
+        #expect(dependencies["app"] == [id("key")])
+        #expect(dependencies["alt"] == [id("key")])
+        #expect(dependencies["mobile"] == [id("key"), id("alt")])
         #expect(dependencies["pw"] == nil)
     }
 
@@ -168,14 +167,14 @@ struct PlannerTests {
         let shared = MailboxInfo(primarySmtpAddress: "ben@contoso.com", type: "SharedMailbox", sizeBytes: 3 << 30, hiddenFromGAL: true)
         let plan = Leaver.plan(Leaver.snapshot(enabled: false, mailbox: shared))
         let done = Set(plan.steps.filter { if case .alreadyDone = $0.disposition { true } else { false } }.map(\.kind))
-        #expect(done == [.blockSignIn, .convertToShared, .hideFromGAL])
+        #expect(done == [BlockSignIn.kind, ConvertToShared.kind, HideFromGAL.kind])
 
-        let earlier = EarlierRun(id: RunID("r-1"), succeeded: [.resetPassword, .revokeSessions])
+        let earlier = EarlierRun(id: RunID("r-1"), succeeded: [ResetPassword.kind, RevokeSessions.kind])
         let replanned = Leaver.plan(Leaver.snapshot(enabled: false, mailbox: shared), earlier: earlier)
-        #expect(!replanned.runnableSteps.contains { $0.kind == .resetPassword || $0.kind == .revokeSessions })
+        #expect(!replanned.runnableSteps.contains { $0.kind == ResetPassword.kind || $0.kind == RevokeSessions.kind })
         // Re-enabled since: the earlier reset no longer counts.
         let reenabled = Leaver.plan(Leaver.snapshot(enabled: true, mailbox: shared), earlier: earlier)
-        #expect(reenabled.runnableSteps.contains { $0.kind == .resetPassword })
+        #expect(reenabled.runnableSteps.contains { $0.kind == ResetPassword.kind })
     }
 
     @Test("the plan is the same for the same input, and survives JSON")

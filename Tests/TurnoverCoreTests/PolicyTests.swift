@@ -17,7 +17,10 @@ struct PolicyTests {
                 breakGlass: [breakglass01@contoso.onmicrosoft.com]
                 """)
         #expect(policy.name == "hr-leavers")
-        #expect(policy.steps == [.blockSignIn, .revokeSessions, .convertToShared, .grantMailboxAccess, .setForwarding, .removeLicences])
+        #expect(
+            policy.steps == [
+                "block-sign-in", "revoke-sessions", "convert-to-shared", "grant-mailbox-access", "forwarding", "remove-licences",
+            ])
         #expect(policy.delegate == .user("nina.ortiz@contoso.com"))
         #expect(policy.forwardingTo == .manager && policy.forwardingKeepCopy == false)
         #expect(policy.autoReplyExternal == "Please write to {delegateEmail}.")

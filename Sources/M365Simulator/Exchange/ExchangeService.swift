@@ -11,7 +11,7 @@ struct ExchangeError: Error, Sendable {
         ExchangeError(
             message:
                 "Ex6F9304|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|The operation couldn't be performed because object '\(identity)' couldn't be found on 'SIM01A001DC001.NAMPRD01.PROD.OUTLOOK.COM'.",
-            exceptionType: "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException")
+            exceptionType: "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException", status: 404)
     }
 
     static func parameter(_ name: String) -> ExchangeError {
@@ -35,6 +35,10 @@ struct ExchangeError: Error, Sendable {
     static func task(_ message: String, _ type: String = "Microsoft.Exchange.Configuration.Tasks.TaskException") -> ExchangeError {
         ExchangeError(message: "Ex2E4DD1|\(type)|\(message)", exceptionType: type)
     }
+
+    /// Parameter binding and transformation fail before the cmdlet runs; everything else is an
+    /// execution error, which Exchange reports in a different envelope.
+    var isParameterBinding: Bool { exceptionType.contains(".CommandInvocation.") }
 
     /// The message without the `ExNNNN|Type|` prefix Exchange puts in front of it.
     var plainMessage: String {
@@ -240,7 +244,7 @@ extension Simulator {
                 body: Array(#"{"error":{"code":"TooManyRequests","message":"Too many requests. Please retry after some time."}}"#.utf8))
             return outcome
         }
-        if applyLatency { try? await Task.sleep(for: latency(settings)) }
+        if applyLatency { try? await Task.sleep(for: latency(settings, .exchange)) }
         guard let cmdlet = ExchangeCmdlets.table[cmdletName.lowercased()] else {
             outcome.response = exchangeError(
                 ExchangeError(
@@ -331,17 +335,47 @@ extension Simulator {
         return outcome
     }
 
+    /// Parameter-binding errors carry the real text in `innererror.internalexception`; cmdlet-execution
+    /// errors say only "Error executing cmdlet" there (a generic wrapper exception) and carry
+    /// `ExNNNN|Type|text` in `details[0].message`, with `code` naming the failure (`NotFound`).
     func exchangeErrorBody(_ error: ExchangeError) -> JSONValue {
-        [
-            "error": [
-                "code": .string(error.status == 400 ? "BadRequest" : "InternalServerError"),
-                "message": "Invalid Operation",
-                "details": [["code": "Client", "target": "", "message": .string("|\(error.exceptionType)|\(error.plainMessage)")]],
-                "innererror": [
+        if error.isParameterBinding {
+            return [
+                "error": [
+                    "code": .string(error.status == 400 ? "BadRequest" : "InternalServerError"),
                     "message": "Invalid Operation",
+                    "details": [["code": "Client", "target": "", "message": .string("|\(error.exceptionType)|\(error.plainMessage)")]],
+                    "innererror": [
+                        "message": "Invalid Operation",
+                        "type": "Microsoft.Exchange.Admin.OData.Core.ODataServiceException",
+                        "stacktrace": "",
+                        "internalexception": ["message": .string(error.message), "type": .string(error.exceptionType), "stacktrace": ""],
+                    ],
+                    "adminapi.warnings@odata.type": "#Collection(String)",
+                    "@adminapi.warnings": [],
+                ]
+            ]
+        }
+        let wrapper = "Microsoft.Exchange.AdminApi.CommandInvocation.DirectInvokeCmdletExecutionException"
+        let code: String =
+            switch error.status {
+            case 404: "NotFound"
+            case 400: "BadRequest"
+            default: "InternalServerError"
+            }
+        let detail = error.message.contains("|") ? error.message : "Ex000000|\(error.exceptionType)|\(error.message)"
+        return [
+            "error": [
+                "code": .string(code),
+                "message": "Error executing cmdlet",
+                "details": [["code": "Context", "target": "", "message": .string(detail)]],
+                "innererror": [
+                    "message": "Error executing cmdlet",
                     "type": "Microsoft.Exchange.Admin.OData.Core.ODataServiceException",
                     "stacktrace": "",
-                    "internalexception": ["message": .string(error.message), "type": .string(error.exceptionType), "stacktrace": ""],
+                    "internalexception": [
+                        "message": .string("Exception of type '\(wrapper)' was thrown."), "type": .string(wrapper), "stacktrace": "",
+                    ],
                 ],
                 "adminapi.warnings@odata.type": "#Collection(String)",
                 "@adminapi.warnings": [],
@@ -370,7 +404,7 @@ extension Simulator {
                 attribution
             )
         }
-        try? await Task.sleep(for: latency(settings))
+        try? await Task.sleep(for: latency(settings, .exchange))
         var responses: [JSONValue] = []
         for entry in requests {
             let id = entry["id"]?.stringValue ?? ""

@@ -64,7 +64,7 @@ extension Simulator {
         }
 
         // The batch takes as long as its slowest inner request; items run as soon as their dependencies finish.
-        try? await Task.sleep(for: latency(settings))
+        try? await Task.sleep(for: latency(settings, .graph))
         var statuses: [String: Int] = [:]
         var responses: [JSONValue] = []
         var remaining = items

@@ -188,7 +188,7 @@ extension Simulator {
             }
         }
         defer { if let mailboxSlot { limiter.leave(mailboxSlot) } }
-        if applyLatency { try? await Task.sleep(for: latency(settings)) }
+        if applyLatency { try? await Task.sleep(for: latency(settings, .graph)) }
 
         let call = GraphCall(
             simulator: self, tenant: tenant, app: app, claims: claims, method: request.method, version: version, operation: match.operation,

@@ -149,12 +149,14 @@ extension GraphHandlers {
                         throw GraphError(status: 404, code: "itemNotFound", message: "The requested authentication method was not found.")
                     }
                     let others = user.authenticationMethods.filter { $0.kind != .password && $0.id != id }
-                    // Documented for the phone that is the default MFA method only.
-                    if method.kind == .phone, method.isDefault, !others.isEmpty {
+                    // Graph refuses to delete the default MFA method, of any kind, while other methods
+                    // remain; the message differs for a phone (captured responses, see fidelity-audit.md).
+                    if method.isDefault, !others.isEmpty {
                         throw GraphError(
                             status: 400, code: "badRequest",
-                            message:
-                                "The phone is the user's default multi-factor authentication method and cannot be deleted while other methods remain. Remove the other methods or change the default first."
+                            message: method.kind == .phone
+                                ? "The requested authentication method id of [\(id)] matches the user's current default authentication method, and cannot be deleted until the default authentication method is changed."
+                                : "Cannot delete default method with other methods configured. Please change default method before deletion."
                         )
                     }
                     if method.id == AuthenticationMethod.mobilePhoneId,

@@ -5,6 +5,9 @@
 public struct SimulatorSettings: Codable, Sendable, Equatable {
     /// Added to every Microsoft endpoint request before it is handled.
     public var latencyMilliseconds: Int = 0
+    /// Latency per service, in place of `latencyMilliseconds` where set: Exchange's admin API answers
+    /// far slower than Graph.
+    public var serviceLatency = ServiceLatency()
     /// Uniform random extra latency on top of `latencyMilliseconds`.
     public var latencyJitterMilliseconds: Int = 0
     /// Share of requests answered 503 or 504 before they have any effect.
@@ -39,6 +42,31 @@ public struct SimulatorSettings: Codable, Sendable, Equatable {
     public var requestLogCapacity: Int = 200_000
 
     public init() {}
+
+    public struct ServiceLatency: Codable, Sendable, Equatable {
+        public var tokenMilliseconds: Int?
+        public var graphMilliseconds: Int?
+        public var exchangeMilliseconds: Int?
+        public var sharePointMilliseconds: Int?
+        public init() {}
+    }
+
+    /// The simulated services, for per-service latency.
+    public enum Service: Sendable {
+        case token, graph, exchange, sharePoint
+    }
+
+    /// The latency a request to `service` waits, before jitter.
+    public func latencyMilliseconds(for service: Service) -> Int {
+        let specific: Int? =
+            switch service {
+            case .token: serviceLatency.tokenMilliseconds
+            case .graph: serviceLatency.graphMilliseconds
+            case .exchange: serviceLatency.exchangeMilliseconds
+            case .sharePoint: serviceLatency.sharePointMilliseconds
+            }
+        return specific ?? latencyMilliseconds
+    }
 
     public struct Throttling: Codable, Sendable, Equatable {
         public var enabled: Bool = true

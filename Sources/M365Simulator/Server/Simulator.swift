@@ -210,7 +210,7 @@ public final class Simulator: Sendable {
             dropAfterEffect = true
         }
         if faultable, settings.throttleFaultRate > 0, randomUnit() < settings.throttleFaultRate {
-            try? await Task.sleep(for: latency(settings))
+            try? await Task.sleep(for: latency(settings, latencyService(route)))
             attribution.service = serviceName(route)
             attribution.injected = "throttled"
             let response = injectedThrottle(
@@ -221,7 +221,7 @@ public final class Simulator: Sendable {
             return response
         }
         if faultable, settings.transientFaultRate > 0, randomUnit() < settings.transientFaultRate {
-            try? await Task.sleep(for: latency(settings))
+            try? await Task.sleep(for: latency(settings, latencyService(route)))
             attribution.service = serviceName(route)
             attribution.injected = "fault"
             let response = transientFault(route: route, requestId: requestId, request: request)
@@ -240,7 +240,7 @@ public final class Simulator: Sendable {
         case .sharePoint:
             (response, attribution) = await handleSharePoint(request, requestId: requestId, settings: settings)
         case .token(let tenant):
-            try? await Task.sleep(for: latency(settings))
+            try? await Task.sleep(for: latency(settings, .token))
             (response, attribution) = handleToken(request, tenantKey: tenant, settings: settings)
         case .discovery(let tenant):
             response = discoveryDocument(tenantKey: tenant, origin: request.origin)
@@ -264,6 +264,15 @@ public final class Simulator: Sendable {
         return response
     }
 
+    private func latencyService(_ route: Route) -> SimulatorSettings.Service {
+        switch route {
+        case .exchange: .exchange
+        case .sharePoint: .sharePoint
+        case .token, .discovery, .keys: .token
+        default: .graph
+        }
+    }
+
     private func serviceName(_ route: Route) -> String {
         switch route {
         case .graph: "graph"
@@ -275,8 +284,8 @@ public final class Simulator: Sendable {
         }
     }
 
-    func latency(_ settings: SimulatorSettings) -> Duration {
-        var milliseconds = Double(settings.latencyMilliseconds)
+    func latency(_ settings: SimulatorSettings, _ service: SimulatorSettings.Service) -> Duration {
+        var milliseconds = Double(settings.latencyMilliseconds(for: service))
         if settings.latencyJitterMilliseconds > 0 { milliseconds += randomUnit() * Double(settings.latencyJitterMilliseconds) }
         return .milliseconds(Int64(milliseconds))
     }

@@ -28,7 +28,7 @@ extension Simulator {
         guard claims.credential == .certificate else {
             return (.json(401, ["error_description": "Unsupported app only token."], headers: headers), attribution)
         }
-        try? await Task.sleep(for: latency(settings))
+        try? await Task.sleep(for: latency(settings, .sharePoint))
 
         // /personal/{name}/_api/web/...
         let segments = request.path.split(separator: "/").map { PercentCoding.decode($0) }

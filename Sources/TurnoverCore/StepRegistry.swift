@@ -1,0 +1,46 @@
+import Foundation
+
+/// Every kind of step Turnover knows, in catalog order. Adding a kind means one file in `Steps/`
+/// and one line here.
+public enum StepRegistry {
+    public static let all: [any StepDefinition.Type] = [
+        BlockSignIn.self,
+        ResetPassword.self,
+        RevokeSessions.self,
+        RemoveAuthMethod.self,
+        ConvertToShared.self,
+        GrantMailboxAccess.self,
+        SetForwarding.self,
+        RemoveForwarding.self,
+        SetAutoReply.self,
+        HideFromGAL.self,
+        HandOverOwnership.self,
+        LeaveGroup.self,
+        LeaveDistributionList.self,
+        ReportGroup.self,
+        RemoveLicences.self,
+    ]
+
+    private static let byKind: [StepKind: any StepDefinition.Type] = Dictionary(
+        uniqueKeysWithValues: all.map { ($0.kind, $0) })
+
+    public static func definition(of kind: StepKind) -> (any StepDefinition.Type)? { byKind[kind] }
+
+    /// The step names a policy may list, in catalog order: the names the default policy switches on.
+    public static var policyNames: [String] {
+        var seen: Set<String> = []
+        return all.map { $0.policyName }.filter { seen.insert($0).inserted }
+    }
+
+    /// The policy name a technician's word stands for (`out-of-office` → `auto-reply`), if any.
+    public static func policyName(for name: String) -> String? {
+        let name = name.trimmingCharacters(in: .whitespaces)
+        if policyNames.contains(name) { return name }
+        return all.first { $0.policyAliases.contains(name) }.map { $0.policyName }
+    }
+
+    /// The kinds that one policy step name switches on.
+    public static func kinds(switchedOnBy name: String) -> [any StepDefinition.Type] {
+        all.filter { $0.switchedOnBy.contains(name) }
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+/// Gives the delegate (by default the manager) Full Access to the kept mailbox.
+public enum GrantMailboxAccess: StepDefinition {
+    public struct Parameters: Codable, Sendable, Equatable {
+        public var mailbox: String
+        public var delegate: PersonRef
+        public var autoMapping: Bool
+    }
+
+    public static let kind: StepKind = "grant-mailbox-access"
+    public static let policyName = "grant-mailbox-access"
+    public static let policyAliases = ["delegate-mailbox"]
+    public static let phase = Phase.preservation
+    public static let permissions = PermissionRequirement.exchange
+    public static let catalog = StepCatalogEntry(
+        title: "Give the delegate Full Access to the mailbox", reads: "Get-MailboxPermission",
+        changes: "Add-MailboxPermission -AccessRights FullAccess", verifies: "the delegate holds FullAccess",
+        undo: "Remove-MailboxPermission")
+
+    public static func plan(_ planning: inout PlanningContext) {
+        guard planning.isEnabled(Self.self), let mailbox = planning.mailbox else { return }
+        guard let delegate = planning.people.delegate else {
+            // A named delegate who does not exist is a blocker already; only a missing manager is news here.
+            if planning.policy.delegate == .manager {
+                planning.warn(
+                    Finding(
+                        "no-delegate", "No one gets access to the mailbox: \(planning.user.displayName) has no manager.",
+                        resolution: "Name one: --set delegate=someone@domain."))
+            }
+            return
+        }
+        let has = mailbox.fullAccessHolders.contains { delegate.isNamed(by: $0) }
+        planning.add(
+            step(
+                target: delegate.userPrincipalName, title: "Give \(delegate.displayName) Full Access to the mailbox",
+                parameters: Parameters(mailbox: mailbox.primarySmtpAddress, delegate: delegate, autoMapping: true),
+                disposition: has ? .alreadyDone("\(delegate.userPrincipalName) already has Full Access") : .run))
+        planning.retain("\(delegate.displayName) has Full Access to the mailbox.")
+    }
+
+    public static func isSatisfied(_ parameters: Parameters, in context: StepContext) async throws -> String? {
+        try await context.tenant.fullAccessHolders(context.userPrincipalName).contains { parameters.delegate.isNamed(by: $0) }
+            ? "\(parameters.delegate.userPrincipalName) already has Full Access" : nil
+    }
+
+    public static func apply(_ parameters: Parameters, in context: StepContext) async throws -> StepOutcome {
+        let delegate = parameters.delegate.userPrincipalName
+        try await context.tenant.addFullAccess(context.userPrincipalName, delegate, parameters.autoMapping)
+        return StepOutcome(before: "no access for \(delegate)", after: "\(delegate): Full Access")
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// Takes the leaver out of Microsoft 365 and security groups (through Graph). A group that assigns
+/// licences frees them, so it waits for the mailbox to be safe and counts only what is verified freed.
+public enum LeaveGroup: StepDefinition {
+    public struct Parameters: Codable, Sendable, Equatable {
+        public var groupId: String
+        public var groupName: String
+        /// The licences the group assigns the leaver (SKU ids and part numbers).
+        public var licences: [LicenceInfo]
+    }
+
+    public static let kind: StepKind = "leave-group"
+    public static let policyName = "leave-groups"
+    public static let policyAliases = ["leave-group", "groups"]
+    public static let phase = Phase.cleanup
+    public static let ordering: [StepOrdering] = [.after(HandOverOwnership.kind, sameTarget: true)]
+    public static let permissions = PermissionRequirement.anyOf("GroupMember.ReadWrite.All", "Group.ReadWrite.All")
+    public static let catalog = StepCatalogEntry(
+        title: "Leave a group", reads: "GET /users/{id}/memberOf", changes: "DELETE /groups/{id}/members/{leaver}/$ref",
+        verifies: "the group is no longer in memberOf; a licensing group's licences leave licenseAssignmentStates",
+        undo: "add the member back")
+
+    public static func plan(_ planning: inout PlanningContext) {
+        guard planning.isEnabled(Self.self) else { return }
+        for group in planning.snapshot.groups where group.isMember && !group.isDynamic && !group.isSynced && !group.managedInExchange {
+            let licences = planning.snapshot.licences.filter { $0.viaGroupId == group.id }
+            planning.add(
+                step(
+                    target: group.id, title: "Leave '\(group.displayName)'" + (licences.isEmpty ? "" : " (frees its licences)"),
+                    parameters: Parameters(groupId: group.id, groupName: group.displayName, licences: licences),
+                    phase: licences.isEmpty ? phase : .licences, freesLicences: licences.map(\.partNumber),
+                    touchesExchangeLicence: licences.contains(where: \.includesExchange)))
+        }
+    }
+
+    public static func isSatisfied(_ parameters: Parameters, in context: StepContext) async throws -> String? {
+        try await context.tenant.memberGroupIds(context.userId).contains(parameters.groupId) ? nil : "no longer a member"
+    }
+
+    public static func apply(_ parameters: Parameters, in context: StepContext) async throws -> StepOutcome {
+        _ = try await context.tenant.removeGroupMember(parameters.groupId, context.userId)
+        return try await GroupLicences.outcome(leaving: parameters.groupId, licences: parameters.licences, in: context)
+    }
+}
+
+/// Group-based licences leave a user some time after the membership does: they count as freed only
+/// once `licenseAssignmentStates` no longer lists them from that group.
+enum GroupLicences {
+    static func outcome(leaving groupId: String, licences: [LicenceInfo], in context: StepContext) async throws -> StepOutcome {
+        guard !licences.isEmpty else { return StepOutcome(before: "member", after: "removed") }
+        let userId = context.userId
+        let skuIds = Set(licences.map(\.skuId))
+        let released = try await context.waitUntil {
+            let user = try await context.tenant.user(userId)
+            return !skuIds.contains { user.groupAssignedSkus[$0]?.contains(groupId) == true }
+        }
+        guard released else {
+            return StepOutcome(
+                before: "member", after: "removed",
+                note:
+                    "Entra is still removing the group's licences (\(licences.map(\.partNumber).joined(separator: ", "))); not counted as freed"
+            )
+        }
+        return StepOutcome(before: "member", after: "removed", licencesFreed: licences.map(\.partNumber))
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+
+/// Removes the direct licences last, and only once Exchange reports the mailbox as shared.
+public enum RemoveLicences: StepDefinition {
+    public struct Parameters: Codable, Sendable, Equatable {
+        public var licences: [LicenceInfo]
+        /// Set when the leaver has a mailbox: it must be shared before an Exchange licence goes.
+        public var requiresSharedMailbox: Bool
+    }
+
+    public static let kind: StepKind = "remove-licences"
+    public static let policyName = "remove-licences"
+    public static let phase = Phase.licences
+    /// Graph to change licences, Exchange to confirm the mailbox is shared first.
+    public static let permissions = PermissionRequirement.allOf([
+        .anyOf("LicenseAssignment.ReadWrite.All", "User.ReadWrite.All"), .exchange,
+    ])
+    public static let catalog = StepCatalogEntry(
+        title: "Remove licences", reads: "assignedLicenses, licenseAssignmentStates; Get-Mailbox",
+        changes: "POST /users/{id}/assignLicense removeLicenses (direct only, in one call so dependent add-ons go with their base)",
+        verifies: "the SKUs are gone from the user assignLicense returns", undo: "assignLicense addLicenses from the snapshot")
+
+    public static func plan(_ planning: inout PlanningContext) {
+        guard planning.isEnabled(Self.self) else { return }
+        let removable = planning.licences.removable
+        for licence in planning.snapshot.licences where planning.licences.keeps(licence) {
+            planning.retain("\(licence.partNumber) kept on the account.")
+        }
+        guard !removable.isEmpty else { return }
+        let mailbox = planning.mailbox
+        planning.add(
+            step(
+                title: "Remove licences: \(removable.map(\.partNumber).joined(separator: ", "))",
+                parameters: Parameters(
+                    licences: removable, requiresSharedMailbox: mailbox?.isUserMailbox == true || mailbox?.isShared == true),
+                freesLicences: removable.map(\.partNumber), touchesExchangeLicence: removable.contains(where: \.includesExchange)))
+    }
+
+    public static func isSatisfied(_ parameters: Parameters, in context: StepContext) async throws -> String? {
+        let assigned = Set(try await context.tenant.user(context.userId).assignedSkuIds)
+        return parameters.licences.allSatisfy { !assigned.contains($0.skuId) } ? "the licences are already removed" : nil
+    }
+
+    public static func apply(_ parameters: Parameters, in context: StepContext) async throws -> StepOutcome {
+        if parameters.requiresSharedMailbox, !context.facts().contains(.mailboxIsShared) {
+            // Never remove a licence before Exchange confirms the mailbox is shared.
+            let upn = context.userPrincipalName
+            let tenant = context.tenant
+            guard try await context.waitUntil({ try await tenant.mailbox(upn)?.isShared == true }) else {
+                throw StepFailure("Exchange still reports a user mailbox; licences are kept until it is shared")
+            }
+        }
+        // Graph answers with the user as it now is: that answer is the verification. It refuses the
+        // whole call when one licence is already gone (an earlier attempt whose answer was lost), so
+        // what is left is removed again.
+        let skuIds = parameters.licences.map(\.skuId)
+        var result = try await context.tenant.removeLicences(context.userId, skuIds)
+        if result.wereAlreadyAbsent {
+            let left = skuIds.filter(result.remainingSkuIds.contains)
+            if !left.isEmpty { result = try await context.tenant.removeLicences(context.userId, left) }
+        }
+        let remaining = Set(result.remainingSkuIds)
+        let stillThere = parameters.licences.filter { remaining.contains($0.skuId) }
+        guard stillThere.isEmpty else {
+            throw StepFailure("still assigned after the change: \(stillThere.map(\.partNumber).joined(separator: ", "))")
+        }
+        let parts = parameters.licences.map(\.partNumber)
+        return StepOutcome(
+            before: parts.joined(separator: ","), after: "removed", beforeState: .encoding(parameters.licences),
+            verification: .byResponse, licencesFreed: parts)
+    }
+}

@@ -1,0 +1,99 @@
+public import Foundation
+public import MicrosoftGraph
+public import TurnoverCore
+public import TurnoverStore
+
+/// The offboarding flow for one tenant, shared by the CLI and the server: plan from live state,
+/// record a blocked plan, start an approved one, execute and resume it durably, and test the app's
+/// permissions per step.
+public struct OffboardingService: Sendable {
+    public let store: any TurnoverStore
+    public let client: MicrosoftClient
+    /// The tenant's name as runs record it.
+    public let tenantName: String
+    public var runnerOptions: RunnerOptions
+    public var now: @Sendable () -> Date
+
+    public init(
+        store: any TurnoverStore, client: MicrosoftClient, tenantName: String, runnerOptions: RunnerOptions = RunnerOptions(),
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.store = store
+        self.client = client
+        self.tenantName = tenantName
+        self.runnerOptions = runnerOptions
+        self.now = now
+    }
+
+    /// A plan with the state it was computed from, before anyone approved it.
+    public struct Proposal: Sendable {
+        public var plan: Plan
+        public var snapshot: LeaverSnapshot
+    }
+
+    /// A request the service refuses before touching anything.
+    public struct Refusal: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Reads the leaver's live state and computes the plan. Changes nothing. An earlier partial or
+    /// failed run for the same leaver counts, so re-planning plans only what is left.
+    public func plan(_ userPrincipalName: String, policy: Policy) async throws -> Proposal {
+        let upn = userPrincipalName.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !upn.isEmpty else {
+            throw Refusal(description: "Give the leaver's user principal name (for example ben.carter@contoso.com).")
+        }
+        guard !upn.contains(where: { $0 == "/" || $0 == "?" || $0.isNewline }) else {
+            throw Refusal(description: "'\(upn)' is not a user principal name.")
+        }
+        let (snapshot, people) = try await StateReader(client: client, now: now).readForPlanning(upn, policy: policy)
+        let earlier = try await earlierRun(upn: snapshot.user.userPrincipalName, userId: snapshot.user.id)
+        let plan = Planner.plan(snapshot: snapshot, policy: policy, people: people, tenant: tenantName, now: now(), earlier: earlier)
+        return Proposal(plan: plan, snapshot: snapshot)
+    }
+
+    /// Stores an approved plan as a run, ready to execute. A blocked plan is stored too, so the
+    /// refusal is on record, but it never runs.
+    public func record(_ proposal: Proposal, operator operatorName: String?) async throws -> RunRecord {
+        let at = now()
+        let run = RunRecord(
+            id: RunID.make(now: at), plan: proposal.plan, snapshot: proposal.snapshot, createdAt: at, operator_: operatorName)
+        try await store.createRun(run)
+        return run
+    }
+
+    /// Executes (or resumes) a stored run.
+    public func execute(_ id: RunID, onEvent: @escaping @Sendable (RunEvent) -> Void = { _ in }) async throws -> RunRecord {
+        try await Runner(store: store, tenant: .live(client), options: runnerOptions, now: now, onEvent: onEvent).execute(id)
+    }
+
+    /// The leaver's most recent run in this tenant that was approved, when it ended partially or failed.
+    func earlierRun(upn: String, userId: String) async throws -> EarlierRun? {
+        for summary in try await store.runs(limit: 50, tenant: tenantName, userPrincipalName: upn) where summary.status != .blocked {
+            guard let run = try await store.run(summary.id), run.user.id == userId else { continue }
+            guard run.status == .partiallySucceeded || run.status == .failed else { return nil }
+            return EarlierRun(id: run.id, succeeded: Set(run.steps.filter { $0.status == .succeeded }.map(\.kind)))
+        }
+        return nil
+    }
+
+    /// Whether the app holds what one step kind needs.
+    public struct PermissionCheck: Sendable, Equatable {
+        public var kind: StepKind
+        public var requirement: PermissionRequirement
+        public var missing: [String]
+        public var isGranted: Bool { missing.isEmpty }
+    }
+
+    /// The permissions in the app's tokens, and per step kind whether they are enough.
+    public func testPermissions() async throws -> (graph: [String], exchange: [String], checks: [PermissionCheck]) {
+        let graph = try await client.grantedPermissions(.graph)
+        let exchange = (try? await client.grantedPermissions(.exchange)) ?? []
+        let granted = Set(graph + exchange)
+        let checks = StepRegistry.all.filter { $0.permissions != .none }.map { definition in
+            PermissionCheck(
+                kind: definition.kind, requirement: definition.permissions, missing: definition.permissions.missing(from: granted))
+        }
+        return (graph, exchange, checks)
+    }
+}
