@@ -171,6 +171,7 @@ enum ExchangeCmdlets {
             }
             let current = mailbox.pendingConversion?.to ?? mailbox.type
             if current != target {
+                if user?.isSynced == true, mailbox.onPremisesType == nil { mailbox.onPremisesType = mailbox.type }
                 mailbox.settle(at: call.now)
                 mailbox.pendingConversion = Mailbox.PendingConversion(
                     to: target, requestedAt: call.now,
@@ -751,6 +752,8 @@ enum ExchangeCmdlets {
                 "The recipient \"\(recipientLabel(member, data: data))\" isn't a member of the group \"\(group.displayName)\".",
                 "Microsoft.Exchange.Management.Tasks.MemberNotFoundException")
         }
+        data.leaveLicensingGroup(
+            group.id, member: member, now: call.now, delay: .milliseconds(call.settings.groupLicenceRemovalDelayMilliseconds))
         data.groups[group.id]?.members.removeAll { $0 == member }
         data.licencesChanged(for: [member], now: call.now)
         return []

@@ -60,6 +60,8 @@ extension GraphHandlers {
                 let memberId = call.parameter("directoryObject-id")
                 try checkMembershipWritable(call, group: group)
                 guard group.members.contains(memberId) else { throw GraphError.notFound(memberId) }
+                data.leaveLicensingGroup(
+                    group.id, member: memberId, now: call.now, delay: .milliseconds(call.settings.groupLicenceRemovalDelayMilliseconds))
                 data.groups[group.id]?.members.removeAll { $0 == memberId }
                 data.licencesChanged(for: [memberId], now: call.now)
                 return .noContent

@@ -4,6 +4,7 @@ extension GraphHandlers {
     static let users: [String: GraphHandler] = [
         "GET /users": { call in
             try call.read { data in
+                try requireSignInActivityAccess(call, data: data)
                 let items = data.orderedUsers.map { GraphRender.user($0, in: data) }
                 return try call.collection(
                     items, type: "microsoft.graph.user", context: "users", defaults: GraphRender.defaultUserProperties)
@@ -12,6 +13,7 @@ extension GraphHandlers {
         "POST /users": createUser,
         "GET /users/{user-id}": { call in
             try call.read { data in
+                try requireSignInActivityAccess(call, data: data)
                 let user = try call.user(in: data)
                 var object = try call.select(
                     GraphRender.user(user, in: data), type: "microsoft.graph.user", defaults: GraphRender.defaultUserProperties)
@@ -128,6 +130,34 @@ extension GraphHandlers {
     ]
 
     /// Changing sensitive properties of an admin needs the app to hold a privileged Entra role.
+    /// Refuses a licence set in which a service plan lacks the plan it depends on, as Graph does:
+    /// "License assignment failed because service plan {id} depends on the service plan(s) {ids}".
+    static func requireDependencies(direct: [AssignedLicense], userId: String, data: TenantData) throws {
+        let fromGroups = data.effectiveLicenses(of: userId).filter { $0.assignedByGroup != nil }.map(\.license)
+        let plans = Set((direct + fromGroups).compactMap { data.sku(id: $0.skuId) }.flatMap(\.servicePlans).map(\.servicePlanName))
+        for plan in plans.sorted() {
+            guard let required = Catalog.planDependencies[plan], !required.contains(where: plans.contains) else { continue }
+            throw GraphError.badRequest(
+                "License assignment failed because service plan \(Catalog.plans[plan] ?? plan) depends on the service plan(s) \(required.compactMap { Catalog.plans[$0] }.joined(separator: ","))."
+            )
+        }
+    }
+
+    /// `signInActivity` needs `AuditLog.Read.All` and an Entra ID P1 or P2 licence in the tenant;
+    /// without either Graph refuses the whole request with 403.
+    static func requireSignInActivityAccess(_ call: GraphCall, data: TenantData) throws {
+        guard call.query.select?.contains(where: { $0.caseInsensitiveCompare("signInActivity") == .orderedSame }) == true else { return }
+        guard call.claims.roles.contains("AuditLog.Read.All") else { throw GraphError.denied }
+        let premium = data.skus.contains { sku in
+            sku.servicePlans.contains { $0.servicePlanName == "AAD_PREMIUM" || $0.servicePlanName == "AAD_PREMIUM_P2" }
+        }
+        guard premium else {
+            throw GraphError(
+                status: 403, code: "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+                message: "Neither tenant is B2C or tenant doesn't have premium license")
+        }
+    }
+
     static func requirePrivilegeForSensitiveChange(_ call: GraphCall, target: DirectoryUser, data: TenantData) throws {
         let targetIsAdmin = data.effectiveRoleAssignments(of: target.id).contains { assignment in
             data.role(id: assignment.roleDefinitionId)?.isPrivileged == true
@@ -327,6 +357,7 @@ extension GraphHandlers {
                 direct.removeAll { $0.skuId.lowercased() == sku.skuId.lowercased() }
                 direct.append(AssignedLicense(skuId: sku.skuId, disabledPlans: disabled))
             }
+            if !remove.isEmpty { try requireDependencies(direct: direct, userId: user.id, data: data) }
             data.updateUser(user.id) { $0.directLicenses = direct }
             data.licencesChanged(for: [user.id], now: call.now)
             var rendered = JSONObject([("@odata.context", call.context("users/$entity"))])

@@ -27,6 +27,12 @@ enum Catalog {
         "ATP_ENTERPRISE": "f20fedf3-f3c3-43c3-8267-2bfdd51c0939",
     ]
 
+    /// Service plans that work only next to another licence's plan: Exchange Online Archiving needs
+    /// an Exchange Online mailbox plan. Removing the base while the add-on stays is refused.
+    static let planDependencies: [String: [String]] = [
+        "EXCHANGE_S_ARCHIVE_ADDON": ["EXCHANGE_S_STANDARD", "EXCHANGE_S_ENTERPRISE", "EXCHANGE_S_DESKLESS"]
+    ]
+
     struct SkuTemplate {
         let skuId: String
         let displayName: String

@@ -22,15 +22,13 @@ public enum DemoTenants {
     public static let fullAppRoles = ["Exchange Administrator", "User Administrator", "Privileged Authentication Administrator"]
 
     public static func fixtures() throws -> [TenantFixture] {
-        var contoso = try TenantFixture.decode(yaml: contosoYAML)
-        var fabrikam = try TenantFixture.decode(yaml: fabrikamYAML)
-        for index in contoso.apps.indices where contoso.apps[index].graph == nil {
-            contoso.apps[index].graph = fullGraphPermissions
+        try [contosoYAML, fabrikamYAML, tailspinYAML].map { yaml in
+            var fixture = try TenantFixture.decode(yaml: yaml)
+            for index in fixture.apps.indices where fixture.apps[index].graph == nil {
+                fixture.apps[index].graph = fullGraphPermissions
+            }
+            return fixture
         }
-        for index in fabrikam.apps.indices where fabrikam.apps[index].graph == nil {
-            fabrikam.apps[index].graph = fullGraphPermissions
-        }
-        return [contoso, fabrikam]
     }
 
     static let appsYAML = """
@@ -44,6 +42,9 @@ public enum DemoTenants {
             clientSecret: sandbox-read-only-secret
             graph: [User.Read.All, Group.Read.All, GroupMember.Read.All, Directory.Read.All, RoleManagement.Read.Directory, UserAuthenticationMethod.Read.All, LicenseAssignment.Read.All, MailboxSettings.Read, Calendars.Read, DeviceManagementManagedDevices.Read.All, Files.Read.All, AuditLog.Read.All, Organization.Read.All]
             roles: [Global Reader]
+          - name: Turnover (Graph only)
+            clientSecret: sandbox-graph-only-secret
+            roles: [User Administrator, Privileged Authentication Administrator]
         """
 
     public static let contosoYAML = """
@@ -461,6 +462,14 @@ public enum DemoTenants {
             manager: amy.ross
             licenses: [SPE_E5, EXCHANGEARCHIVE_ADDON]
             mailbox: {sizeGB: 16, archiveGB: 8}
+          - key: kai.lund
+            name: Kai Lund
+            title: Analyst
+            department: Finance
+            note: E3 plus an archive add-on that depends on E3's Exchange plan, with no archive in use; both go in one assignLicense.
+            manager: jack.kim
+            licenses: [SPE_E3, EXCHANGEARCHIVE_ADDON]
+            mailbox: {sizeGB: 4.0}
           - key: paula.shaw
             name: Paula Shaw
             title: Payroll Specialist
@@ -636,5 +645,34 @@ public enum DemoTenants {
           Global Administrator: [frank.miller]
         groups:
           - {key: team, name: Fabrikam Team, type: m365, owners: [frank.miller], members: [frank.miller, greta.chen, hugo.brandt]}
+        """
+
+    /// A small business on Microsoft 365 Business Standard: no Entra ID P1, so Graph refuses
+    /// `signInActivity` and the last sign-in is unknown.
+    public static let tailspinYAML = """
+        name: Tailspin
+        initialDomain: tailspin.onmicrosoft.com
+        domains: [tailspintoys.com]
+        country: GB
+        \(appsYAML)
+        skus:
+          - {part: O365_BUSINESS_PREMIUM, units: 5}
+        users:
+          - key: tom.reid
+            name: Tom Reid
+            title: Director
+            note: The tenant's Global Administrator.
+            licenses: [O365_BUSINESS_PREMIUM]
+            mailbox: {sizeGB: 4.0}
+          - key: una.shaw
+            name: Una Shaw
+            title: Designer
+            note: An ordinary leaver in a tenant without Entra ID P1; her last sign-in cannot be read.
+            manager: tom.reid
+            licenses: [O365_BUSINESS_PREMIUM]
+            lastSignIn: -2h
+            mailbox: {sizeGB: 2.5}
+        roles:
+          Global Administrator: [tom.reid]
         """
 }

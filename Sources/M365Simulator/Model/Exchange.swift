@@ -119,6 +119,9 @@ struct Mailbox: Codable, Sendable, Equatable {
     var type: MailboxType
     /// A `Set-Mailbox -Type` that Exchange has accepted but `Get-Mailbox` does not show yet.
     var pendingConversion: PendingConversion?
+    /// For a synced user, the type on-premises: a cloud conversion is put back to it at the next
+    /// directory sync, because in hybrid the mailbox type is mastered on-premises.
+    var onPremisesType: MailboxType?
     var totalItemSizeBytes: Int64
     var itemCount: Int
     var archiveEnabled: Bool = false

@@ -36,11 +36,12 @@ final class SimulatedTenant: Sendable {
 
     /// Reads the state a replica would serve at `now`.
     func read<T>(now: Date, replicationDelay: Duration, _ body: (TenantData) throws -> T) rethrows -> T {
-        let visible = versions.withLock { versions -> TenantData in
+        var visible = versions.withLock { versions -> TenantData in
             let cutoff = now.addingTimeInterval(-replicationDelay.seconds)
             while versions.count >= 2, versions[1].committedAt <= cutoff { versions.removeFirst() }
             return versions[0].data
         }
+        visible.readTime = now
         return try body(visible)
     }
 

@@ -16,8 +16,26 @@ extension TenantData {
             users[id]?.department = source.department
             users[id]?.jobTitle = source.jobTitle
             users[id]?.onPremisesLastSyncDateTime = now
+            if var mailbox = mailboxes[id], let onPremises = mailbox.onPremisesType {
+                mailbox.settle(at: now)
+                mailbox.type = onPremises
+                mailbox.pendingConversion = nil
+                mailbox.onPremisesType = nil
+                mailboxes[id] = mailbox
+                licencesChanged(for: [id], now: now)
+            }
         }
         lastDirectorySync = now
+    }
+
+    /// A member who leaves a group that assigns licences keeps them for a while: Entra processes
+    /// group-based licensing in the background.
+    mutating func leaveLicensingGroup(_ groupId: String, member userId: String, now: Date, delay: Duration) {
+        guard let group = groups[groupId], !group.assignedLicenses.isEmpty, delay > .zero else { return }
+        let until = now.addingTimeInterval(delay.seconds)
+        for license in group.assignedLicenses {
+            lingeringGroupLicences.append(LingeringGroupLicence(userId: userId, groupId: groupId, license: license, until: until))
+        }
     }
 
     /// Call after anything that can change which licences users hold.

@@ -54,6 +54,10 @@ struct TenantData: Codable, Sendable {
     /// The time of the write in progress; stamps `lastModified` on changed users.
     var writeTime: Date?
     var lastDirectorySync: Date
+    /// Group licences still held by members who left the group (see `leaveLicensingGroup`).
+    var lingeringGroupLicences: [LingeringGroupLicence] = []
+    /// When a read is served (set by the tenant for the duration of the read).
+    var readTime: Date?
     var idSeed: String
     private var upnIndex: [String: String] = [:]
     private var counter: Int = 0
@@ -189,6 +193,12 @@ struct TenantData: Codable, Sendable {
         for group in groupsWithMember(userId) where !group.assignedLicenses.isEmpty {
             for license in group.assignedLicenses { result.append((license, group.id)) }
         }
+        let at = writeTime ?? readTime ?? Date()
+        for lingering in lingeringGroupLicences where lingering.userId == userId && lingering.until > at {
+            if !result.contains(where: { $0.1 == lingering.groupId && $0.0.skuId == lingering.license.skuId }) {
+                result.append((lingering.license, lingering.groupId))
+            }
+        }
         return result
     }
 
@@ -283,4 +293,11 @@ enum DeterministicID {
         let characters = Array(hex)
         return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(characters[$0]) }.joined(separator: "-")
     }
+}
+
+struct LingeringGroupLicence: Codable, Sendable, Equatable {
+    var userId: String
+    var groupId: String
+    var license: AssignedLicense
+    var until: Date
 }

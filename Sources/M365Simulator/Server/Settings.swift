@@ -29,6 +29,9 @@ public struct SimulatorSettings: Codable, Sendable, Equatable {
     public var replicationDelayMilliseconds: Int = 0
     /// How long after `Set-Mailbox -Type Shared` `Get-Mailbox` reports the new type.
     public var mailboxConversionDelayMilliseconds: Int = 3_000
+    /// How long a member who left a licensing group keeps its licences (group-based licensing is
+    /// processed in the background).
+    public var groupLicenceRemovalDelayMilliseconds: Int = 2_000
     /// How often the simulated Entra Connect sync runs for synced users and groups.
     public var directorySyncIntervalSeconds: Int = 1_800
     public var tokenLifetimeSeconds: Int = 3_599
