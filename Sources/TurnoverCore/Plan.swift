@@ -78,6 +78,21 @@ public struct Plan: Codable, Sendable, Equatable {
     public var licencesToFree: [String]
     public var retention: [String]
 
+    public init(
+        tenant: String, user: PersonRef, policyName: String, createdAt: Date, steps: [PlannedStep], blockers: [Finding],
+        warnings: [Finding], licencesToFree: [String], retention: [String]
+    ) {
+        self.tenant = tenant
+        self.user = user
+        self.policyName = policyName
+        self.createdAt = createdAt
+        self.steps = steps
+        self.blockers = blockers
+        self.warnings = warnings
+        self.licencesToFree = licencesToFree
+        self.retention = retention
+    }
+
     public var isBlocked: Bool { !blockers.isEmpty }
     public var runnableSteps: [PlannedStep] { steps.filter { $0.disposition == .run } }
 

@@ -2,8 +2,11 @@ import Foundation
 
 /// Blocks sign-in first: every other step is safer once the leaver can no longer act.
 public enum BlockSignIn: StepDefinition {
-    public struct Parameters: Codable, Sendable, Equatable {}
-    public struct BeforeState: Codable, Sendable, Equatable { public var accountEnabled: Bool }
+    public struct Parameters: Codable, Sendable, Equatable { public init() {} }
+    public struct BeforeState: Codable, Sendable, Equatable {
+        public var accountEnabled: Bool
+        public init(accountEnabled: Bool) { self.accountEnabled = accountEnabled }
+    }
 
     public static let kind: StepKind = "block-sign-in"
     public static let policyName = "block-sign-in"

@@ -8,6 +8,10 @@ public enum RemoveAuthMethod: StepDefinition {
         /// The user's other deletable methods; if Graph refuses this one as the default, it goes
         /// once these are gone.
         public var siblings: [String]
+        public init(method: AuthMethodInfo, siblings: [String]) {
+            self.method = method
+            self.siblings = siblings
+        }
     }
 
     /// How long a refused default waits for its siblings to go.

@@ -6,6 +6,10 @@ public enum RemoveLicences: StepDefinition {
         public var licences: [LicenceInfo]
         /// Set when the leaver has a mailbox: it must be shared before an Exchange licence goes.
         public var requiresSharedMailbox: Bool
+        public init(licences: [LicenceInfo], requiresSharedMailbox: Bool) {
+            self.licences = licences
+            self.requiresSharedMailbox = requiresSharedMailbox
+        }
     }
 
     public static let kind: StepKind = "remove-licences"

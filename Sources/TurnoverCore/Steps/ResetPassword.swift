@@ -3,7 +3,7 @@ import Foundation
 /// Resets the password to a random one that is never stored or logged, so a password the leaver
 /// knows is worthless even if the account is re-enabled.
 public enum ResetPassword: StepDefinition {
-    public struct Parameters: Codable, Sendable, Equatable {}
+    public struct Parameters: Codable, Sendable, Equatable { public init() {} }
 
     public static let kind: StepKind = "reset-password"
     public static let policyName = "reset-password"

@@ -2,7 +2,7 @@ import Foundation
 
 /// Revokes refresh tokens and session cookies, so sessions already open end too.
 public enum RevokeSessions: StepDefinition {
-    public struct Parameters: Codable, Sendable, Equatable {}
+    public struct Parameters: Codable, Sendable, Equatable { public init() {} }
 
     public static let kind: StepKind = "revoke-sessions"
     public static let policyName = "revoke-sessions"
