@@ -147,3 +147,22 @@ struct ClientTests {
         }
     }
 }
+
+@Suite("Exchange errors, classified")
+struct ExchangeErrorClassificationTests {
+    @Test("an unknown mailbox is NotFound from the execution-error envelope; a non-member removal is already absent")
+    func classification() async throws {
+        try await Lab.run { lab in
+            let client = lab.client()
+            #expect(try await client.mailbox("nobody@contoso.com") == nil)
+            do {
+                try await client.removeDistributionGroupMember(group: "Sales Announcements", member: "grace.hall@contoso.com")
+                Issue.record("removing a non-member should be refused")
+            } catch let error as MicrosoftAPIError {
+                #expect(error.classification == .alreadyAbsent, "\(error)")
+                #expect(error.exceptionType?.hasSuffix("MemberNotFoundException") == true, "\(error)")
+                #expect(error.message.contains("isn't a member"))
+            }
+        }
+    }
+}

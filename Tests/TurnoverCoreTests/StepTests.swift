@@ -18,7 +18,8 @@ struct StepTests {
         let clock = Mutex(Date(timeIntervalSince1970: 1_795_000_000))
         return StepContext(
             userId: "u1", userPrincipalName: "ben@contoso.com", runStarted: clock.withLock { $0 }, tenant: tenant,
-            now: { clock.withLock { $0 } }, sleep: { duration in clock.withLock { $0 = $0.addingTimeInterval(Double(duration.components.seconds) + 0.25) } },
+            now: { clock.withLock { $0 } },
+            sleep: { duration in clock.withLock { $0 = $0.addingTimeInterval(Double(duration.components.seconds) + 0.25) } },
             facts: { facts },
             waitUntil: { condition in
                 for _ in 0..<5 where try await condition() { return true }
