@@ -69,10 +69,20 @@ struct FaultEquivalenceTests {
         }
         for (id, value) in (state["mailboxes"] as? [String: Any] ?? [:]).sorted(by: { $0.key < $1.key }) {
             let mailbox = value as? [String: Any] ?? [:]
-            let fullAccess = (mailbox["fullAccess"] as? [[String: Any]] ?? []).map { "\($0["user"] ?? "")" }
+            let fullAccess = (mailbox["fullAccess"] as? [[String: Any]] ?? []).map { "\($0["trusteeId"] ?? "")" }
             lines.append("mailbox \(id) hidden=\(mailbox["hiddenFromAddressListsEnabled"] as? Bool ?? false) fullAccess=\(fullAccess)")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Each of the ten leavers the script changed (title "Leaver") is disabled and hidden, user by user.
+    static func leaversContained(_ state: String) -> Bool {
+        let lines = state.split(separator: "\n").map(String.init)
+        let leavers = lines.filter { $0.hasPrefix("user ") && $0.hasSuffix("title=Leaver") }.map { $0.split(separator: " ")[1] }
+        return leavers.count == 10
+            && leavers.allSatisfy { id in
+                lines.contains("user \(id) enabled=false title=Leaver") && lines.contains { $0.hasPrefix("mailbox \(id) hidden=true") }
+            }
     }
 
     static func run(
@@ -119,7 +129,8 @@ struct FaultEquivalenceTests {
         #expect(clean.operations >= 200)
         #expect(faulty.operations == clean.operations)
         #expect(faulty.states == clean.states)
-        #expect(clean.states.allSatisfy { $0.contains("enabled=false") && $0.contains("hidden=true") })
+        #expect(clean.states.allSatisfy(Self.leaversContained), "\(clean.states)")
+        #expect(clean.states.allSatisfy { !$0.contains("fullAccess=[\"\"") }, "Full Access is projected by trustee")
         #expect(faulty.telemetry.retries > 0)
         #expect(faulty.telemetry.throttled > 0)
         #expect(faulty.telemetry.transientFailures > 0)
