@@ -119,7 +119,6 @@ public struct RunRecord: Codable, Sendable {
         self.operator_ = operator_
     }
 
-    public mutating func refreshStatus() { status = RunStatus.derive(steps, blocked: plan.isBlocked) }
 }
 
 /// A change request Microsoft answered, with the request-id its support can trace (for a batched

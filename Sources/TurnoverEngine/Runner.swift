@@ -1,5 +1,5 @@
 public import Foundation
-public import MicrosoftGraph
+import MicrosoftGraph
 import Synchronization
 public import TurnoverCore
 public import TurnoverStore
@@ -51,13 +51,6 @@ public struct Runner: Sendable {
         self.sleep = sleep
         self.makePassword = makePassword
         self.onEvent = onEvent
-    }
-
-    public init(
-        store: any TurnoverStore, client: MicrosoftClient, options: RunnerOptions = RunnerOptions(),
-        onEvent: @escaping @Sendable (RunEvent) -> Void = { _ in }
-    ) {
-        self.init(store: store, tenant: .live(client), options: options, onEvent: onEvent)
     }
 
     public struct MissingRun: Error, CustomStringConvertible {

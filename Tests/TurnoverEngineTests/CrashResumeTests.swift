@@ -26,7 +26,7 @@ struct CrashResumeTests {
             ]
             // Seeded, so a failing kill schedule can be replayed: TURNOVER_CRASH_SEED=<seed>.
             let seed = ProcessInfo.processInfo.environment["TURNOVER_CRASH_SEED"].flatMap(UInt64.init) ?? 20_261_201
-            var generator = SeededGenerator(seed: seed)
+            var generator = SplitMix64(seed: seed)
             var killedMidRun = 0
             var resumedWork = 0
             for iteration in 0..<20 {
@@ -99,18 +99,5 @@ struct CrashResumeTests {
             entry("PATCH", "/users/a", #"{"accountEnabled":false}"#),
         ])
         #expect(keys.count == 2 && Set(keys).count == 1)
-    }
-}
-
-/// SplitMix64: a small seeded generator, so the crash schedule is reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

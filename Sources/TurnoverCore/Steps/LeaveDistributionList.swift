@@ -25,14 +25,13 @@ public enum LeaveDistributionList: StepDefinition {
 
     public static func plan(_ planning: inout PlanningContext) {
         guard planning.isEnabled(Self.self) else { return }
-        for group in planning.snapshot.groups where group.isMember && !group.isDynamic && !group.isSynced && group.managedInExchange {
-            let licences = planning.snapshot.licences.filter { $0.viaGroupId == group.id }
+        for (group, licences) in GroupLicences.leavable(planning.snapshot, throughExchange: true) {
             planning.add(
                 step(
                     target: group.id, title: "Leave '\(group.displayName)' (through Exchange)",
                     parameters: Parameters(
                         groupId: group.id, groupName: group.displayName, identity: group.mail ?? group.id, licences: licences),
-                    phase: licences.isEmpty ? phase : .licences, freesLicences: licences.map(\.partNumber),
+                    phase: GroupLicences.phase(licences, otherwise: phase), freesLicences: licences.map(\.partNumber),
                     touchesExchangeLicence: licences.contains(where: \.includesExchange)))
         }
     }

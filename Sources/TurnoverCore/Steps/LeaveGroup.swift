@@ -23,13 +23,12 @@ public enum LeaveGroup: StepDefinition {
 
     public static func plan(_ planning: inout PlanningContext) {
         guard planning.isEnabled(Self.self) else { return }
-        for group in planning.snapshot.groups where group.isMember && !group.isDynamic && !group.isSynced && !group.managedInExchange {
-            let licences = planning.snapshot.licences.filter { $0.viaGroupId == group.id }
+        for (group, licences) in GroupLicences.leavable(planning.snapshot, throughExchange: false) {
             planning.add(
                 step(
                     target: group.id, title: "Leave '\(group.displayName)'" + (licences.isEmpty ? "" : " (frees its licences)"),
                     parameters: Parameters(groupId: group.id, groupName: group.displayName, licences: licences),
-                    phase: licences.isEmpty ? phase : .licences, freesLicences: licences.map(\.partNumber),
+                    phase: GroupLicences.phase(licences, otherwise: phase), freesLicences: licences.map(\.partNumber),
                     touchesExchangeLicence: licences.contains(where: \.includesExchange)))
         }
     }
@@ -47,6 +46,17 @@ public enum LeaveGroup: StepDefinition {
 /// Group-based licences leave a user some time after the membership does: they count as freed only
 /// once `licenseAssignmentStates` no longer lists them from that group.
 enum GroupLicences {
+    /// The groups the leaver is a member of and Turnover may take them out of (not dynamic, not
+    /// synced), changed through Exchange or through Graph, each with the licences it assigns.
+    static func leavable(_ snapshot: LeaverSnapshot, throughExchange: Bool) -> [(GroupInfo, [LicenceInfo])] {
+        snapshot.groups.filter { $0.isMember && !$0.isDynamic && !$0.isSynced && $0.managedInExchange == throughExchange }.map {
+            group in (group, snapshot.licences.filter { $0.viaGroupId == group.id })
+        }
+    }
+
+    /// A group that frees licences leaves with the licences, after the mailbox is safe.
+    static func phase(_ licences: [LicenceInfo], otherwise phase: Phase) -> Phase { licences.isEmpty ? phase : .licences }
+
     static func outcome(leaving groupId: String, licences: [LicenceInfo], in context: StepContext) async throws -> StepOutcome {
         guard !licences.isEmpty else { return StepOutcome(before: "member", after: "removed") }
         let userId = context.userId
