@@ -83,15 +83,22 @@ public struct DirectoryObject: Codable, Sendable, Equatable {
     public var isAssignableToRole: Bool?
     public var assignedLicenses: [AssignedLicense]?
     public var resourceProvisioningOptions: [String]?
+    /// On a `directoryRole`: the role's template id, which equals its built-in role definition id.
+    public var roleTemplateId: String?
+    /// On a user.
+    public var accountEnabled: Bool?
+    /// A group's owners, present when the request expanded them.
+    public var owners: [DirectoryObject]?
 
     enum CodingKeys: String, CodingKey {
         case odataType = "@odata.type"
         case id, displayName, userPrincipalName, mail, groupTypes, mailEnabled, securityEnabled, onPremisesSyncEnabled, membershipRule,
-            isAssignableToRole, assignedLicenses, resourceProvisioningOptions
+            isAssignableToRole, assignedLicenses, resourceProvisioningOptions, roleTemplateId, accountEnabled, owners
     }
 
     public var isGroup: Bool { odataType == "#microsoft.graph.group" }
     public var isUser: Bool { odataType == "#microsoft.graph.user" }
+    public var isDirectoryRole: Bool { odataType == "#microsoft.graph.directoryRole" }
 }
 
 public struct AuthenticationMethod: Codable, Sendable, Equatable {
@@ -134,6 +141,8 @@ public struct RoleAssignment: Codable, Sendable, Equatable {
     public var roleDefinitionId: String
     public var principalId: String
     public var directoryScopeId: String?
+    /// Present when the request expanded the principal.
+    public var principal: DirectoryObject?
 }
 
 public struct AppRoleAssignment: Codable, Sendable, Equatable {

@@ -50,10 +50,22 @@ extension MicrosoftClient {
             GraphRequest("DELETE", GraphPath.user(userId) + "/authentication/\(collection)/\(GraphPath.segment(method.id))"))
     }
 
+    static let groupFields =
+        "id,displayName,mail,groupTypes,mailEnabled,securityEnabled,onPremisesSyncEnabled,membershipRule,isAssignableToRole,assignedLicenses,resourceProvisioningOptions"
+
+    /// Groups and directory roles (active assignments at tenant scope, each with its `roleTemplateId`).
     public func memberOf(_ userId: String) async throws -> [DirectoryObject] {
-        let select =
-            "id,displayName,mail,groupTypes,mailEnabled,securityEnabled,onPremisesSyncEnabled,membershipRule,isAssignableToRole,assignedLicenses,resourceProvisioningOptions"
-        return try await graphAll(GraphPath.user(userId) + "/memberOf" + GraphPath.query([("$select", select)]), as: DirectoryObject.self)
+        try await graphAll(
+            GraphPath.user(userId) + "/memberOf" + GraphPath.query([("$select", Self.groupFields + ",roleTemplateId")]),
+            as: DirectoryObject.self)
+    }
+
+    /// The groups a user owns, each with its owners' ids, in one request addressed by UPN.
+    public func ownedGroupsWithOwners(_ userId: String) async throws -> [DirectoryObject] {
+        try await graphAll(
+            GraphPath.user(userId) + "/ownedObjects/microsoft.graph.group"
+                + GraphPath.query([("$select", Self.groupFields), ("$expand", "owners($select=id)")]),
+            as: DirectoryObject.self)
     }
 
     public func ownedObjects(_ userId: String) async throws -> [DirectoryObject] {
@@ -120,11 +132,15 @@ extension MicrosoftClient {
             as: RoleAssignment.self)
     }
 
-    /// Who holds a directory role (for example every Global Administrator).
+    /// Who holds a directory role (for example every Global Administrator), each principal expanded
+    /// with whether its account is enabled: a disabled holder cannot administer the tenant.
     public func roleAssignments(roleDefinitionId: String) async throws -> [RoleAssignment] {
         try await graphAll(
             "/roleManagement/directory/roleAssignments"
-                + GraphPath.query([("$filter", "roleDefinitionId eq \(GraphPath.filterLiteral(roleDefinitionId))")]),
+                + GraphPath.query([
+                    ("$filter", "roleDefinitionId eq \(GraphPath.filterLiteral(roleDefinitionId))"),
+                    ("$expand", "principal($select=id,accountEnabled)"),
+                ]),
             as: RoleAssignment.self)
     }
 

@@ -171,11 +171,12 @@ public struct GroupInfo: Codable, Sendable, Equatable {
 }
 
 public struct RoleInfo: Codable, Sendable, Equatable {
-    public var assignmentId: String
+    /// The activated `directoryRole` object the leaver is a member of (removal addresses it).
+    public var directoryRoleId: String
     public var roleDefinitionId: String
     public var name: String
-    public init(assignmentId: String, roleDefinitionId: String, name: String) {
-        self.assignmentId = assignmentId
+    public init(directoryRoleId: String, roleDefinitionId: String, name: String) {
+        self.directoryRoleId = directoryRoleId
         self.roleDefinitionId = roleDefinitionId
         self.name = name
     }

@@ -20,9 +20,10 @@ public struct StateReader: Sendable {
 
     static let userFields = MicrosoftClient.userSnapshotFields + ["lastPasswordChangeDateTime", "signInSessionsValidFromDateTime"]
 
-    /// Reads the leaver and resolves the people the policy names, in two round trips after the
-    /// tokens: everything addressed by UPN at once (batched), then what needs the leaver's object id
-    /// or the groups found (role assignments, owners of owned groups).
+    /// Reads the leaver and resolves the people the policy names in one round trip after the tokens:
+    /// every read is addressed by UPN (or needs nothing), so all go at once and travel in `$batch`es.
+    /// Roles come from `memberOf` (directory roles carry their template id) and owned groups expand
+    /// their owners, so nothing waits for the leaver's object id.
     public func readForPlanning(_ upn: String, policy: Policy) async throws -> (LeaverSnapshot, ResolvedPeople) {
         let named =
             [policy.delegate, policy.forwardingTo].compactMap { recipient -> String? in
@@ -74,7 +75,7 @@ public struct StateReader: Sendable {
         // answers 403, and the snapshot goes on without it.
         async let signIn = Self.signInActivity(client, upn)
         async let memberOf = client.memberOf(upn)
-        async let owned = client.ownedObjects(upn)
+        async let owned = client.ownedGroupsWithOwners(upn)
         async let methods = client.authenticationMethods(upn)
         async let reports = client.directReports(upn)
         async let grants = client.oauth2PermissionGrants(upn)
@@ -94,7 +95,6 @@ public struct StateReader: Sendable {
         } catch let error as MicrosoftAPIError where error.isNotFound {
             throw NotFound(upn: upn)
         }
-        async let roleAssignments = client.roleAssignments(principalId: user.id)
 
         let tenantSkus = try await skus
         let skuInfo = tenantSkus.map { sku in
@@ -102,15 +102,10 @@ public struct StateReader: Sendable {
                 skuId: sku.skuId, partNumber: sku.skuPartNumber, includesExchange: Self.includesExchange(sku),
                 consumed: sku.consumedUnits ?? 0, prepaid: sku.prepaidUnits?.enabled ?? 0)
         }
-        let groupsMember = try await memberOf.filter(\.isGroup)
-        let groupsOwned = try await owned.filter(\.isGroup)
-        var owners: [String: [String]] = [:]
-        try await withThrowingTaskGroup(of: (String, [String]).self) { group in
-            for owned in groupsOwned {
-                group.addTask { (owned.id, try await client.groupOwners(owned.id).map(\.id)) }
-            }
-            for try await (id, ids) in group { owners[id] = ids }
-        }
+        let membership = try await memberOf
+        let groupsMember = membership.filter(\.isGroup)
+        let groupsOwned = try await owned
+        let owners = Dictionary(groupsOwned.map { ($0.id, ($0.owners ?? []).map(\.id)) }, uniquingKeysWith: { first, _ in first })
         var groups: [String: GroupInfo] = [:]
         for object in groupsMember + groupsOwned {
             let isMember = groupsMember.contains { $0.id == object.id }
@@ -164,12 +159,15 @@ public struct StateReader: Sendable {
                 id: method.id, type: method.odataType, label: Self.label(method), isPhone: method.collection == "phoneMethods",
                 deletable: method.collection != nil)
         }
-        let roles = try await roleAssignments.map { assignment in
-            RoleInfo(
-                assignmentId: assignment.id, roleDefinitionId: assignment.roleDefinitionId,
-                name: RoleInfo.name(ofRoleDefinition: assignment.roleDefinitionId))
+        let roles = membership.filter(\.isDirectoryRole).compactMap { role -> RoleInfo? in
+            guard let template = role.roleTemplateId else { return nil }
+            return RoleInfo(
+                directoryRoleId: role.id, roleDefinitionId: template,
+                name: role.displayName ?? RoleInfo.name(ofRoleDefinition: template))
         }
-        let otherAdmins = try await globalAdmins.map(\.principalId).filter { $0 != user.id }
+        // A disabled Global Administrator cannot administer the tenant, so it does not count as another.
+        let otherAdmins = try await globalAdmins.filter { $0.principalId != user.id && $0.principal?.accountEnabled != false }.map(
+            \.principalId)
         let driveURL = try await drive?.webUrl.map { url in url.components(separatedBy: "/Documents").first ?? url }
 
         return LeaverSnapshot(

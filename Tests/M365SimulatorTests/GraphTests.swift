@@ -190,4 +190,34 @@ struct GraphTests {
             #expect(try await sim.send("GET", path, token: token).status == 200)
         }
     }
+
+    @Test("$expand: owned groups carry their owners, role assignments their principal; an unknown navigation is a 400")
+    func expansions() async throws {
+        try await Harness.run { sim in
+            let token = try await sim.token()
+            let owned = try await sim.send(
+                "GET",
+                "/v1.0/users/kate.lopez@contoso.com/ownedObjects/microsoft.graph.group?$select=id,displayName&$expand=owners($select=id)",
+                token: token)
+            #expect(owned.status == 200)
+            let amy = try await sim.userId("amy.ross", token: token)
+            let kate = try await sim.userId("kate.lopez", token: token)
+            let allCompany = try #require(owned.values.first { ($0["displayName"] as? String) == "All Company" })
+            let owners = (allCompany["owners"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+            #expect(Set(owners) == [amy, kate])
+            #expect((allCompany["owners"] as? [[String: Any]])?.first?.keys.sorted() == ["@odata.type", "id"])
+
+            let admins = try await sim.send(
+                "GET",
+                "/v1.0/roleManagement/directory/roleAssignments?$filter=roleDefinitionId eq '62e90394-69f5-4237-9190-012177145e10'&$expand=principal($select=id,accountEnabled)",
+                token: token)
+            #expect(admins.status == 200)
+            let principals = admins.values.compactMap { $0["principal"] as? [String: Any] }
+            #expect(principals.count == admins.values.count && principals.contains { $0["id"] as? String == amy })
+            #expect(principals.allSatisfy { $0["accountEnabled"] is Bool })
+
+            let unknown = try await sim.send("GET", "/v1.0/users/kate.lopez@contoso.com/ownedObjects?$expand=bogus", token: token)
+            #expect(unknown.status == 400)
+        }
+    }
 }

@@ -61,7 +61,7 @@ struct PlannerTests {
         #expect(
             Leaver.plan(Leaver.snapshot(upn: "break.glass@contoso.onmicrosoft.com"), policy: policy).blockerCodes.contains("break-glass"))
 
-        let globalAdmin = RoleInfo(assignmentId: "a", roleDefinitionId: RoleInfo.globalAdministratorId, name: "Global Administrator")
+        let globalAdmin = RoleInfo(directoryRoleId: "a", roleDefinitionId: RoleInfo.globalAdministratorId, name: "Global Administrator")
         #expect(Leaver.plan(Leaver.snapshot(roles: [globalAdmin], otherGlobalAdmins: [])).blockerCodes == ["last-global-admin"])
         #expect(Leaver.plan(Leaver.snapshot(roles: [globalAdmin], otherGlobalAdmins: ["amy"])).blockers.isEmpty)
 

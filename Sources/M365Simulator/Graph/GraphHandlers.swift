@@ -115,9 +115,13 @@ extension GraphCall {
     /// Filters, orders, counts, pages and selects a collection, and renders it with `@odata.context`.
     func collection(
         _ items: [JSONObject], type: String, context fragment: String, defaultPageSize: Int = 100, maxPageSize: Int = 999,
-        defaults: [String]? = nil, pageable: Bool = true
+        defaults: [String]? = nil, pageable: Bool = true, expansions: [String: Expander] = [:]
     ) throws -> GraphResult {
         try requireAdvancedQueryIfNeeded()
+        for expansion in query.expand where expansions[expansion.property.lowercased()] == nil {
+            throw GraphError.badRequest(
+                "Parsing OData Select and Expand failed: Could not find a property named '\(expansion.property)' on type '\(type)'.")
+        }
         var items = items
         if let filter = query.filter {
             let evaluator = FilterEvaluator()
@@ -175,7 +179,14 @@ extension GraphCall {
         }
         let page = Array(items.dropFirst(offset).prefix(pageSize))
         var selected: [JSONValue] = []
-        for item in page { selected.append(.object(try select(item, type: type, defaults: defaults))) }
+        for item in page {
+            var object = try select(item, type: type, defaults: defaults)
+            for expansion in query.expand {
+                guard let expander = expansions[expansion.property.lowercased()] else { continue }
+                object[expansion.property] = Self.project(expander(item), onto: expansion.select)
+            }
+            selected.append(.object(object))
+        }
         var contextFragment = fragment
         if let select = query.select { contextFragment += "(\(select.joined(separator: ",")))" }
         var body = JSONObject([("@odata.context", context(contextFragment))])
@@ -187,6 +198,25 @@ extension GraphCall {
         }
         body["value"] = .array(selected)
         return .ok(.object(body))
+    }
+
+    /// Renders a navigation property inline for `$expand`: the related object or objects of one item.
+    typealias Expander = (JSONObject) -> JSONValue
+
+    /// Applies an expansion's nested `$select` to what it expanded (one object or a collection).
+    static func project(_ value: JSONValue, onto fields: [String]?) -> JSONValue {
+        guard let fields else { return value }
+        func subset(_ object: JSONObject) -> JSONValue {
+            var result = JSONObject()
+            if let odataType = object["@odata.type"] { result["@odata.type"] = odataType }
+            for field in fields { result[field] = object[object.caseInsensitiveKey(field) ?? field] ?? .null }
+            return .object(result)
+        }
+        switch value {
+        case .object(let object): return subset(object)
+        case .array(let items): return .array(items.map { $0.objectValue.map(subset) ?? $0 })
+        default: return value
+        }
     }
 
     /// Renders one entity with `@odata.context`.

@@ -51,9 +51,13 @@ extension GraphHandlers {
         },
         "GET /roleManagement/directory/roleAssignments": { call in
             try call.read { data in
-                try call.collection(
+                // `$expand=principal` is Microsoft's own example for listing who holds a role.
+                let principal: GraphCall.Expander = { item in
+                    item["principalId"]?.stringValue.flatMap { data.directoryObject($0) } ?? .null
+                }
+                return try call.collection(
                     data.roleAssignments.map(GraphRender.roleAssignment), type: "microsoft.graph.unifiedRoleAssignment",
-                    context: "roleManagement/directory/roleAssignments")
+                    context: "roleManagement/directory/roleAssignments", expansions: ["principal": principal])
             }
         },
         "DELETE /roleManagement/directory/roleAssignments/{unifiedRoleAssignment-id}": { call in

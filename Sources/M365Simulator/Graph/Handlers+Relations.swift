@@ -43,7 +43,14 @@ extension GraphHandlers {
                 let user = try call.user(in: data)
                 var items = data.groupsOwnedBy(user.id).map { GraphRender.typed(GraphRender.group($0), "group") }
                 for id in data.ownedApplications[user.id] ?? [] { if let object = data.directoryObject(id) { items.append(object) } }
-                return try call.collection(castFilter(call, items), type: "microsoft.graph.directoryObject", context: contextName(call))
+                // Groups document `$expand=owners` (with a nested `$select`); it saves a request per owned group.
+                let owners: GraphCall.Expander = { item in
+                    guard let id = item["id"]?.stringValue, let group = data.groups[id] else { return .array([]) }
+                    return .array(group.owners.compactMap { data.directoryObject($0) })
+                }
+                return try call.collection(
+                    castFilter(call, items), type: "microsoft.graph.directoryObject", context: contextName(call),
+                    expansions: ["owners": owners])
             }
         },
         "GET /users/{user-id}/ownedDevices": { call in
