@@ -86,15 +86,27 @@ extension MicrosoftClient {
 
     /// Adds an owner; repeating after an ambiguous failure first checks whether the owner is already there.
     public func addGroupOwner(groupId: String, userId: String) async throws {
+        try await addReference(groupId, "owners", userId) { try await self.groupOwners(groupId).contains { $0.id == userId } }
+    }
+
+    /// Adds a member, checking first in the same way.
+    public func addGroupMember(groupId: String, userId: String) async throws {
+        try await addReference(groupId, "members", userId) { try await self.memberOf(userId).contains { $0.id == groupId } }
+    }
+
+    /// POSTs a `$ref` to a group's owners or members; Graph's "already exist" refusal means the
+    /// desired state holds.
+    private func addReference(
+        _ groupId: String, _ relation: String, _ userId: String, alreadyThere: @escaping @Sendable () async throws -> Bool
+    ) async throws {
         let reference = "\(connection.cloud.graphHost)/v1.0/directoryObjects/\(userId)"
-        let check: @Sendable () async throws -> Bool = { try await self.groupOwners(groupId).contains { $0.id == userId } }
         do {
             _ = try await graph(
                 GraphRequest(
-                    "POST", GraphPath.group(groupId) + "/owners/$ref", body: ["@odata.id": .string(reference)],
-                    idempotency: .checkFirst(check)))
+                    "POST", GraphPath.group(groupId) + "/\(relation)/$ref", body: ["@odata.id": .string(reference)],
+                    idempotency: .checkFirst(alreadyThere)))
         } catch let error as MicrosoftAPIError where error.classification == .alreadyPresent {
-            return  // already an owner: the desired state holds
+            return
         }
     }
 
@@ -201,6 +213,19 @@ extension MicrosoftClient {
         }
     }
 
+    /// Sets every forwarding property at once to the values given (nil clears one), as a restore does.
+    public func setForwarding(
+        _ identity: String, forwardingAddress: String?, forwardingSmtpAddress: String?, deliverToMailboxAndForward: Bool
+    ) async throws {
+        try await setMailbox(
+            identity,
+            [
+                "ForwardingAddress": forwardingAddress.map(JSONValue.string) ?? .null,
+                "ForwardingSmtpAddress": forwardingSmtpAddress.map(JSONValue.string) ?? .null,
+                "DeliverToMailboxAndForward": .bool(deliverToMailboxAndForward),
+            ])
+    }
+
     public func setHiddenFromAddressLists(_ identity: String, _ hidden: Bool) async throws {
         try await setMailbox(identity, ["HiddenFromAddressListsEnabled": .bool(hidden)])
     }
@@ -243,6 +268,23 @@ extension MicrosoftClient {
                 ], idempotency: .checkFirst(check)))
     }
 
+    /// Takes a delegate's Full Access away again.
+    public func removeFullAccess(mailbox: String, delegate: String) async throws {
+        _ = try await exchange(
+            ExchangeCommand(
+                "Remove-MailboxPermission",
+                ["Identity": .string(mailbox), "User": .string(delegate), "AccessRights": ["FullAccess"], "InheritanceType": "All"],
+                idempotency: .safe))
+    }
+
+    public func addDistributionGroupMember(group: String, member: String) async throws {
+        _ = try await exchange(
+            ExchangeCommand(
+                "Add-DistributionGroupMember",
+                ["Identity": .string(group), "Member": .string(member), "BypassSecurityGroupManagerCheck": true],
+                idempotency: .safe))
+    }
+
     public func removeDistributionGroupMember(group: String, member: String) async throws {
         _ = try await exchange(
             ExchangeCommand(
@@ -265,6 +307,17 @@ extension MicrosoftClient {
                 [
                     "Identity": .string(identity), "AutoReplyState": "Enabled", "InternalMessage": .string(internalMessage),
                     "ExternalMessage": .string(externalMessage), "ExternalAudience": .string(externalAudience),
+                ]))
+    }
+
+    /// Turns the auto-reply off, with the texts it is to keep (Exchange keeps them while it is off).
+    public func disableAutoReply(_ identity: String, internalMessage: String, externalMessage: String) async throws {
+        _ = try await exchange(
+            ExchangeCommand(
+                "Set-MailboxAutoReplyConfiguration",
+                [
+                    "Identity": .string(identity), "AutoReplyState": "Disabled", "InternalMessage": .string(internalMessage),
+                    "ExternalMessage": .string(externalMessage),
                 ]))
     }
 

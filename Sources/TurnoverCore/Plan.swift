@@ -39,13 +39,17 @@ public struct PlannedStep: Codable, Sendable, Equatable {
     /// Whether the step can take the mailbox's Exchange licence away, so it must wait for the
     /// mailbox to be made safe (the planner's mailbox-before-licence rule).
     public var touchesExchangeLicence: Bool
+    /// On a step of an undo plan: the before-state the original step recorded, which this step
+    /// restores instead of applying its change.
+    public var reverses: StepValue?
 
     public init(
         kind: StepKind, target: String? = nil, title: String, phase: Phase, dependsOn: [StepID] = [], runsAfter: [StepID] = [],
         parameters: StepValue = .object([:]), disposition: Disposition = .run, freesLicences: [String] = [],
-        touchesExchangeLicence: Bool = false
+        touchesExchangeLicence: Bool = false, reverses: StepValue? = nil
     ) {
         id = StepID(kind, target: target)
+        self.reverses = reverses
         self.kind = kind
         self.title = title
         self.phase = phase
@@ -77,6 +81,8 @@ public struct Plan: Codable, Sendable, Equatable {
     public var warnings: [Finding]
     public var licencesToFree: [String]
     public var retention: [String]
+    /// Set on an undo plan: the run whose changes it takes back.
+    public var undoes: RunID?
 
     public init(
         tenant: String, user: PersonRef, policyName: String, createdAt: Date, steps: [PlannedStep], blockers: [Finding],

@@ -105,7 +105,12 @@ public enum Report {
             for blocker in plan.blockers { lines.append("  ⛔ \(blocker)") }
             lines.append("")
         }
-        for phase in Phase.allCases {
+        let undoing = plan.undoes != nil
+        if let undone = plan.undoes {
+            lines.append("Takes back run \(undone) from its recorded before-state, the last phase first:")
+            if plan.steps.isEmpty { lines.append("  nothing that run changed can be taken back") }
+        }
+        for phase in undoing ? Phase.allCases.reversed() : Phase.allCases {
             let steps = plan.steps.filter { $0.phase == phase }
             guard !steps.isEmpty else { continue }
             lines.append("\(phase.rawValue.capitalized):")
@@ -114,7 +119,7 @@ public enum Report {
                 case .run:
                     lines.append(
                         "  • \(step.title)"
-                            + (step.dependsOn.isEmpty && step.runsAfter == nil
+                            + (undoing || (step.dependsOn.isEmpty && step.runsAfter == nil)
                                 ? "" : "  (after \((step.dependsOn + (step.runsAfter ?? [])).map(\.rawValue).joined(separator: ", ")))"))
                 case .alreadyDone(let why): lines.append("  – \(step.title): skip, \(why)")
                 case .report(let why): lines.append("  – \(step.title): not changed, \(why)")
@@ -123,7 +128,10 @@ public enum Report {
         }
         if !plan.licencesToFree.isEmpty { lines += ["", "Licences freed: \(plan.licencesToFree.joined(separator: ", "))"] }
         if !plan.retention.isEmpty { lines += ["", "Kept:"] + plan.retention.map { "  • \($0)" } }
-        if !plan.warnings.isEmpty { lines += ["", "Warnings:"] + plan.warnings.map { "  ⚠ \($0)" } }
+        let lost = plan.warnings.filter { $0.code == "cannot-undo" }
+        if !lost.isEmpty { lines += ["", "Cannot come back:"] + lost.map { "  ✘ \($0.message)" } }
+        let warnings = plan.warnings.filter { $0.code != "cannot-undo" }
+        if !warnings.isEmpty { lines += ["", "Warnings:"] + warnings.map { "  ⚠ \($0)" } }
         return lines.joined(separator: "\n")
     }
 }

@@ -119,7 +119,13 @@ public struct LicenceInfo: Codable, Sendable, Equatable {
     /// The group that assigns it; nil when assigned directly.
     public var viaGroupId: String?
     public var viaGroupName: String?
-    public init(skuId: String, partNumber: String, includesExchange: Bool, viaGroupId: String? = nil, viaGroupName: String? = nil) {
+    /// Service plans switched off in a direct assignment; restoring the licence switches them off again.
+    public var disabledPlans: [String]?
+    public init(
+        skuId: String, partNumber: String, includesExchange: Bool, viaGroupId: String? = nil, viaGroupName: String? = nil,
+        disabledPlans: [String]? = nil
+    ) {
+        self.disabledPlans = disabledPlans
         self.skuId = skuId
         self.partNumber = partNumber
         self.includesExchange = includesExchange
@@ -225,6 +231,7 @@ public struct MailboxInfo: Codable, Sendable, Equatable {
     public var forwardingRules: [InboxRuleInfo]
     public var autoReplyEnabled: Bool
     public var autoReplyInternalMessage: String?
+    public var autoReplyExternalMessage: String?
 
     public init(
         primarySmtpAddress: String, type: String, sizeBytes: Int64, archive: Bool = false, litigationHold: Bool = false,
@@ -232,8 +239,9 @@ public struct MailboxInfo: Codable, Sendable, Equatable {
         forwardingSmtpAddress: String? = nil, forwardingAddress: String? = nil, deliverToMailboxAndForward: Bool = false,
         hiddenFromGAL: Bool = false,
         fullAccessHolders: [String] = [], forwardingRules: [InboxRuleInfo] = [], autoReplyEnabled: Bool = false,
-        autoReplyInternalMessage: String? = nil
+        autoReplyInternalMessage: String? = nil, autoReplyExternalMessage: String? = nil
     ) {
+        self.autoReplyExternalMessage = autoReplyExternalMessage
         self.primarySmtpAddress = primarySmtpAddress
         self.type = type
         self.sizeBytes = sizeBytes

@@ -225,10 +225,22 @@ public struct StepContext: Sendable {
     }
 }
 
+/// Whether a step's change can be taken back from its recorded before-state.
+public enum Reversal: Sendable, Equatable {
+    case reversible
+    /// Why it cannot come back (a password, MFA registrations), said to the technician by `undo`.
+    case irreversible(String)
+}
+
+/// The before-state of a kind that records none.
+public struct NoBeforeState: Codable, Sendable, Equatable {}
+
 /// One kind of step: its catalog text, phase, permissions, typed parameters, how it plans from the
-/// snapshot, the one check of live state that says it is done, and the change itself.
+/// snapshot, the one check of live state that says it is done, the change itself, and its undo.
 public protocol StepDefinition: Sendable {
     associatedtype Parameters: Codable & Sendable & Equatable
+    /// What the step records before changing anything; undo restores it.
+    associatedtype BeforeState: Codable & Sendable & Equatable = NoBeforeState
 
     static var kind: StepKind { get }
     static var catalog: StepCatalogEntry { get }
@@ -257,6 +269,15 @@ public protocol StepDefinition: Sendable {
     /// Makes the change. Throws when Microsoft refuses; the runner verifies afterwards unless the
     /// outcome says Microsoft's answer was the proof.
     static func apply(_ parameters: Parameters, in context: StepContext) async throws -> StepOutcome
+
+    /// Whether the change can be taken back.
+    static var reversal: Reversal { get }
+
+    /// Why live state already shows the before-state again, or nil. Skips and verifies an undo.
+    static func isUndone(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> String?
+
+    /// Restores the before-state the step recorded.
+    static func undo(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> StepOutcome
 }
 
 extension StepDefinition {
@@ -266,6 +287,18 @@ extension StepDefinition {
     public static var cutsAccess: Bool { false }
     public static var settling: Settling { .immediate }
     public static var ordering: [StepOrdering] { [] }
+    public static var reversal: Reversal { .irreversible("this change cannot be taken back") }
+
+    public static func isUndone(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> String? {
+        throw StepFailure("\(kind) cannot be undone")
+    }
+
+    public static func undo(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> StepOutcome {
+        throw StepFailure("\(kind) cannot be undone")
+    }
+
+    /// A before-state in its stored form, for ``StepOutcome/beforeState``.
+    public static func recording(_ before: BeforeState) -> StepValue { .encoding(before) }
 
     /// A planned step of this kind with typed parameters.
     public static func step(
@@ -285,13 +318,27 @@ extension StepDefinition {
         }
     }
 
-    /// ``isSatisfied(_:in:)`` for a planned step, its parameters decoded.
-    public static func isSatisfied(planned step: PlannedStep, in context: StepContext) async throws -> String? {
-        try await isSatisfied(parameters(of: step), in: context)
+    static func beforeState(of step: PlannedStep, _ stored: StepValue) throws -> BeforeState {
+        do { return try stored.decode(BeforeState.self) } catch {
+            throw StepFailure("the recorded before-state of \(step.id) cannot be read as \(kind): \(error)")
+        }
     }
 
-    /// ``apply(_:in:)`` for a planned step, its parameters decoded.
+    /// ``isSatisfied(_:in:)`` for a planned step, its parameters decoded; for a step of an undo plan,
+    /// ``isUndone(_:before:in:)``.
+    public static func isSatisfied(planned step: PlannedStep, in context: StepContext) async throws -> String? {
+        if let stored = step.reverses {
+            return try await isUndone(parameters(of: step), before: beforeState(of: step, stored), in: context)
+        }
+        return try await isSatisfied(parameters(of: step), in: context)
+    }
+
+    /// ``apply(_:in:)`` for a planned step, its parameters decoded; for a step of an undo plan,
+    /// ``undo(_:before:in:)``.
     public static func apply(planned step: PlannedStep, in context: StepContext) async throws -> StepOutcome {
-        try await apply(parameters(of: step), in: context)
+        if let stored = step.reverses {
+            return try await undo(parameters(of: step), before: beforeState(of: step, stored), in: context)
+        }
+        return try await apply(parameters(of: step), in: context)
     }
 }

@@ -15,21 +15,31 @@ public struct TenantOperations: Sendable {
     public var mailbox: @Sendable (_ userPrincipalName: String) async throws -> LiveMailbox?
     public var convertMailbox: @Sendable (_ userPrincipalName: String, _ toShared: Bool) async throws -> Void
     public var setForwarding: @Sendable (_ userPrincipalName: String, _ forwarding: Forwarding?) async throws -> Void
+    /// Sets every forwarding property to the values recorded before (a restore).
+    public var restoreForwarding: @Sendable (_ userPrincipalName: String, _ state: ForwardingState) async throws -> Void
     public var setHiddenFromAddressLists: @Sendable (_ userPrincipalName: String, _ hidden: Bool) async throws -> Void
     public var fullAccessHolders: @Sendable (_ mailbox: String) async throws -> [String]
     public var addFullAccess: @Sendable (_ mailbox: String, _ delegate: String, _ autoMapping: Bool) async throws -> Void
+    public var removeFullAccess: @Sendable (_ mailbox: String, _ delegate: String) async throws -> RemovalResult
     public var autoReply: @Sendable (_ mailbox: String) async throws -> LiveAutoReply?
     public var setAutoReply: @Sendable (_ mailbox: String, _ internal: String, _ external: String) async throws -> Void
+    /// Turns the auto-reply off and puts back the texts it had (Exchange keeps texts while off).
+    public var disableAutoReply: @Sendable (_ mailbox: String, _ internal: String, _ external: String) async throws -> Void
 
     public var groupOwnerIds: @Sendable (_ groupId: String) async throws -> [String]
     public var addGroupOwner: @Sendable (_ groupId: String, _ userId: String) async throws -> Void
     public var removeGroupOwner: @Sendable (_ groupId: String, _ userId: String) async throws -> RemovalResult
     public var memberGroupIds: @Sendable (_ userId: String) async throws -> [String]
     public var removeGroupMember: @Sendable (_ groupId: String, _ userId: String) async throws -> RemovalResult
+    public var addGroupMember: @Sendable (_ groupId: String, _ userId: String) async throws -> Void
     /// Distribution lists and mail-enabled security groups, which only Exchange can change.
     public var removeDistributionGroupMember: @Sendable (_ group: String, _ memberUserPrincipalName: String) async throws -> RemovalResult
+    public var addDistributionGroupMember: @Sendable (_ group: String, _ memberUserPrincipalName: String) async throws -> Void
     /// Removes direct licences in one `assignLicense`; answers with what is still assigned directly.
     public var removeLicences: @Sendable (_ userId: String, _ skuIds: [String]) async throws -> LicenceRemoval
+    /// Assigns licences directly with the service plans they had disabled, in one `assignLicense`;
+    /// answers with every SKU now assigned directly.
+    public var addLicences: @Sendable (_ userId: String, _ licences: [LicenceInfo]) async throws -> [String]
 
     public init(
         user: @escaping @Sendable (String) async throws -> LiveUser = { _ in throw Unimplemented("user") },
@@ -49,6 +59,9 @@ public struct TenantOperations: Sendable {
         setForwarding: @escaping @Sendable (String, Forwarding?) async throws -> Void = { _, _ in
             throw Unimplemented("setForwarding")
         },
+        restoreForwarding: @escaping @Sendable (String, ForwardingState) async throws -> Void = { _, _ in
+            throw Unimplemented("restoreForwarding")
+        },
         setHiddenFromAddressLists: @escaping @Sendable (String, Bool) async throws -> Void = { _, _ in
             throw Unimplemented("setHiddenFromAddressLists")
         },
@@ -56,9 +69,15 @@ public struct TenantOperations: Sendable {
         addFullAccess: @escaping @Sendable (String, String, Bool) async throws -> Void = { _, _, _ in
             throw Unimplemented("addFullAccess")
         },
+        removeFullAccess: @escaping @Sendable (String, String) async throws -> RemovalResult = { _, _ in
+            throw Unimplemented("removeFullAccess")
+        },
         autoReply: @escaping @Sendable (String) async throws -> LiveAutoReply? = { _ in throw Unimplemented("autoReply") },
         setAutoReply: @escaping @Sendable (String, String, String) async throws -> Void = { _, _, _ in
             throw Unimplemented("setAutoReply")
+        },
+        disableAutoReply: @escaping @Sendable (String, String, String) async throws -> Void = { _, _, _ in
+            throw Unimplemented("disableAutoReply")
         },
         groupOwnerIds: @escaping @Sendable (String) async throws -> [String] = { _ in throw Unimplemented("groupOwnerIds") },
         addGroupOwner: @escaping @Sendable (String, String) async throws -> Void = { _, _ in throw Unimplemented("addGroupOwner") },
@@ -69,12 +88,17 @@ public struct TenantOperations: Sendable {
         removeGroupMember: @escaping @Sendable (String, String) async throws -> RemovalResult = { _, _ in
             throw Unimplemented("removeGroupMember")
         },
+        addGroupMember: @escaping @Sendable (String, String) async throws -> Void = { _, _ in throw Unimplemented("addGroupMember") },
         removeDistributionGroupMember: @escaping @Sendable (String, String) async throws -> RemovalResult = { _, _ in
             throw Unimplemented("removeDistributionGroupMember")
         },
+        addDistributionGroupMember: @escaping @Sendable (String, String) async throws -> Void = { _, _ in
+            throw Unimplemented("addDistributionGroupMember")
+        },
         removeLicences: @escaping @Sendable (String, [String]) async throws -> LicenceRemoval = { _, _ in
             throw Unimplemented("removeLicences")
-        }
+        },
+        addLicences: @escaping @Sendable (String, [LicenceInfo]) async throws -> [String] = { _, _ in throw Unimplemented("addLicences") }
     ) {
         self.user = user
         self.setAccountEnabled = setAccountEnabled
@@ -97,6 +121,12 @@ public struct TenantOperations: Sendable {
         self.removeGroupMember = removeGroupMember
         self.removeDistributionGroupMember = removeDistributionGroupMember
         self.removeLicences = removeLicences
+        self.restoreForwarding = restoreForwarding
+        self.removeFullAccess = removeFullAccess
+        self.disableAutoReply = disableAutoReply
+        self.addGroupMember = addGroupMember
+        self.addDistributionGroupMember = addDistributionGroupMember
+        self.addLicences = addLicences
     }
 
     /// Every endpoint throws: a test states exactly what it expects to be called.

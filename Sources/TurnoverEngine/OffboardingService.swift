@@ -62,6 +62,20 @@ public struct OffboardingService: Sendable {
         return run
     }
 
+    /// Plans taking back a finished run's reversible changes from their recorded before-state, and
+    /// lists what cannot come back. Changes nothing; the undo runs as a run of its own.
+    public func planUndo(_ id: RunID, only: [String]? = nil) async throws -> Proposal {
+        guard let run = try await store.run(id) else { throw Refusal(description: "No run \(id).") }
+        guard run.tenant == tenantName else {
+            throw Refusal(description: "Run \(id) was made in \(run.tenant), not \(tenantName).")
+        }
+        do {
+            return Proposal(plan: try UndoPlanner.plan(undoing: run, only: only, now: now()), snapshot: run.snapshot)
+        } catch let refusal as UndoPlanner.Refusal {
+            throw Refusal(description: refusal.description)
+        }
+    }
+
     /// Executes (or resumes) a stored run.
     public func execute(_ id: RunID, onEvent: @escaping @Sendable (RunEvent) -> Void = { _ in }) async throws -> RunRecord {
         try await Runner(store: store, tenant: .live(client), options: runnerOptions, now: now, onEvent: onEvent).execute(id)
@@ -70,7 +84,7 @@ public struct OffboardingService: Sendable {
     /// The leaver's most recent run in this tenant that was approved, when it ended partially or failed.
     func earlierRun(upn: String, userId: String) async throws -> EarlierRun? {
         for summary in try await store.runs(limit: 50, tenant: tenantName, userPrincipalName: upn) where summary.status != .blocked {
-            guard let run = try await store.run(summary.id), run.user.id == userId else { continue }
+            guard let run = try await store.run(summary.id), run.user.id == userId, run.plan.undoes == nil else { continue }
             guard run.status == .partiallySucceeded || run.status == .failed else { return nil }
             return EarlierRun(id: run.id, succeeded: Set(run.steps.filter { $0.status == .succeeded }.map(\.kind)))
         }

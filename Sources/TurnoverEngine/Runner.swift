@@ -73,7 +73,9 @@ public struct Runner: Sendable {
             sleep: sleep, facts: { facts.all }, waitUntil: { condition in try await self.poll(condition) },
             makePassword: makePassword)
         let planned = Dictionary(uniqueKeysWithValues: run.plan.steps.map { ($0.id, $0) })
-        let cutsAccess = Set(run.plan.steps.filter { StepRegistry.definition(of: $0.kind)?.cutsAccess == true }.map(\.id))
+        // An undo gives access back: none of its steps cuts it.
+        let cutsAccess = Set(
+            run.plan.steps.filter { $0.reverses == nil && StepRegistry.definition(of: $0.kind)?.cutsAccess == true }.map(\.id))
         var machine = RunStateMachine(steps: run.steps, plan: run.plan, cutsAccess: cutsAccess)
         let runId = id
 
@@ -86,7 +88,8 @@ public struct Runner: Sendable {
                         onEvent(RunEvent(step: record, elapsed: now().timeIntervalSince(started)))
                     case .launch(let record):
                         guard let step = planned[record.id] else { continue }
-                        let live = resuming || record.attempts > 0
+                        // An undo is planned from recorded state, not live state: it checks before each change.
+                        let live = resuming || record.attempts > 0 || step.reverses != nil
                         let doubtful = inDoubt[record.id] != nil
                         group.addTask {
                             try await self.perform(
@@ -160,7 +163,7 @@ public struct Runner: Sendable {
                 }
             }
             if let done {
-                facts.add(definition.establishes)
+                if step.reverses == nil { facts.add(definition.establishes) }
                 record.status = .skipped
                 record.reason = "already done: \(done)"
             } else {
@@ -171,7 +174,7 @@ public struct Runner: Sendable {
                     }
                     return outcome
                 }
-                facts.add(definition.establishes)
+                if step.reverses == nil { facts.add(definition.establishes) }
                 record.status = .succeeded
                 record.before = outcome.before
                 record.after = outcome.after

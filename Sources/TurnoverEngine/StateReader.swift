@@ -122,14 +122,18 @@ public struct StateReader: Sendable {
             return LicenceInfo(
                 skuId: skuId, partNumber: sku.skuPartNumber, includesExchange: Self.includesExchange(sku),
                 viaGroupId: state.assignedByGroup,
-                viaGroupName: state.assignedByGroup.flatMap { groups[$0]?.displayName })
+                viaGroupName: state.assignedByGroup.flatMap { groups[$0]?.displayName },
+                disabledPlans: state.assignedByGroup == nil
+                    ? user.assignedLicenses?.first { $0.skuId == skuId }?.disabledPlans ?? state.disabledPlans : nil)
         }
         // Licences that licenseAssignmentStates did not list still count (as direct assignments).
         var allLicences = licences
         for licence in user.assignedLicenses ?? [] where !allLicences.contains(where: { $0.skuId == licence.skuId }) {
             if let sku = tenantSkus.first(where: { $0.skuId == licence.skuId }) {
                 allLicences.append(
-                    LicenceInfo(skuId: sku.skuId, partNumber: sku.skuPartNumber, includesExchange: Self.includesExchange(sku)))
+                    LicenceInfo(
+                        skuId: sku.skuId, partNumber: sku.skuPartNumber, includesExchange: Self.includesExchange(sku),
+                        disabledPlans: licence.disabledPlans))
             }
         }
 
@@ -151,7 +155,8 @@ public struct StateReader: Sendable {
                 deliverToMailboxAndForward: exchangeMailbox.DeliverToMailboxAndForward == true,
                 hiddenFromGAL: exchangeMailbox.HiddenFromAddressListsEnabled == true, fullAccessHolders: holders,
                 forwardingRules: forwardingRules,
-                autoReplyEnabled: await autoReply??.isOn ?? false, autoReplyInternalMessage: await autoReply??.InternalMessage)
+                autoReplyEnabled: await autoReply??.isOn ?? false, autoReplyInternalMessage: await autoReply??.InternalMessage,
+                autoReplyExternalMessage: await autoReply??.ExternalMessage)
         }
 
         let authMethods = try await methods.map { method in

@@ -53,10 +53,18 @@ extension TenantOperations {
             setForwarding: { upn, forwarding in
                 try await client.setForwarding(upn, to: forwarding?.to, keepCopy: forwarding?.keepCopy ?? false)
             },
+            restoreForwarding: { upn, state in
+                try await client.setForwarding(
+                    upn, forwardingAddress: state.forwardingAddress, forwardingSmtpAddress: state.forwardingSmtpAddress,
+                    deliverToMailboxAndForward: state.deliverToMailboxAndForward)
+            },
             setHiddenFromAddressLists: { upn, hidden in try await client.setHiddenFromAddressLists(upn, hidden) },
             fullAccessHolders: { mailbox in try await client.fullAccessHolders(mailbox) },
             addFullAccess: { mailbox, delegate, autoMapping in
                 try await client.addFullAccess(mailbox: mailbox, delegate: delegate, autoMapping: autoMapping)
+            },
+            removeFullAccess: { mailbox, delegate in
+                try await removal { try await client.removeFullAccess(mailbox: mailbox, delegate: delegate) }
             },
             autoReply: { mailbox in
                 try await client.autoReplyConfiguration(mailbox).map {
@@ -66,6 +74,9 @@ extension TenantOperations {
             setAutoReply: { mailbox, internalMessage, externalMessage in
                 try await client.setAutoReply(mailbox, internalMessage: internalMessage, externalMessage: externalMessage)
             },
+            disableAutoReply: { mailbox, internalMessage, externalMessage in
+                try await client.disableAutoReply(mailbox, internalMessage: internalMessage, externalMessage: externalMessage)
+            },
             groupOwnerIds: { groupId in try await client.groupOwners(groupId).map(\.id) },
             addGroupOwner: { groupId, userId in try await client.addGroupOwner(groupId: groupId, userId: userId) },
             removeGroupOwner: { groupId, userId in try await removal { try await client.removeGroupOwner(groupId: groupId, userId: userId) }
@@ -74,8 +85,16 @@ extension TenantOperations {
             removeGroupMember: { groupId, userId in
                 try await removal { try await client.removeGroupMember(groupId: groupId, userId: userId) }
             },
+            addGroupMember: { groupId, userId in try await client.addGroupMember(groupId: groupId, userId: userId) },
             removeDistributionGroupMember: { group, member in
                 try await removal { try await client.removeDistributionGroupMember(group: group, member: member) }
+            },
+            addDistributionGroupMember: { group, member in
+                do { try await client.addDistributionGroupMember(group: group, member: member) } catch let error as MicrosoftAPIError
+                    where error.classification == .alreadyPresent
+                {
+                    return
+                }
             },
             removeLicences: { userId, skuIds in
                 do {
@@ -85,6 +104,11 @@ extension TenantOperations {
                     let user = try await client.user(userId, select: ["assignedLicenses"])
                     return LicenceRemoval(remainingSkuIds: (user.assignedLicenses ?? []).map(\.skuId), wereAlreadyAbsent: true)
                 }
+            },
+            addLicences: { userId, licences in
+                let user = try await client.assignLicense(
+                    userId: userId, add: licences.map { AssignedLicense(skuId: $0.skuId, disabledPlans: $0.disabledPlans ?? []) })
+                return (user.assignedLicenses ?? []).map(\.skuId)
             })
     }
 

@@ -142,3 +142,12 @@ extension Simulator.AppSummary {
             name: name, tenantId: tenantId, clientId: clientId, credential: credential, cloud: .simulator(URL(string: simulatorURL)!))
     }
 }
+
+/// Asks on the terminal; anything but yes stops with exit status 1 and nothing changed.
+func confirmOrStop(_ question: String) throws {
+    note("\n\(question) [y/N] ")
+    guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
+        note("Not started; nothing was changed.")
+        throw ExitCode(1)
+    }
+}

@@ -79,13 +79,7 @@ struct OffboardCommand: AsyncParsableCommand {
                     note("\nBlocked: nothing was changed (run \(record.id)).")
                     return record
                 }
-                if !yes {
-                    note("\nProceed with \(plan.runnableSteps.count) steps on \(plan.tenant)? [y/N] ")
-                    guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
-                        note("Not started; nothing was changed.")
-                        throw ExitCode(1)
-                    }
-                }
+                if !yes { try confirmOrStop("Proceed with \(plan.runnableSteps.count) steps on \(plan.tenant)?") }
                 // Saved only once approved: `turnover resume` finishes approved runs, never unapproved plans.
                 let record = try await service.record(proposal, operator: operatorName)
                 note("\nRun \(record.id) started.")

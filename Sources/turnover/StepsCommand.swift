@@ -16,6 +16,9 @@ struct StepsCommand: ParsableCommand {
         var permissions: PermissionRequirement
         var permissionsText: String
         var cutsAccess: Bool
+        /// Whether `turnover undo` takes this step back.
+        var reversible: Bool
+        var cannotUndoBecause: String?
     }
 
     func run() throws {
@@ -23,7 +26,11 @@ struct StepsCommand: ParsableCommand {
             Entry(
                 kind: definition.kind.rawValue, policyName: definition.policyName, phase: definition.phase, catalog: definition.catalog,
                 permissions: definition.permissions, permissionsText: definition.permissions.description,
-                cutsAccess: definition.cutsAccess)
+                cutsAccess: definition.cutsAccess, reversible: definition.reversal == .reversible,
+                cannotUndoBecause: {
+                    if case .irreversible(let reason) = definition.reversal { return reason }
+                    return nil
+                }())
         }
         if json {
             output(try JSONText.encode(entries))
@@ -36,7 +43,7 @@ struct StepsCommand: ParsableCommand {
             output("  changes:     \(entry.catalog.changes)")
             output("  verifies:    \(entry.catalog.verifies)")
             output("  permissions: \(entry.permissionsText)")
-            output("  undo:        \(entry.catalog.undo)")
+            output("  undo:        " + (entry.reversible ? entry.catalog.undo : "none: \(entry.cannotUndoBecause ?? "")"))
         }
     }
 }

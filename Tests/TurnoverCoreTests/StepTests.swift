@@ -137,4 +137,69 @@ struct StepTests {
                 .init(licences: [Self.e3], requiresSharedMailbox: false), in: Self.context(tenant))
         }
     }
+
+    @Test("undo of a hand-over: the leaver is owner again before the successor goes, so the group never lacks an owner")
+    func handOverUndoOrder() async throws {
+        let calls = Calls()
+        let owners = Mutex(["nina"])
+        var tenant = TenantOperations.unimplemented
+        tenant.groupOwnerIds = { _ in owners.withLock { $0 } }
+        tenant.addGroupOwner = { group, user in
+            calls.add("add \(user)")
+            owners.withLock { $0.append(user) }
+        }
+        tenant.removeGroupOwner = { group, user in
+            calls.add("remove \(user)")
+            let wasLast = owners.withLock { $0 == [user] }
+            if wasLast { throw StepFailure("Graph refuses to remove the last owner") }
+            owners.withLock { $0.removeAll { $0 == user } }
+            return .removed
+        }
+        let context = Self.context(tenant)
+        let nina = PersonRef(id: "nina", userPrincipalName: "nina@contoso.com", displayName: "Nina")
+        let parameters = HandOverOwnership.Parameters(groupId: "g1", groupName: "Falcon", successor: nina)
+        let before = HandOverOwnership.BeforeState(addedOwner: nina)
+        #expect(try await HandOverOwnership.isUndone(parameters, before: before, in: context) == nil)
+        _ = try await HandOverOwnership.undo(parameters, before: before, in: context)
+        #expect(calls.all == ["add u1", "remove nina"])
+        #expect(try await HandOverOwnership.isUndone(parameters, before: before, in: context) != nil)
+    }
+
+    @Test("an undo plan runs the last phase first, skips what was already so, and lists what cannot come back")
+    func undoPlanOrder() throws {
+        let steps = [
+            PlannedStep(kind: BlockSignIn.kind, title: "Block sign-in", phase: .containment),
+            PlannedStep(kind: ResetPassword.kind, title: "Reset the password", phase: .containment),
+            PlannedStep(kind: ConvertToShared.kind, title: "Convert", phase: .preservation),
+            PlannedStep(kind: HideFromGAL.kind, title: "Hide", phase: .preservation),
+            PlannedStep(kind: RemoveLicences.kind, title: "Remove licences", phase: .licences),
+        ]
+        let user = PersonRef(id: "u1", userPrincipalName: "ben@contoso.com", displayName: "Ben")
+        let plan = Plan(
+            tenant: "contoso", user: user, policyName: "default", createdAt: Date(), steps: steps, blockers: [], warnings: [],
+            licencesToFree: [], retention: [])
+        var run = RunRecord(
+            id: "r-1", plan: plan, snapshot: LeaverSnapshot(capturedAt: Date(), user: UserInfo.sample(user)), createdAt: Date(),
+            operator_: nil)
+        run.status = .succeeded
+        for index in run.steps.indices {
+            run.steps[index].status = run.steps[index].kind == HideFromGAL.kind ? .skipped : .succeeded
+            run.steps[index].beforeState = .object([:])
+        }
+        let undo = try UndoPlanner.plan(undoing: run, now: Date())
+        #expect(undo.undoes == "r-1")
+        #expect(undo.steps.map(\.kind) == [RemoveLicences.kind, ConvertToShared.kind, BlockSignIn.kind])
+        #expect(undo.step(StepID(BlockSignIn.kind))?.runsAfter?.sorted() == [StepID(ConvertToShared.kind), StepID(RemoveLicences.kind)])
+        #expect(undo.steps.allSatisfy { $0.reverses != nil })
+        #expect(undo.warnings.map(\.code) == ["cannot-undo"])
+        #expect(throws: UndoPlanner.Refusal.self) { try UndoPlanner.plan(undoing: run, only: ["nothing-like-this"], now: Date()) }
+    }
+}
+
+extension UserInfo {
+    static func sample(_ person: PersonRef) -> UserInfo {
+        UserInfo(
+            id: person.id, userPrincipalName: person.userPrincipalName, displayName: person.displayName, accountEnabled: true,
+            isGuest: false, isSynced: false, mail: person.userPrincipalName)
+    }
 }

@@ -12,6 +12,7 @@ public enum BlockSignIn: StepDefinition {
     public static let policyName = "block-sign-in"
     public static let phase = Phase.containment
     public static let cutsAccess = true
+    public static let reversal = Reversal.reversible
     public static let permissions = PermissionRequirement.anyOf("User.EnableDisableAccount.All", "User.ReadWrite.All")
     public static let catalog = StepCatalogEntry(
         title: "Block sign-in", reads: "user.accountEnabled", changes: "PATCH /users/{id} accountEnabled=false",
@@ -33,7 +34,16 @@ public enum BlockSignIn: StepDefinition {
     public static func apply(_ parameters: Parameters, in context: StepContext) async throws -> StepOutcome {
         try await context.tenant.setAccountEnabled(context.userId, false)
         return StepOutcome(
-            before: "sign-in allowed", after: "sign-in blocked", beforeState: .encoding(BeforeState(accountEnabled: true)))
+            before: "sign-in allowed", after: "sign-in blocked", beforeState: recording(BeforeState(accountEnabled: true)))
+    }
+
+    public static func isUndone(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> String? {
+        try await context.tenant.user(context.userId).accountEnabled == before.accountEnabled ? "sign-in is allowed again" : nil
+    }
+
+    public static func undo(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> StepOutcome {
+        try await context.tenant.setAccountEnabled(context.userId, before.accountEnabled)
+        return StepOutcome(before: "sign-in blocked", after: "sign-in allowed")
     }
 }
 

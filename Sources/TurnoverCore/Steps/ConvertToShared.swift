@@ -13,6 +13,7 @@ public enum ConvertToShared: StepDefinition {
     public static let phase = Phase.preservation
     public static let settling = Settling.eventual
     public static let establishes: Set<RunFact> = [.mailboxIsShared]
+    public static let reversal = Reversal.reversible
     public static let permissions = PermissionRequirement.exchange
     public static let catalog = StepCatalogEntry(
         title: "Convert the mailbox to shared (kept, no licence needed)", reads: "Get-Mailbox RecipientTypeDetails",
@@ -60,6 +61,18 @@ public enum ConvertToShared: StepDefinition {
     public static func apply(_ parameters: Parameters, in context: StepContext) async throws -> StepOutcome {
         try await context.tenant.convertMailbox(context.userPrincipalName, true)
         return StepOutcome(
-            before: "UserMailbox", after: "SharedMailbox", beforeState: .encoding(BeforeState(recipientTypeDetails: "UserMailbox")))
+            before: "UserMailbox", after: "SharedMailbox", beforeState: recording(BeforeState(recipientTypeDetails: "UserMailbox")))
+    }
+
+    public static func isUndone(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> String? {
+        try await context.tenant.mailbox(context.userPrincipalName)?.type == before.recipientTypeDetails
+            ? "the mailbox is a \(before.recipientTypeDetails) again" : nil
+    }
+
+    /// Undo plans run licences back first (a later phase is undone earlier), so the user mailbox has
+    /// its licence again when it is converted back.
+    public static func undo(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> StepOutcome {
+        try await context.tenant.convertMailbox(context.userPrincipalName, before.recipientTypeDetails == "SharedMailbox")
+        return StepOutcome(before: "SharedMailbox", after: before.recipientTypeDetails)
     }
 }

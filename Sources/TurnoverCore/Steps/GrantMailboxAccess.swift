@@ -7,12 +7,14 @@ public enum GrantMailboxAccess: StepDefinition {
         public var delegate: PersonRef
         public var autoMapping: Bool
     }
+    public struct BeforeState: Codable, Sendable, Equatable { public var delegateHadFullAccess: Bool }
 
     public static let kind: StepKind = "grant-mailbox-access"
     public static let policyName = "grant-mailbox-access"
     public static let policyAliases = ["delegate-mailbox"]
     public static let phase = Phase.preservation
     public static let permissions = PermissionRequirement.exchange
+    public static let reversal = Reversal.reversible
     public static let catalog = StepCatalogEntry(
         title: "Give the delegate Full Access to the mailbox", reads: "Get-MailboxPermission",
         changes: "Add-MailboxPermission -AccessRights FullAccess", verifies: "the delegate holds FullAccess",
@@ -47,6 +49,18 @@ public enum GrantMailboxAccess: StepDefinition {
     public static func apply(_ parameters: Parameters, in context: StepContext) async throws -> StepOutcome {
         let delegate = parameters.delegate.userPrincipalName
         try await context.tenant.addFullAccess(context.userPrincipalName, delegate, parameters.autoMapping)
-        return StepOutcome(before: "no access for \(delegate)", after: "\(delegate): Full Access")
+        return StepOutcome(
+            before: "no access for \(delegate)", after: "\(delegate): Full Access",
+            beforeState: recording(BeforeState(delegateHadFullAccess: false)))
+    }
+
+    public static func isUndone(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> String? {
+        let holds = try await context.tenant.fullAccessHolders(context.userPrincipalName).contains { parameters.delegate.isNamed(by: $0) }
+        return holds == before.delegateHadFullAccess ? "\(parameters.delegate.userPrincipalName) no longer has Full Access" : nil
+    }
+
+    public static func undo(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> StepOutcome {
+        _ = try await context.tenant.removeFullAccess(context.userPrincipalName, parameters.delegate.userPrincipalName)
+        return StepOutcome(before: "\(parameters.delegate.userPrincipalName): Full Access", after: "no access")
     }
 }

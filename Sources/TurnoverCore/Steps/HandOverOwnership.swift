@@ -7,6 +7,16 @@ public enum HandOverOwnership: StepDefinition {
         public var groupName: String
         /// Nil when other owners remain and no successor is named.
         public var successor: PersonRef?
+        public init(groupId: String, groupName: String, successor: PersonRef?) {
+            self.groupId = groupId
+            self.groupName = groupName
+            self.successor = successor
+        }
+    }
+    public struct BeforeState: Codable, Sendable, Equatable {
+        /// The successor this step made an owner (nil when other owners simply remained).
+        public var addedOwner: PersonRef?
+        public init(addedOwner: PersonRef?) { self.addedOwner = addedOwner }
     }
 
     public static let kind: StepKind = "hand-over-ownership"
@@ -15,10 +25,12 @@ public enum HandOverOwnership: StepDefinition {
     public static let switchedOnBy = ["hand-over-ownership", LeaveGroup.policyName]
     public static let phase = Phase.cleanup
     public static let permissions = PermissionRequirement.permission("Group.ReadWrite.All")
+    public static let reversal = Reversal.reversible
     public static let catalog = StepCatalogEntry(
         title: "Hand group ownership over", reads: "GET /groups/{id}/owners",
         changes: "POST owners/$ref (successor), then DELETE owners/{leaver}/$ref",
-        verifies: "the successor owns the group and the leaver does not", undo: "add the leaver back as owner")
+        verifies: "the successor owns the group and the leaver does not",
+        undo: "add the leaver back as owner, then remove the successor it added")
 
     public static func plan(_ planning: inout PlanningContext) {
         guard planning.isEnabled(Self.self) else { return }
@@ -56,6 +68,21 @@ public enum HandOverOwnership: StepDefinition {
         if let successor = parameters.successor { try await context.tenant.addGroupOwner(parameters.groupId, successor.id) }
         _ = try await context.tenant.removeGroupOwner(parameters.groupId, context.userId)
         return StepOutcome(
-            before: "owner: \(context.userPrincipalName)", after: "owner: \(parameters.successor?.displayName ?? "the remaining owners")")
+            before: "owner: \(context.userPrincipalName)", after: "owner: \(parameters.successor?.displayName ?? "the remaining owners")",
+            beforeState: recording(BeforeState(addedOwner: parameters.successor)))
+    }
+
+    public static func isUndone(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> String? {
+        let owners = try await context.tenant.groupOwnerIds(parameters.groupId)
+        let addedGone = before.addedOwner.map { !owners.contains($0.id) } ?? true
+        return owners.contains(context.userId) && addedGone ? "the leaver owns '\(parameters.groupName)' again" : nil
+    }
+
+    /// The leaver comes back before the successor goes, so the group never lacks an owner.
+    public static func undo(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> StepOutcome {
+        try await context.tenant.addGroupOwner(parameters.groupId, context.userId)
+        if let added = before.addedOwner { _ = try await context.tenant.removeGroupOwner(parameters.groupId, added.id) }
+        return StepOutcome(
+            before: "owner: \(before.addedOwner?.displayName ?? "the remaining owners")", after: "owner: \(context.userPrincipalName)")
     }
 }

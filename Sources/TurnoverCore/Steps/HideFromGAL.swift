@@ -11,6 +11,7 @@ public enum HideFromGAL: StepDefinition {
     public static let policyName = "hide-from-gal"
     public static let phase = Phase.preservation
     public static let permissions = PermissionRequirement.exchange
+    public static let reversal = Reversal.reversible
     public static let catalog = StepCatalogEntry(
         title: "Hide from the global address list", reads: "Get-Mailbox HiddenFromAddressListsEnabled",
         changes: "Set-Mailbox -HiddenFromAddressListsEnabled $true", verifies: "HiddenFromAddressListsEnabled is true",
@@ -31,6 +32,16 @@ public enum HideFromGAL: StepDefinition {
 
     public static func apply(_ parameters: Parameters, in context: StepContext) async throws -> StepOutcome {
         try await context.tenant.setHiddenFromAddressLists(context.userPrincipalName, true)
-        return StepOutcome(before: "listed", after: "hidden", beforeState: .encoding(BeforeState(hidden: false)))
+        return StepOutcome(before: "listed", after: "hidden", beforeState: recording(BeforeState(hidden: false)))
+    }
+
+    public static func isUndone(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> String? {
+        try await context.tenant.mailbox(context.userPrincipalName)?.hiddenFromAddressLists == before.hidden
+            ? "listed in the address list again" : nil
+    }
+
+    public static func undo(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> StepOutcome {
+        try await context.tenant.setHiddenFromAddressLists(context.userPrincipalName, before.hidden)
+        return StepOutcome(before: "hidden", after: "listed")
     }
 }

@@ -10,6 +10,7 @@ public enum LeaveDistributionList: StepDefinition {
         public var identity: String
         public var licences: [LicenceInfo]
     }
+    public typealias BeforeState = GroupMembership
 
     public static let kind: StepKind = "leave-distribution-list"
     public static let policyName = LeaveGroup.policyName
@@ -19,6 +20,7 @@ public enum LeaveDistributionList: StepDefinition {
         .anyOf("GroupMember.Read.All", "Group.Read.All", "GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.Read.All"),
         .exchange,
     ])
+    public static let reversal = Reversal.reversible
     public static let catalog = StepCatalogEntry(
         title: "Leave a distribution list", reads: "GET /users/{id}/memberOf", changes: "Remove-DistributionGroupMember",
         verifies: "the group is no longer in memberOf", undo: "Add-DistributionGroupMember")
@@ -43,5 +45,14 @@ public enum LeaveDistributionList: StepDefinition {
     public static func apply(_ parameters: Parameters, in context: StepContext) async throws -> StepOutcome {
         _ = try await context.tenant.removeDistributionGroupMember(parameters.identity, context.userPrincipalName)
         return try await GroupLicences.outcome(leaving: parameters.groupId, licences: parameters.licences, in: context)
+    }
+
+    public static func isUndone(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> String? {
+        try await GroupLicences.memberAgain(parameters.groupId, in: context)
+    }
+
+    public static func undo(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> StepOutcome {
+        try await context.tenant.addDistributionGroupMember(parameters.identity, context.userPrincipalName)
+        return StepOutcome(before: "not a member", after: "member")
     }
 }

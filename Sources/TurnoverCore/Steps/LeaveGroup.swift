@@ -9,6 +9,7 @@ public enum LeaveGroup: StepDefinition {
         /// The licences the group assigns the leaver (SKU ids and part numbers).
         public var licences: [LicenceInfo]
     }
+    public typealias BeforeState = GroupMembership
 
     public static let kind: StepKind = "leave-group"
     public static let policyName = "leave-groups"
@@ -16,6 +17,7 @@ public enum LeaveGroup: StepDefinition {
     public static let phase = Phase.cleanup
     public static let ordering: [StepOrdering] = [.after(HandOverOwnership.kind, sameTarget: true)]
     public static let permissions = PermissionRequirement.anyOf("GroupMember.ReadWrite.All", "Group.ReadWrite.All")
+    public static let reversal = Reversal.reversible
     public static let catalog = StepCatalogEntry(
         title: "Leave a group", reads: "GET /users/{id}/memberOf", changes: "DELETE /groups/{id}/members/{leaver}/$ref",
         verifies: "the group is no longer in memberOf; a licensing group's licences leave licenseAssignmentStates",
@@ -41,7 +43,21 @@ public enum LeaveGroup: StepDefinition {
         _ = try await context.tenant.removeGroupMember(parameters.groupId, context.userId)
         return try await GroupLicences.outcome(leaving: parameters.groupId, licences: parameters.licences, in: context)
     }
+
+    public static func isUndone(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> String? {
+        try await GroupLicences.memberAgain(parameters.groupId, in: context)
+    }
+
+    /// The group's licences come back with the membership, as Entra processes it.
+    public static func undo(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> StepOutcome {
+        try await context.tenant.addGroupMember(parameters.groupId, context.userId)
+        return StepOutcome(
+            before: "not a member", after: "member" + (parameters.licences.isEmpty ? "" : " (the group assigns its licences again)"))
+    }
 }
+
+/// The before-state of leaving a group or a distribution list.
+public struct GroupMembership: Codable, Sendable, Equatable { public var wasMember: Bool }
 
 /// Group-based licences leave a user some time after the membership does: they count as freed only
 /// once `licenseAssignmentStates` no longer lists them from that group.
@@ -57,7 +73,18 @@ enum GroupLicences {
     /// A group that frees licences leaves with the licences, after the mailbox is safe.
     static func phase(_ licences: [LicenceInfo], otherwise phase: Phase) -> Phase { licences.isEmpty ? phase : .licences }
 
+    static func memberAgain(_ groupId: String, in context: StepContext) async throws -> String? {
+        try await context.tenant.memberGroupIds(context.userId).contains(groupId) ? "a member again" : nil
+    }
+
+    /// What leaving did, with the membership as the before-state undo restores.
     static func outcome(leaving groupId: String, licences: [LicenceInfo], in context: StepContext) async throws -> StepOutcome {
+        var outcome = try await licenceOutcome(leaving: groupId, licences: licences, in: context)
+        outcome.beforeState = .encoding(GroupMembership(wasMember: true))
+        return outcome
+    }
+
+    static func licenceOutcome(leaving groupId: String, licences: [LicenceInfo], in context: StepContext) async throws -> StepOutcome {
         guard !licences.isEmpty else { return StepOutcome(before: "member", after: "removed") }
         let userId = context.userId
         let skuIds = Set(licences.map(\.skuId))

@@ -21,6 +21,8 @@ public enum RemoveAuthMethod: StepDefinition {
     public static let policyName = "remove-auth-methods"
     public static let policyAliases = ["remove-auth-method"]
     public static let phase = Phase.containment
+    public static let reversal = Reversal.irreversible(
+        "MFA registrations cannot be recreated for a user: they register their methods again")
     public static let permissions = PermissionRequirement.permission("UserAuthenticationMethod.ReadWrite.All")
     public static let catalog = StepCatalogEntry(
         title: "Remove authentication method", reads: "GET /users/{id}/authentication/methods (when planning)",

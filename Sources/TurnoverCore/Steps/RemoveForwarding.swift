@@ -6,11 +6,13 @@ public enum RemoveForwarding: StepDefinition {
         public var mailbox: String
         public var previous: ForwardingState
     }
+    public typealias BeforeState = ForwardingState
 
     public static let kind: StepKind = "remove-forwarding"
     public static let policyName = "forwarding"
     public static let phase = Phase.preservation
     public static let permissions = PermissionRequirement.exchange
+    public static let reversal = Reversal.reversible
     public static let catalog = StepCatalogEntry(
         title: "Remove the existing forwarding", reads: "Get-Mailbox forwarding",
         changes: "Set-Mailbox -ForwardingSmtpAddress $null -ForwardingAddress $null", verifies: "Get-Mailbox shows no forwarding",
@@ -36,6 +38,14 @@ public enum RemoveForwarding: StepDefinition {
         try await context.tenant.setForwarding(context.userPrincipalName, nil)
         return StepOutcome(
             before: parameters.previous.forwardingSmtpAddress ?? parameters.previous.forwardingAddress, after: "no forwarding",
-            beforeState: .encoding(parameters.previous))
+            beforeState: recording(parameters.previous))
+    }
+
+    public static func isUndone(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> String? {
+        try await before.restoredNote(in: context)
+    }
+
+    public static func undo(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> StepOutcome {
+        try await before.restore(in: context)
     }
 }

@@ -11,6 +11,10 @@ public enum RemoveLicences: StepDefinition {
             self.requiresSharedMailbox = requiresSharedMailbox
         }
     }
+    public struct BeforeState: Codable, Sendable, Equatable {
+        /// The direct assignments removed, with the service plans each had disabled.
+        public var licences: [LicenceInfo]
+    }
 
     public static let kind: StepKind = "remove-licences"
     public static let policyName = "remove-licences"
@@ -19,6 +23,7 @@ public enum RemoveLicences: StepDefinition {
     public static let permissions = PermissionRequirement.allOf([
         .anyOf("LicenseAssignment.ReadWrite.All", "User.ReadWrite.All"), .exchange,
     ])
+    public static let reversal = Reversal.reversible
     public static let catalog = StepCatalogEntry(
         title: "Remove licences", reads: "assignedLicenses, licenseAssignmentStates; Get-Mailbox",
         changes: "POST /users/{id}/assignLicense removeLicenses (direct only, in one call so dependent add-ons go with their base)",
@@ -70,7 +75,23 @@ public enum RemoveLicences: StepDefinition {
         }
         let parts = parameters.licences.map(\.partNumber)
         return StepOutcome(
-            before: parts.joined(separator: ","), after: "removed", beforeState: .encoding(parameters.licences),
+            before: parts.joined(separator: ","), after: "removed", beforeState: recording(BeforeState(licences: parameters.licences)),
             verification: .byResponse, licencesFreed: parts)
+    }
+
+    public static func isUndone(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> String? {
+        let assigned = Set(try await context.tenant.user(context.userId).assignedSkuIds)
+        return before.licences.allSatisfy { assigned.contains($0.skuId) } ? "the licences are assigned again" : nil
+    }
+
+    /// One `assignLicense` with every licence, so an add-on comes back together with its base.
+    public static func undo(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> StepOutcome {
+        let assigned = Set(try await context.tenant.addLicences(context.userId, before.licences))
+        let missing = before.licences.filter { !assigned.contains($0.skuId) }
+        guard missing.isEmpty else {
+            throw StepFailure("not assigned after the change: \(missing.map(\.partNumber).joined(separator: ", "))")
+        }
+        return StepOutcome(
+            before: "no direct licences", after: before.licences.map(\.partNumber).joined(separator: ","), verification: .byResponse)
     }
 }

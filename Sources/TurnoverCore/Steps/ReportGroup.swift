@@ -12,6 +12,7 @@ public enum ReportGroup: StepDefinition {
     public static let policyName = LeaveGroup.policyName
     public static let switchedOnBy = [LeaveGroup.policyName, HandOverOwnership.policyName]
     public static let phase = Phase.cleanup
+    public static let reversal = Reversal.irreversible("it changes nothing, so there is nothing to take back")
     public static let permissions = PermissionRequirement.none
     public static let catalog = StepCatalogEntry(
         title: "Report a group Turnover does not change", reads: "GET /users/{id}/memberOf",

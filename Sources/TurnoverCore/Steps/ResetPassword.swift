@@ -8,6 +8,8 @@ public enum ResetPassword: StepDefinition {
     public static let kind: StepKind = "reset-password"
     public static let policyName = "reset-password"
     public static let phase = Phase.containment
+    public static let reversal = Reversal.irreversible(
+        "a password cannot be restored: an administrator sets a new one and gives it to whoever needs the account")
     public static let permissions = PermissionRequirement.anyOf("User-PasswordProfile.ReadWrite.All", "User.ReadWrite.All")
     public static let catalog = StepCatalogEntry(
         title: "Reset the password to a random one (not stored)", reads: "user.lastPasswordChangeDateTime",

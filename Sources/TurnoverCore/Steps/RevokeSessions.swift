@@ -7,6 +7,8 @@ public enum RevokeSessions: StepDefinition {
     public static let kind: StepKind = "revoke-sessions"
     public static let policyName = "revoke-sessions"
     public static let phase = Phase.containment
+    public static let reversal = Reversal.irreversible(
+        "revoked sessions stay revoked: the user simply signs in again once sign-in is allowed")
     public static let cutsAccess = true
     public static let permissions = PermissionRequirement.anyOf("User.RevokeSessions.All", "User.ReadWrite.All")
     public static let catalog = StepCatalogEntry(

@@ -6,10 +6,13 @@ public enum SetAutoReply: StepDefinition {
         public var mailbox: String
         public var internalMessage: String
         public var externalMessage: String
+        /// The auto-reply found when planning: the before-state undo restores.
+        public var previous: BeforeState?
     }
     public struct BeforeState: Codable, Sendable, Equatable {
         public var enabled: Bool
         public var internalMessage: String?
+        public var externalMessage: String?
     }
 
     public static let kind: StepKind = "set-auto-reply"
@@ -17,10 +20,11 @@ public enum SetAutoReply: StepDefinition {
     public static let policyAliases = ["out-of-office", "set-auto-reply"]
     public static let phase = Phase.preservation
     public static let permissions = PermissionRequirement.exchange
+    public static let reversal = Reversal.reversible
     public static let catalog = StepCatalogEntry(
         title: "Turn on the out-of-office reply", reads: "Get-MailboxAutoReplyConfiguration",
         changes: "Set-MailboxAutoReplyConfiguration -AutoReplyState Enabled", verifies: "the auto-reply is enabled with the text",
-        undo: "-AutoReplyState Disabled")
+        undo: "the earlier auto-reply, or -AutoReplyState Disabled with its earlier texts")
 
     public static func plan(_ planning: inout PlanningContext) {
         guard planning.isEnabled(Self.self), let mailbox = planning.mailbox, let internalText = planning.policy.autoReplyInternal else {
@@ -34,7 +38,10 @@ public enum SetAutoReply: StepDefinition {
                 title: catalog.title,
                 parameters: Parameters(
                     mailbox: mailbox.primarySmtpAddress, internalMessage: internalMessage,
-                    externalMessage: Placeholders.fill(planning.policy.autoReplyExternal ?? internalText, values: values)),
+                    externalMessage: Placeholders.fill(planning.policy.autoReplyExternal ?? internalText, values: values),
+                    previous: BeforeState(
+                        enabled: mailbox.autoReplyEnabled, internalMessage: mailbox.autoReplyInternalMessage,
+                        externalMessage: mailbox.autoReplyExternalMessage)),
                 disposition: same ? .alreadyDone("the auto-reply is already on with this text") : .run))
     }
 
@@ -45,6 +52,28 @@ public enum SetAutoReply: StepDefinition {
 
     public static func apply(_ parameters: Parameters, in context: StepContext) async throws -> StepOutcome {
         try await context.tenant.setAutoReply(context.userPrincipalName, parameters.internalMessage, parameters.externalMessage)
-        return StepOutcome(after: "auto-reply on: “\(parameters.internalMessage)”")
+        return StepOutcome(
+            before: parameters.previous.map { $0.enabled ? "auto-reply on: “\($0.internalMessage ?? "")”" : "auto-reply off" },
+            after: "auto-reply on: “\(parameters.internalMessage)”", beforeState: parameters.previous.map(recording))
+    }
+
+    public static func isUndone(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> String? {
+        let reply = try await context.tenant.autoReply(context.userPrincipalName)
+        if before.enabled {
+            return reply?.enabled == true && reply?.internalMessage == before.internalMessage ? "the earlier auto-reply is back" : nil
+        }
+        return reply?.enabled == false && (reply?.internalMessage ?? "") == (before.internalMessage ?? "")
+            ? "the auto-reply is off again" : nil
+    }
+
+    public static func undo(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> StepOutcome {
+        if before.enabled {
+            let internalMessage = before.internalMessage ?? ""
+            try await context.tenant.setAutoReply(context.userPrincipalName, internalMessage, before.externalMessage ?? internalMessage)
+            return StepOutcome(after: "the earlier auto-reply: “\(internalMessage)”")
+        }
+        try await context.tenant.disableAutoReply(
+            context.userPrincipalName, before.internalMessage ?? "", before.externalMessage ?? "")
+        return StepOutcome(before: "auto-reply on", after: "auto-reply off")
     }
 }

@@ -9,12 +9,14 @@ public enum SetForwarding: StepDefinition {
         /// The forwarding found when planning: the before-state undo restores.
         public var previous: ForwardingState
     }
+    public typealias BeforeState = ForwardingState
 
     public static let kind: StepKind = "set-forwarding"
     public static let policyName = "forwarding"
     public static let policyAliases = ["set-forwarding"]
     public static let phase = Phase.preservation
     public static let permissions = PermissionRequirement.exchange
+    public static let reversal = Reversal.reversible
     public static let catalog = StepCatalogEntry(
         title: "Forward mail", reads: "Get-Mailbox forwarding", changes: "Set-Mailbox -ForwardingAddress -DeliverToMailboxAndForward",
         verifies: "Get-Mailbox shows the forwarding", undo: "restore the previous forwarding from the snapshot")
@@ -42,7 +44,15 @@ public enum SetForwarding: StepDefinition {
         return StepOutcome(
             before: parameters.previous.description,
             after: "forwarding to \(parameters.to.userPrincipalName)" + (parameters.keepCopy ? ", copy kept" : ""),
-            beforeState: .encoding(parameters.previous))
+            beforeState: recording(parameters.previous))
+    }
+
+    public static func isUndone(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> String? {
+        try await before.restoredNote(in: context)
+    }
+
+    public static func undo(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> StepOutcome {
+        try await before.restore(in: context)
     }
 }
 
@@ -73,5 +83,28 @@ public struct ForwardingState: Codable, Sendable, Equatable, CustomStringConvert
     }
 
     public var isEmpty: Bool { forwardingAddress == nil && forwardingSmtpAddress == nil }
+
+    /// Why live state shows these settings again, or nil (undo of setting or removing forwarding).
+    func restoredNote(in context: StepContext) async throws -> String? {
+        guard let live = try await context.tenant.mailbox(context.userPrincipalName) else { return nil }
+        return isRestored(in: live) ? "the forwarding is as before: \(self)" : nil
+    }
+
+    func restore(in context: StepContext) async throws -> StepOutcome {
+        try await context.tenant.restoreForwarding(context.userPrincipalName, self)
+        return StepOutcome(after: description)
+    }
+
+    /// Whether live state shows these settings again. Exchange may prefix an SMTP address with
+    /// `smtp:`; the copy flag means nothing without forwarding.
+    public func isRestored(in live: LiveMailbox) -> Bool {
+        func normal(_ address: String?) -> String? {
+            address.map { $0.lowercased().hasPrefix("smtp:") ? String($0.dropFirst(5)).lowercased() : $0.lowercased() }
+        }
+        let now = ForwardingState(live)
+        return normal(now.forwardingAddress) == normal(forwardingAddress)
+            && normal(now.forwardingSmtpAddress) == normal(forwardingSmtpAddress)
+            && (isEmpty || now.deliverToMailboxAndForward == deliverToMailboxAndForward)
+    }
     public var description: String { forwardingAddress ?? forwardingSmtpAddress ?? "no forwarding" }
 }
