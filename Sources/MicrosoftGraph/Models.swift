@@ -157,6 +157,7 @@ public struct OAuth2PermissionGrant: Codable, Sendable, Equatable {
     public var clientId: String
     public var consentType: String?
     public var principalId: String?
+    public var resourceId: String?
     public var scope: String?
 }
 
@@ -166,6 +167,8 @@ public struct ManagedDevice: Codable, Sendable, Equatable {
     public var operatingSystem: String?
     public var managedDeviceOwnerType: String?
     public var userPrincipalName: String?
+    /// `managed`, `retirePending`, `wipePending`, …
+    public var managementState: String?
 }
 
 public struct Drive: Codable, Sendable, Equatable {

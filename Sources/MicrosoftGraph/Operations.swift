@@ -133,7 +133,8 @@ extension MicrosoftClient {
 
     public func directReports(_ userId: String) async throws -> [DirectoryObject] {
         try await graphAll(
-            GraphPath.user(userId) + "/directReports" + GraphPath.query([("$select", "id,userPrincipalName,displayName")]),
+            GraphPath.user(userId) + "/directReports"
+                + GraphPath.query([("$select", "id,userPrincipalName,displayName,onPremisesSyncEnabled")]),
             as: DirectoryObject.self)
     }
 
@@ -173,7 +174,9 @@ extension MicrosoftClient {
     }
 
     public func registeredDevices(_ userId: String) async throws -> [DirectoryObject] {
-        try await graphAll(GraphPath.user(userId) + "/registeredDevices", as: DirectoryObject.self)
+        try await graphAll(
+            GraphPath.user(userId) + "/registeredDevices" + GraphPath.query([("$select", "id,displayName,accountEnabled")]),
+            as: DirectoryObject.self)
     }
 
     /// The user's OneDrive, or nil when it is not provisioned.
@@ -339,6 +342,23 @@ extension MicrosoftClient {
         }
         _ = try await sharePoint(
             siteURL: siteURL, method: "POST", apiPath: "/_api/web/getuserbyid(\(id))", body: ["IsSiteAdmin": true],
+            headers: [("X-HTTP-Method", "MERGE"), ("IF-MATCH", "*")])
+    }
+
+    /// The e-mail addresses of the site's collection administrators.
+    public func siteAdmins(siteURL: String) async throws -> [String] {
+        let users = try await sharePoint(siteURL: siteURL, method: "GET", apiPath: "/_api/web/siteusers", body: nil)
+        return (users?["value"]?.array ?? []).filter { $0["IsSiteAdmin"]?.bool == true }.compactMap { $0["Email"]?.string }
+    }
+
+    /// Takes site-collection admin away again (the user stays known to the site).
+    public func removeSiteAdmin(siteURL: String, userPrincipalName: String) async throws {
+        let ensured = try await sharePoint(
+            siteURL: siteURL, method: "POST", apiPath: "/_api/web/ensureuser",
+            body: ["logonName": .string("i:0#.f|membership|\(userPrincipalName)")])
+        guard let id = ensured?["Id"]?.int else { return }
+        _ = try await sharePoint(
+            siteURL: siteURL, method: "POST", apiPath: "/_api/web/getuserbyid(\(id))", body: ["IsSiteAdmin": false],
             headers: [("X-HTTP-Method", "MERGE"), ("IF-MATCH", "*")])
     }
 }

@@ -110,9 +110,13 @@ public struct Plan: Codable, Sendable, Equatable {
 public struct EarlierRun: Sendable, Equatable {
     public var id: RunID
     public var succeeded: Set<StepKind>
-    public init(id: RunID, succeeded: Set<StepKind>) {
+    /// The manager link that run removed: still who the leaver worked for (the delegate, the
+    /// out-of-office text and the direct reports' next manager come from it).
+    public var removedManager: PersonRef?
+    public init(id: RunID, succeeded: Set<StepKind>, removedManager: PersonRef? = nil) {
         self.id = id
         self.succeeded = succeeded
+        self.removedManager = removedManager
     }
 }
 
@@ -121,6 +125,14 @@ public struct ResolvedPeople: Sendable, Equatable {
     public var delegate: PersonRef?
     public var forwardingTarget: PersonRef?
     public var successor: PersonRef?
+    /// A named person the direct reports move to (the manager needs no lookup).
+    public var directReportsTo: PersonRef?
+
+    /// Fills in, for the policy's `manager` recipients, a manager known from elsewhere than live state.
+    public mutating func resolveManager(_ manager: PersonRef, policy: Policy) {
+        if policy.delegate == .manager, delegate == nil { delegate = manager }
+        if policy.forwardingTo == .manager, forwardingTarget == nil { forwardingTarget = manager }
+    }
     /// Policy references that could not be found, reported as blockers.
     public var unresolved: [String]
     public init(delegate: PersonRef? = nil, forwardingTarget: PersonRef? = nil, successor: PersonRef? = nil, unresolved: [String] = []) {
@@ -159,7 +171,11 @@ public struct PlanningContext: Sendable {
     public var mailbox: MailboxInfo? { snapshot.mailbox }
 
     /// Whether the policy switches on this kind of step.
-    public func isEnabled<Step: StepDefinition>(_ step: Step.Type) -> Bool { step.switchedOnBy.contains(where: policy.steps.contains) }
+    public func isEnabled<Step: StepDefinition>(_ step: Step.Type) -> Bool { Self.isEnabled(step, in: policy) }
+
+    static func isEnabled<Step: StepDefinition>(_ step: Step.Type, in policy: Policy) -> Bool {
+        step.switchedOnBy.contains(where: policy.steps.contains)
+    }
 
     public mutating func add(_ step: PlannedStep) { steps.append(step) }
     public mutating func block(_ finding: Finding) { if !blockers.contains(finding) { blockers.append(finding) } }

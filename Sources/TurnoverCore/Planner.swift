@@ -91,7 +91,9 @@ enum MailboxSafety {
                         resolution: "Convert the mailbox on-premises, let it sync, then run remove-licences again."))
             }
         }
-        if let mailbox, mailbox.needsLicenceWhenShared, mailbox.sizeBytes <= sharedLimitBytes,
+        // A hold this plan places needs the licence as much as one already there.
+        let holdPlanned = PlanningContext.isEnabled(PlaceLitigationHold.self, in: policy)
+        if let mailbox, mailbox.needsLicenceWhenShared || holdPlanned, mailbox.sizeBytes <= sharedLimitBytes,
             let exchange = direct.first(where: \.includesExchange), !kept.contains(exchange.partNumber.uppercased())
         {
             kept.insert(exchange.partNumber.uppercased())
@@ -122,6 +124,11 @@ enum MailboxSafety {
         _ steps: inout [PlannedStep], snapshot: LeaverSnapshot, licences: LicenceDecision, registry: [any StepDefinition.Type],
         blockers: inout [Finding]
     ) {
+        // The hold is in place before any licence is touched.
+        let holds = steps.filter { $0.willRun && $0.kind == PlaceLitigationHold.kind }.map(\.id)
+        for index in steps.indices where steps[index].willRun && steps[index].touchesExchangeLicence {
+            for hold in holds where !steps[index].dependsOn.contains(hold) { steps[index].dependsOn.append(hold) }
+        }
         guard let mailbox = snapshot.mailbox, mailbox.isUserMailbox else { return }
         var making: Set<StepKind> = []
         for definition in registry where definition.establishes.contains(.mailboxIsShared) { making.insert(definition.kind) }
@@ -157,19 +164,6 @@ enum LeaverWarnings {
                     Finding(
                         "external-forwarding", "The mailbox forwards externally to \(smtp.replacingOccurrences(of: "smtp:", with: ""))."))
             }
-            for rule in mailbox.forwardingRules {
-                warnings.append(
-                    Finding(
-                        "forwarding-rule",
-                        "Inbox rule '\(rule.name)' forwards or redirects to \(rule.targets.joined(separator: ", "))"
-                            + (rule.external ? " (external)" : "") + "."))
-            }
-        }
-        if !snapshot.oauthGrants.isEmpty {
-            warnings.append(
-                Finding(
-                    "oauth-grants", "\(snapshot.oauthGrants.count) app consent(s) granted by the user remain (not removed by this version)."
-                ))
         }
         if let lastSignIn = user.lastSignIn, now.timeIntervalSince(lastSignIn) < 86_400 {
             let minutes = Int(now.timeIntervalSince(lastSignIn) / 60)
@@ -183,26 +177,6 @@ enum LeaverWarnings {
                 Finding(
                     "last-sign-in-unknown", "Last sign-in unknown: \(reason).",
                     resolution: "Check the sign-in logs before assuming the leaver has stopped working."))
-        }
-        if !snapshot.directReports.isEmpty {
-            warnings.append(
-                Finding(
-                    "direct-reports",
-                    "\(snapshot.directReports.count) direct report(s) need a new manager: \(snapshot.directReports.map(\.displayName).joined(separator: ", "))."
-                ))
-        }
-        let otherRoles = snapshot.roles.filter {
-            $0.roleDefinitionId != RoleInfo.globalAdministratorId || !snapshot.otherGlobalAdmins.isEmpty
-        }
-        if !otherRoles.isEmpty {
-            warnings.append(
-                Finding(
-                    "admin-roles",
-                    "Holds admin role(s) \(otherRoles.map(\.name).joined(separator: ", ")) (role removal is not in this version; blocking sign-in already cuts their use)."
-                ))
-        }
-        if !snapshot.devices.isEmpty {
-            warnings.append(Finding("devices", "\(snapshot.devices.count) Intune device(s) are not wiped or retired by this version."))
         }
         if snapshot.mailbox == nil, policy.steps.contains(ConvertToShared.policyName), !user.isGuest {
             warnings.append(Finding("no-mailbox", "No mailbox: mailbox steps are skipped."))

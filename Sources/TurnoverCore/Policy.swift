@@ -18,7 +18,13 @@ import Yams
 public struct Policy: Codable, Sendable, Equatable {
     public var name: String = "default"
     /// Policy step names (see ``StepRegistry/policyNames``), each switching on one or more kinds.
-    public var steps: [String] = StepRegistry.policyNames
+    public var steps: [String] = StepRegistry.defaultPolicyNames
+    /// Who the leaver's direct reports report to next: their manager (the default), or a named person.
+    public var directReportsTo: Recipient = .manager
+    /// How long a litigation hold lasts when the `litigation-hold` step is on; nil holds without end.
+    public var litigationHoldDays: Int?
+    /// How far ahead the leaver's organised meetings are cancelled (Exchange allows 1 to 1825 days).
+    public var cancelMeetingsDays: Int = 180
     public var delegate: Recipient = .manager
     public var forwardingTo: Recipient = .none
     public var forwardingKeepCopy: Bool = true
@@ -63,7 +69,16 @@ public struct Policy: Codable, Sendable, Equatable {
 
     static let knownKeys: Set<String> = [
         "name", "steps", "delegate", "forwarding", "autoReply", "successor", "keepLicences", "breakGlass", "retainMailboxDays",
+        "directReportsTo", "litigationHoldDays", "cancelMeetingsDays",
     ]
+
+    /// `steps: all` (and `--set steps=all`): every step that destroys nothing; wipe and delete are
+    /// never implied.
+    static func expandAll(_ names: [String]) -> [String] {
+        guard names.contains(where: { $0.lowercased() == "all" }) else { return names }
+        var seen: Set<String> = []
+        return (StepRegistry.nonDestructivePolicyNames + names.filter { $0.lowercased() != "all" }).filter { seen.insert($0).inserted }
+    }
 
     /// Parses and validates a YAML template; every problem found is reported, each with its line.
     public static func parse(yaml: String) throws(PolicyErrors) -> Policy {
@@ -108,14 +123,40 @@ public struct Policy: Codable, Sendable, Equatable {
                 var steps: [String] = []
                 for item in sequence {
                     let name = item.scalar?.string ?? ""
-                    if let known = StepRegistry.policyName(for: name) {
+                    if name.lowercased() == "all" {
+                        steps.append("all")
+                    } else if let known = StepRegistry.policyName(for: name) {
                         steps.append(known)
                     } else {
                         let known = StepRegistry.policyNames.joined(separator: ", ")
                         problems.append(Problem(line: line(item), message: "unknown step '\(name)'; known steps: \(known)"))
                     }
                 }
-                policy.steps = steps
+                policy.steps = expandAll(steps)
+            case "directReportsTo":
+                policy.directReportsTo = Recipient(value.scalar?.string ?? "")
+                if case .user(let upn) = policy.directReportsTo, !upn.contains("@") {
+                    problems.append(
+                        Problem(
+                            line: line(value), message: "directReportsTo must be 'manager', 'none' or a user principal name, not '\(upn)'"))
+                }
+            case "cancelMeetingsDays":
+                if let days = Int(value.scalar?.string ?? ""), (1...1_825).contains(days) {
+                    policy.cancelMeetingsDays = days
+                } else {
+                    problems.append(
+                        Problem(line: line(value), message: "cancelMeetingsDays must be a number of days from 1 to 1825"))
+                }
+            case "litigationHoldDays":
+                let text = value.scalar?.string ?? ""
+                if ["unlimited", "none", "null", "~", ""].contains(text.lowercased()) {
+                    policy.litigationHoldDays = nil
+                } else if let days = Int(text), days > 0 {
+                    policy.litigationHoldDays = days
+                } else {
+                    problems.append(
+                        Problem(line: line(value), message: "litigationHoldDays must be a number of days or unlimited, not '\(text)'"))
+                }
             case "delegate":
                 policy.delegate = Recipient(value.scalar?.string ?? "")
                 if case .user(let upn) = policy.delegate, !upn.contains("@") {
@@ -216,6 +257,22 @@ public struct Policy: Codable, Sendable, Equatable {
             let value = String(override[override.index(after: equals)...])
             switch key {
             case "delegate": delegate = Recipient(value)
+            case "directReportsTo": directReportsTo = Recipient(value)
+            case "cancelMeetingsDays":
+                if let days = Int(value), (1...1_825).contains(days) {
+                    cancelMeetingsDays = days
+                } else {
+                    problems.append(
+                        Problem(line: nil, message: "--set cancelMeetingsDays: a number of days from 1 to 1825, not '\(value)'"))
+                }
+            case "litigationHoldDays":
+                if ["unlimited", "none"].contains(value.lowercased()) {
+                    litigationHoldDays = nil
+                } else if let days = Int(value), days > 0 {
+                    litigationHoldDays = days
+                } else {
+                    problems.append(Problem(line: nil, message: "--set litigationHoldDays: a number of days or unlimited, not '\(value)'"))
+                }
             case "forwarding", "forwarding.to": forwardingTo = Recipient(value)
             case "forwarding.keepCopy": forwardingKeepCopy = ["true", "yes", "1"].contains(value.lowercased())
             case "autoReply.internal": autoReplyInternal = value
@@ -236,13 +293,15 @@ public struct Policy: Codable, Sendable, Equatable {
             case "steps":
                 var kinds: [String] = []
                 for name in value.split(separator: ",") {
-                    if let known = StepRegistry.policyName(for: String(name)) {
+                    if name.lowercased() == "all" {
+                        kinds.append("all")
+                    } else if let known = StepRegistry.policyName(for: String(name)) {
                         kinds.append(known)
                     } else {
                         problems.append(Problem(line: nil, message: "--set steps: unknown step '\(name)'"))
                     }
                 }
-                steps = kinds
+                steps = Self.expandAll(kinds)
             default:
                 problems.append(Problem(line: nil, message: "--set \(key): unknown setting"))
             }

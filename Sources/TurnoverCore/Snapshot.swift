@@ -14,8 +14,12 @@ public struct LeaverSnapshot: Codable, Sendable, Equatable {
     public var oneDriveURL: String?
     public var manager: PersonRef?
     public var directReports: [PersonRef]
+    /// Direct reports synced from on-premises AD: their manager is mastered there.
+    public var syncedDirectReportIds: Set<String>
     public var oauthGrants: [GrantInfo]
-    public var appRoleAssignments: Int
+    public var appRoleAssignments: [AppRoleInfo]
+    /// Devices registered or joined in Entra ID by the leaver (not Intune's managed devices).
+    public var registeredDevices: [RegisteredDeviceInfo]
     /// Other holders of Global Administrator (to refuse offboarding the last one).
     public var otherGlobalAdmins: [String]
     public var tenantSkus: [SkuInfo]
@@ -23,9 +27,12 @@ public struct LeaverSnapshot: Codable, Sendable, Equatable {
     public init(
         capturedAt: Date, user: UserInfo, licences: [LicenceInfo] = [], groups: [GroupInfo] = [], roles: [RoleInfo] = [],
         mailbox: MailboxInfo? = nil, authMethods: [AuthMethodInfo] = [], devices: [DeviceInfo] = [], oneDriveURL: String? = nil,
-        manager: PersonRef? = nil, directReports: [PersonRef] = [], oauthGrants: [GrantInfo] = [], appRoleAssignments: Int = 0,
-        otherGlobalAdmins: [String] = [], tenantSkus: [SkuInfo] = []
+        manager: PersonRef? = nil, directReports: [PersonRef] = [], syncedDirectReportIds: Set<String> = [], oauthGrants: [GrantInfo] = [],
+        appRoleAssignments: [AppRoleInfo] = [], registeredDevices: [RegisteredDeviceInfo] = [], otherGlobalAdmins: [String] = [],
+        tenantSkus: [SkuInfo] = []
     ) {
+        self.registeredDevices = registeredDevices
+        self.syncedDirectReportIds = syncedDirectReportIds
         self.capturedAt = capturedAt
         self.user = user
         self.licences = licences
@@ -232,6 +239,11 @@ public struct MailboxInfo: Codable, Sendable, Equatable {
     public var autoReplyEnabled: Bool
     public var autoReplyInternalMessage: String?
     public var autoReplyExternalMessage: String?
+    /// Every inbox rule the owner can see (Exchange's hidden system rules are not among them).
+    public var inboxRules: [InboxRuleInfo]
+    public var mobileDevices: [MobileDeviceInfo]
+    /// Meetings with attendees the leaver organises that are not cancelled.
+    public var organizedMeetings: [MeetingInfo]
 
     public init(
         primarySmtpAddress: String, type: String, sizeBytes: Int64, archive: Bool = false, litigationHold: Bool = false,
@@ -239,8 +251,12 @@ public struct MailboxInfo: Codable, Sendable, Equatable {
         forwardingSmtpAddress: String? = nil, forwardingAddress: String? = nil, deliverToMailboxAndForward: Bool = false,
         hiddenFromGAL: Bool = false,
         fullAccessHolders: [String] = [], forwardingRules: [InboxRuleInfo] = [], autoReplyEnabled: Bool = false,
-        autoReplyInternalMessage: String? = nil, autoReplyExternalMessage: String? = nil
+        autoReplyInternalMessage: String? = nil, autoReplyExternalMessage: String? = nil, inboxRules: [InboxRuleInfo] = [],
+        mobileDevices: [MobileDeviceInfo] = [], organizedMeetings: [MeetingInfo] = []
     ) {
+        self.organizedMeetings = organizedMeetings
+        self.inboxRules = inboxRules
+        self.mobileDevices = mobileDevices
         self.autoReplyExternalMessage = autoReplyExternalMessage
         self.primarySmtpAddress = primarySmtpAddress
         self.type = type
@@ -268,9 +284,12 @@ public struct MailboxInfo: Codable, Sendable, Equatable {
 
 public struct InboxRuleInfo: Codable, Sendable, Equatable {
     public var name: String
+    /// How Exchange addresses the rule (`mailbox\\ruleId`).
+    public var identity: String?
     public var targets: [String]
     public var external: Bool
-    public init(name: String, targets: [String], external: Bool) {
+    public init(name: String, identity: String? = nil, targets: [String], external: Bool) {
+        self.identity = identity
         self.name = name
         self.targets = targets
         self.external = external
@@ -299,7 +318,10 @@ public struct DeviceInfo: Codable, Sendable, Equatable {
     public var name: String
     public var operatingSystem: String?
     public var ownership: String?
-    public init(id: String, name: String, operatingSystem: String?, ownership: String?) {
+    /// Intune's `managementState` (`managed`, `retirePending`, …).
+    public var managementState: String?
+    public init(id: String, name: String, operatingSystem: String?, ownership: String?, managementState: String? = nil) {
+        self.managementState = managementState
         self.id = id
         self.name = name
         self.operatingSystem = operatingSystem
@@ -307,13 +329,68 @@ public struct DeviceInfo: Codable, Sendable, Equatable {
     }
 }
 
+/// A delegated consent the leaver gave an app (`consentType: Principal`).
 public struct GrantInfo: Codable, Sendable, Equatable {
     public var id: String
+    /// The app's service principal.
     public var clientId: String
+    /// The API's service principal (Microsoft Graph, for example).
+    public var resourceId: String?
     public var scope: String
-    public init(id: String, clientId: String, scope: String) {
+    public init(id: String, clientId: String, resourceId: String? = nil, scope: String) {
         self.id = id
         self.clientId = clientId
+        self.resourceId = resourceId
         self.scope = scope
+    }
+}
+
+/// An app role the leaver is assigned in an enterprise app.
+public struct AppRoleInfo: Codable, Sendable, Equatable {
+    public var id: String
+    public var appRoleId: String
+    public var resourceId: String
+    public var resourceName: String
+    public init(id: String, appRoleId: String, resourceId: String, resourceName: String) {
+        self.id = id
+        self.appRoleId = appRoleId
+        self.resourceId = resourceId
+        self.resourceName = resourceName
+    }
+}
+
+public struct RegisteredDeviceInfo: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var enabled: Bool
+    public init(id: String, name: String, enabled: Bool) {
+        self.id = id
+        self.name = name
+        self.enabled = enabled
+    }
+}
+
+public struct MeetingInfo: Codable, Sendable, Equatable {
+    public var id: String
+    public var subject: String
+    public var start: Date?
+    public var isRecurringSeries: Bool
+    public var attendeeCount: Int
+    public init(id: String, subject: String, start: Date?, isRecurringSeries: Bool, attendeeCount: Int) {
+        self.id = id
+        self.subject = subject
+        self.start = start
+        self.isRecurringSeries = isRecurringSeries
+        self.attendeeCount = attendeeCount
+    }
+}
+
+/// An ActiveSync partnership of the mailbox.
+public struct MobileDeviceInfo: Codable, Sendable, Equatable {
+    public var identity: String
+    public var name: String
+    public init(identity: String, name: String) {
+        self.identity = identity
+        self.name = name
     }
 }

@@ -258,6 +258,10 @@ public protocol StepDefinition: Sendable {
     static var cutsAccess: Bool { get }
     static var settling: Settling { get }
     static var ordering: [StepOrdering] { get }
+    /// Whether a policy that lists no steps runs it (a litigation hold, which keeps a licence, is opt-in).
+    static var isOnByDefault: Bool { get }
+    /// Whether it destroys something that cannot come back (a wipe, a deletion): never implied by `steps: all`.
+    static var isDestructive: Bool { get }
 
     /// Adds this kind's steps, blockers, warnings and retention notes for the leaver.
     static func plan(_ planning: inout PlanningContext)
@@ -287,6 +291,8 @@ extension StepDefinition {
     public static var cutsAccess: Bool { false }
     public static var settling: Settling { .immediate }
     public static var ordering: [StepOrdering] { [] }
+    public static var isOnByDefault: Bool { true }
+    public static var isDestructive: Bool { false }
     public static var reversal: Reversal { .irreversible("this change cannot be taken back") }
 
     public static func isUndone(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> String? {

@@ -8,8 +8,17 @@ public enum StepRegistry {
         ResetPassword.self,
         RevokeSessions.self,
         RemoveAuthMethod.self,
+        RemoveDirectoryRole.self,
+        RevokeAppConsent.self,
+        RemoveAppRoleAssignment.self,
+        DisableDevice.self,
+        RetireManagedDevice.self,
+        RemoveInboxRules.self,
+        RemoveMobileDevices.self,
+        PlaceLitigationHold.self,
         ConvertToShared.self,
         GrantMailboxAccess.self,
+        GrantOneDriveAccess.self,
         SetForwarding.self,
         RemoveForwarding.self,
         SetAutoReply.self,
@@ -18,6 +27,9 @@ public enum StepRegistry {
         LeaveGroup.self,
         LeaveDistributionList.self,
         ReportGroup.self,
+        CancelMeetings.self,
+        MoveDirectReport.self,
+        RemoveManager.self,
         RemoveLicences.self,
     ]
 
@@ -30,6 +42,18 @@ public enum StepRegistry {
     public static var policyNames: [String] {
         var seen: Set<String> = []
         return all.map { $0.policyName }.filter { seen.insert($0).inserted }
+    }
+
+    /// What a policy without a `steps` list runs: every step that is on by default.
+    public static var defaultPolicyNames: [String] {
+        var seen: Set<String> = []
+        return all.filter { $0.isOnByDefault && !$0.isDestructive }.map { $0.policyName }.filter { seen.insert($0).inserted }
+    }
+
+    /// What `steps: all` means: every step that destroys nothing.
+    public static var nonDestructivePolicyNames: [String] {
+        var seen: Set<String> = []
+        return all.filter { !$0.isDestructive }.map { $0.policyName }.filter { seen.insert($0).inserted }
     }
 
     /// The policy name a technician's word stands for (`out-of-office` → `auto-reply`), if any.

@@ -4,130 +4,152 @@ public import Foundation
 /// (TurnoverEngine) goes over MicrosoftGraph; unit tests override only the endpoints they expect,
 /// and every other endpoint throws.
 public struct TenantOperations: Sendable {
-    public var user: @Sendable (_ userId: String) async throws -> LiveUser
-    public var setAccountEnabled: @Sendable (_ userId: String, _ enabled: Bool) async throws -> Void
+    public var user: @Sendable (_ userId: String) async throws -> LiveUser = { _ in throw Unimplemented("user") }
+    public var setAccountEnabled: @Sendable (_ userId: String, _ enabled: Bool) async throws -> Void = { _, _ in
+        throw Unimplemented("setAccountEnabled")
+    }
     /// The password is sent once and never logged or stored.
-    public var resetPassword: @Sendable (_ userId: String, _ password: String) async throws -> Void
-    public var revokeSessions: @Sendable (_ userId: String) async throws -> Void
-    public var authenticationMethodIds: @Sendable (_ userId: String) async throws -> [String]
-    public var deleteAuthenticationMethod: @Sendable (_ userId: String, _ method: AuthMethodInfo) async throws -> MethodRemoval
-
-    public var mailbox: @Sendable (_ userPrincipalName: String) async throws -> LiveMailbox?
-    public var convertMailbox: @Sendable (_ userPrincipalName: String, _ toShared: Bool) async throws -> Void
-    public var setForwarding: @Sendable (_ userPrincipalName: String, _ forwarding: Forwarding?) async throws -> Void
+    public var resetPassword: @Sendable (_ userId: String, _ password: String) async throws -> Void = { _, _ in
+        throw Unimplemented("resetPassword")
+    }
+    public var revokeSessions: @Sendable (_ userId: String) async throws -> Void = { _ in throw Unimplemented("revokeSessions") }
+    public var authenticationMethodIds: @Sendable (_ userId: String) async throws -> [String] = { _ in
+        throw Unimplemented("authenticationMethodIds")
+    }
+    public var deleteAuthenticationMethod: @Sendable (_ userId: String, _ method: AuthMethodInfo) async throws -> MethodRemoval = { _, _ in
+        throw Unimplemented("deleteAuthenticationMethod")
+    }
+    public var mailbox: @Sendable (_ userPrincipalName: String) async throws -> LiveMailbox? = { _ in throw Unimplemented("mailbox") }
+    public var convertMailbox: @Sendable (_ userPrincipalName: String, _ toShared: Bool) async throws -> Void = { _, _ in
+        throw Unimplemented("convertMailbox")
+    }
+    public var setForwarding: @Sendable (_ userPrincipalName: String, _ forwarding: Forwarding?) async throws -> Void = { _, _ in
+        throw Unimplemented("setForwarding")
+    }
     /// Sets every forwarding property to the values recorded before (a restore).
-    public var restoreForwarding: @Sendable (_ userPrincipalName: String, _ state: ForwardingState) async throws -> Void
-    public var setHiddenFromAddressLists: @Sendable (_ userPrincipalName: String, _ hidden: Bool) async throws -> Void
-    public var fullAccessHolders: @Sendable (_ mailbox: String) async throws -> [String]
-    public var addFullAccess: @Sendable (_ mailbox: String, _ delegate: String, _ autoMapping: Bool) async throws -> Void
-    public var removeFullAccess: @Sendable (_ mailbox: String, _ delegate: String) async throws -> RemovalResult
-    public var autoReply: @Sendable (_ mailbox: String) async throws -> LiveAutoReply?
-    public var setAutoReply: @Sendable (_ mailbox: String, _ internal: String, _ external: String) async throws -> Void
+    public var restoreForwarding: @Sendable (_ userPrincipalName: String, _ state: ForwardingState) async throws -> Void = { _, _ in
+        throw Unimplemented("restoreForwarding")
+    }
+    public var setHiddenFromAddressLists: @Sendable (_ userPrincipalName: String, _ hidden: Bool) async throws -> Void = { _, _ in
+        throw Unimplemented("setHiddenFromAddressLists")
+    }
+    public var fullAccessHolders: @Sendable (_ mailbox: String) async throws -> [String] = { _ in throw Unimplemented("fullAccessHolders") }
+    public var addFullAccess: @Sendable (_ mailbox: String, _ delegate: String, _ autoMapping: Bool) async throws -> Void = { _, _, _ in
+        throw Unimplemented("addFullAccess")
+    }
+    public var removeFullAccess: @Sendable (_ mailbox: String, _ delegate: String) async throws -> RemovalResult = { _, _ in
+        throw Unimplemented("removeFullAccess")
+    }
+    public var autoReply: @Sendable (_ mailbox: String) async throws -> LiveAutoReply? = { _ in throw Unimplemented("autoReply") }
+    public var setAutoReply: @Sendable (_ mailbox: String, _ internal: String, _ external: String) async throws -> Void = { _, _, _ in
+        throw Unimplemented("setAutoReply")
+    }
     /// Turns the auto-reply off and puts back the texts it had (Exchange keeps texts while off).
-    public var disableAutoReply: @Sendable (_ mailbox: String, _ internal: String, _ external: String) async throws -> Void
-
-    public var groupOwnerIds: @Sendable (_ groupId: String) async throws -> [String]
-    public var addGroupOwner: @Sendable (_ groupId: String, _ userId: String) async throws -> Void
-    public var removeGroupOwner: @Sendable (_ groupId: String, _ userId: String) async throws -> RemovalResult
-    public var memberGroupIds: @Sendable (_ userId: String) async throws -> [String]
-    public var removeGroupMember: @Sendable (_ groupId: String, _ userId: String) async throws -> RemovalResult
-    public var addGroupMember: @Sendable (_ groupId: String, _ userId: String) async throws -> Void
+    public var disableAutoReply: @Sendable (_ mailbox: String, _ internal: String, _ external: String) async throws -> Void = { _, _, _ in
+        throw Unimplemented("disableAutoReply")
+    }
+    public var groupOwnerIds: @Sendable (_ groupId: String) async throws -> [String] = { _ in throw Unimplemented("groupOwnerIds") }
+    public var addGroupOwner: @Sendable (_ groupId: String, _ userId: String) async throws -> Void = { _, _ in
+        throw Unimplemented("addGroupOwner")
+    }
+    public var removeGroupOwner: @Sendable (_ groupId: String, _ userId: String) async throws -> RemovalResult = { _, _ in
+        throw Unimplemented("removeGroupOwner")
+    }
+    public var memberGroupIds: @Sendable (_ userId: String) async throws -> [String] = { _ in throw Unimplemented("memberGroupIds") }
+    public var removeGroupMember: @Sendable (_ groupId: String, _ userId: String) async throws -> RemovalResult = { _, _ in
+        throw Unimplemented("removeGroupMember")
+    }
+    public var addGroupMember: @Sendable (_ groupId: String, _ userId: String) async throws -> Void = { _, _ in
+        throw Unimplemented("addGroupMember")
+    }
     /// Distribution lists and mail-enabled security groups, which only Exchange can change.
-    public var removeDistributionGroupMember: @Sendable (_ group: String, _ memberUserPrincipalName: String) async throws -> RemovalResult
-    public var addDistributionGroupMember: @Sendable (_ group: String, _ memberUserPrincipalName: String) async throws -> Void
+    public var removeDistributionGroupMember: @Sendable (_ group: String, _ memberUserPrincipalName: String) async throws -> RemovalResult =
+        { _, _ in throw Unimplemented("removeDistributionGroupMember") }
+    public var addDistributionGroupMember: @Sendable (_ group: String, _ memberUserPrincipalName: String) async throws -> Void = { _, _ in
+        throw Unimplemented("addDistributionGroupMember")
+    }
     /// Removes direct licences in one `assignLicense`; answers with what is still assigned directly.
-    public var removeLicences: @Sendable (_ userId: String, _ skuIds: [String]) async throws -> LicenceRemoval
+    public var removeLicences: @Sendable (_ userId: String, _ skuIds: [String]) async throws -> LicenceRemoval = { _, _ in
+        throw Unimplemented("removeLicences")
+    }
     /// Assigns licences directly with the service plans they had disabled, in one `assignLicense`;
     /// answers with every SKU now assigned directly.
-    public var addLicences: @Sendable (_ userId: String, _ licences: [LicenceInfo]) async throws -> [String]
-
-    public init(
-        user: @escaping @Sendable (String) async throws -> LiveUser = { _ in throw Unimplemented("user") },
-        setAccountEnabled: @escaping @Sendable (String, Bool) async throws -> Void = { _, _ in
-            throw Unimplemented("setAccountEnabled")
-        },
-        resetPassword: @escaping @Sendable (String, String) async throws -> Void = { _, _ in throw Unimplemented("resetPassword") },
-        revokeSessions: @escaping @Sendable (String) async throws -> Void = { _ in throw Unimplemented("revokeSessions") },
-        authenticationMethodIds: @escaping @Sendable (String) async throws -> [String] = { _ in
-            throw Unimplemented("authenticationMethodIds")
-        },
-        deleteAuthenticationMethod: @escaping @Sendable (String, AuthMethodInfo) async throws -> MethodRemoval = { _, _ in
-            throw Unimplemented("deleteAuthenticationMethod")
-        },
-        mailbox: @escaping @Sendable (String) async throws -> LiveMailbox? = { _ in throw Unimplemented("mailbox") },
-        convertMailbox: @escaping @Sendable (String, Bool) async throws -> Void = { _, _ in throw Unimplemented("convertMailbox") },
-        setForwarding: @escaping @Sendable (String, Forwarding?) async throws -> Void = { _, _ in
-            throw Unimplemented("setForwarding")
-        },
-        restoreForwarding: @escaping @Sendable (String, ForwardingState) async throws -> Void = { _, _ in
-            throw Unimplemented("restoreForwarding")
-        },
-        setHiddenFromAddressLists: @escaping @Sendable (String, Bool) async throws -> Void = { _, _ in
-            throw Unimplemented("setHiddenFromAddressLists")
-        },
-        fullAccessHolders: @escaping @Sendable (String) async throws -> [String] = { _ in throw Unimplemented("fullAccessHolders") },
-        addFullAccess: @escaping @Sendable (String, String, Bool) async throws -> Void = { _, _, _ in
-            throw Unimplemented("addFullAccess")
-        },
-        removeFullAccess: @escaping @Sendable (String, String) async throws -> RemovalResult = { _, _ in
-            throw Unimplemented("removeFullAccess")
-        },
-        autoReply: @escaping @Sendable (String) async throws -> LiveAutoReply? = { _ in throw Unimplemented("autoReply") },
-        setAutoReply: @escaping @Sendable (String, String, String) async throws -> Void = { _, _, _ in
-            throw Unimplemented("setAutoReply")
-        },
-        disableAutoReply: @escaping @Sendable (String, String, String) async throws -> Void = { _, _, _ in
-            throw Unimplemented("disableAutoReply")
-        },
-        groupOwnerIds: @escaping @Sendable (String) async throws -> [String] = { _ in throw Unimplemented("groupOwnerIds") },
-        addGroupOwner: @escaping @Sendable (String, String) async throws -> Void = { _, _ in throw Unimplemented("addGroupOwner") },
-        removeGroupOwner: @escaping @Sendable (String, String) async throws -> RemovalResult = { _, _ in
-            throw Unimplemented("removeGroupOwner")
-        },
-        memberGroupIds: @escaping @Sendable (String) async throws -> [String] = { _ in throw Unimplemented("memberGroupIds") },
-        removeGroupMember: @escaping @Sendable (String, String) async throws -> RemovalResult = { _, _ in
-            throw Unimplemented("removeGroupMember")
-        },
-        addGroupMember: @escaping @Sendable (String, String) async throws -> Void = { _, _ in throw Unimplemented("addGroupMember") },
-        removeDistributionGroupMember: @escaping @Sendable (String, String) async throws -> RemovalResult = { _, _ in
-            throw Unimplemented("removeDistributionGroupMember")
-        },
-        addDistributionGroupMember: @escaping @Sendable (String, String) async throws -> Void = { _, _ in
-            throw Unimplemented("addDistributionGroupMember")
-        },
-        removeLicences: @escaping @Sendable (String, [String]) async throws -> LicenceRemoval = { _, _ in
-            throw Unimplemented("removeLicences")
-        },
-        addLicences: @escaping @Sendable (String, [LicenceInfo]) async throws -> [String] = { _, _ in throw Unimplemented("addLicences") }
-    ) {
-        self.user = user
-        self.setAccountEnabled = setAccountEnabled
-        self.resetPassword = resetPassword
-        self.revokeSessions = revokeSessions
-        self.authenticationMethodIds = authenticationMethodIds
-        self.deleteAuthenticationMethod = deleteAuthenticationMethod
-        self.mailbox = mailbox
-        self.convertMailbox = convertMailbox
-        self.setForwarding = setForwarding
-        self.setHiddenFromAddressLists = setHiddenFromAddressLists
-        self.fullAccessHolders = fullAccessHolders
-        self.addFullAccess = addFullAccess
-        self.autoReply = autoReply
-        self.setAutoReply = setAutoReply
-        self.groupOwnerIds = groupOwnerIds
-        self.addGroupOwner = addGroupOwner
-        self.removeGroupOwner = removeGroupOwner
-        self.memberGroupIds = memberGroupIds
-        self.removeGroupMember = removeGroupMember
-        self.removeDistributionGroupMember = removeDistributionGroupMember
-        self.removeLicences = removeLicences
-        self.restoreForwarding = restoreForwarding
-        self.removeFullAccess = removeFullAccess
-        self.disableAutoReply = disableAutoReply
-        self.addGroupMember = addGroupMember
-        self.addDistributionGroupMember = addDistributionGroupMember
-        self.addLicences = addLicences
+    public var addLicences: @Sendable (_ userId: String, _ licences: [LicenceInfo]) async throws -> [String] = { _, _ in
+        throw Unimplemented("addLicences")
     }
+
+    // Access: directory roles, consents, app roles, registered devices, the manager link.
+    public var removeDirectoryRoleMember: @Sendable (_ directoryRoleId: String, _ userId: String) async throws -> RemovalResult = { _, _ in
+        throw Unimplemented("removeDirectoryRoleMember")
+    }
+    public var addDirectoryRoleMember: @Sendable (_ directoryRoleId: String, _ userId: String) async throws -> Void = { _, _ in
+        throw Unimplemented("addDirectoryRoleMember")
+    }
+    public var oauthGrants: @Sendable (_ userId: String) async throws -> [GrantInfo] = { _ in throw Unimplemented("oauthGrants") }
+    public var deleteOAuthGrant: @Sendable (_ grantId: String) async throws -> RemovalResult = { _ in
+        throw Unimplemented("deleteOAuthGrant")
+    }
+    /// Consents again for the user, as the grant recorded was.
+    public var createOAuthGrant: @Sendable (_ userId: String, _ grant: GrantInfo) async throws -> Void = { _, _ in
+        throw Unimplemented("createOAuthGrant")
+    }
+    public var appRoleAssignments: @Sendable (_ userId: String) async throws -> [AppRoleInfo] = { _ in
+        throw Unimplemented("appRoleAssignments")
+    }
+    public var removeAppRoleAssignment: @Sendable (_ userId: String, _ assignmentId: String) async throws -> RemovalResult = { _, _ in
+        throw Unimplemented("removeAppRoleAssignment")
+    }
+    public var addAppRoleAssignment: @Sendable (_ userId: String, _ assignment: AppRoleInfo) async throws -> Void = { _, _ in
+        throw Unimplemented("addAppRoleAssignment")
+    }
+    public var deviceEnabled: @Sendable (_ deviceId: String) async throws -> Bool? = { _ in throw Unimplemented("deviceEnabled") }
+    public var setDeviceEnabled: @Sendable (_ deviceId: String, _ enabled: Bool) async throws -> Void = { _, _ in
+        throw Unimplemented("setDeviceEnabled")
+    }
+    public var managedDeviceState: @Sendable (_ deviceId: String) async throws -> String? = { _ in throw Unimplemented("managedDeviceState")
+    }
+    public var retireManagedDevice: @Sendable (_ deviceId: String) async throws -> Void = { _ in throw Unimplemented("retireManagedDevice")
+    }
+    public var managerId: @Sendable (_ userId: String) async throws -> String? = { _ in throw Unimplemented("managerId") }
+    public var setManager: @Sendable (_ userId: String, _ managerId: String) async throws -> Void = { _, _ in
+        throw Unimplemented("setManager")
+    }
+    public var removeManager: @Sendable (_ userId: String) async throws -> RemovalResult = { _ in throw Unimplemented("removeManager") }
+
+    // Mailbox clean-up.
+    public var inboxRuleIdentities: @Sendable (_ mailbox: String) async throws -> [String] = { _ in
+        throw Unimplemented("inboxRuleIdentities")
+    }
+    public var removeInboxRule: @Sendable (_ mailbox: String, _ identity: String) async throws -> RemovalResult = { _, _ in
+        throw Unimplemented("removeInboxRule")
+    }
+    public var mobileDeviceIdentities: @Sendable (_ mailbox: String) async throws -> [String] = { _ in
+        throw Unimplemented("mobileDeviceIdentities")
+    }
+    public var removeMobileDevice: @Sendable (_ identity: String) async throws -> RemovalResult = { _ in
+        throw Unimplemented("removeMobileDevice")
+    }
+    /// The ids of the meetings with attendees the user organises that are not cancelled.
+    public var organizedMeetingIds: @Sendable (_ mailbox: String) async throws -> [String] = { _ in
+        throw Unimplemented("organizedMeetingIds")
+    }
+    public var cancelOrganizedMeetings: @Sendable (_ mailbox: String, _ windowDays: Int) async throws -> Void = { _, _ in
+        throw Unimplemented("cancelOrganizedMeetings")
+    }
+    /// OneDrive (SharePoint REST, which needs a certificate credential).
+    public var siteAdmins: @Sendable (_ siteURL: String) async throws -> [String] = { _ in throw Unimplemented("siteAdmins") }
+    public var addSiteAdmin: @Sendable (_ siteURL: String, _ userPrincipalName: String) async throws -> Void = { _, _ in
+        throw Unimplemented("addSiteAdmin")
+    }
+    public var removeSiteAdmin: @Sendable (_ siteURL: String, _ userPrincipalName: String) async throws -> Void = { _, _ in
+        throw Unimplemented("removeSiteAdmin")
+    }
+    public var setLitigationHold: @Sendable (_ mailbox: String, _ enabled: Bool, _ durationDays: Int?) async throws -> Void = { _, _, _ in
+        throw Unimplemented("setLitigationHold")
+    }
+
+    /// Every endpoint unimplemented; the live implementation and tests set what they provide.
+    public init() {}
 
     /// Every endpoint throws: a test states exactly what it expects to be called.
     public static var unimplemented: TenantOperations { TenantOperations() }
@@ -183,11 +205,13 @@ public struct LiveMailbox: Sendable, Equatable {
     public var forwardingSmtpAddress: String?
     public var deliverToMailboxAndForward: Bool
     public var hiddenFromAddressLists: Bool
+    public var litigationHold: Bool
 
     public init(
         type: String, forwardingAddress: String? = nil, forwardingSmtpAddress: String? = nil, deliverToMailboxAndForward: Bool = false,
-        hiddenFromAddressLists: Bool = false
+        hiddenFromAddressLists: Bool = false, litigationHold: Bool = false
     ) {
+        self.litigationHold = litigationHold
         self.type = type
         self.forwardingAddress = forwardingAddress
         self.forwardingSmtpAddress = forwardingSmtpAddress

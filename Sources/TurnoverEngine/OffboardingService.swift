@@ -46,8 +46,15 @@ public struct OffboardingService: Sendable {
         guard !upn.contains(where: { $0 == "/" || $0 == "?" || $0.isNewline }) else {
             throw Refusal(description: "'\(upn)' is not a user principal name.")
         }
-        let (snapshot, people) = try await StateReader(client: client, now: now).readForPlanning(upn, policy: policy)
-        let earlier = try await earlierRun(upn: snapshot.user.userPrincipalName, userId: snapshot.user.id)
+        var (snapshot, people) = try await StateReader(client: client, now: now).readForPlanning(upn, policy: policy)
+        var earlier = try await earlierRun(upn: snapshot.user.userPrincipalName, userId: snapshot.user.id)
+        if snapshot.manager == nil, let removed = earlier?.removedManager {
+            // An earlier run removed the manager link; re-planning still knows whom the leaver worked for.
+            snapshot.manager = removed
+            people.resolveManager(removed, policy: policy)
+        } else {
+            earlier?.removedManager = nil
+        }
         let plan = Planner.plan(snapshot: snapshot, policy: policy, people: people, tenant: tenantName, now: now(), earlier: earlier)
         return Proposal(plan: plan, snapshot: snapshot)
     }
@@ -86,7 +93,9 @@ public struct OffboardingService: Sendable {
         for summary in try await store.runs(limit: 50, tenant: tenantName, userPrincipalName: upn) where summary.status != .blocked {
             guard let run = try await store.run(summary.id), run.user.id == userId, run.plan.undoes == nil else { continue }
             guard run.status == .partiallySucceeded || run.status == .failed else { return nil }
-            return EarlierRun(id: run.id, succeeded: Set(run.steps.filter { $0.status == .succeeded }.map(\.kind)))
+            let succeeded = Set(run.steps.filter { $0.status == .succeeded }.map(\.kind))
+            return EarlierRun(
+                id: run.id, succeeded: succeeded, removedManager: succeeded.contains(RemoveManager.kind) ? run.snapshot.manager : nil)
         }
         return nil
     }

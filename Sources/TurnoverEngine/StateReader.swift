@@ -30,6 +30,10 @@ public struct StateReader: Sendable {
                 if case .user(let name) = recipient { return name }
                 return nil
             } + (policy.successor.map { [$0] } ?? [])
+            + {
+                if case .user(let name) = policy.directReportsTo { return [name] }
+                return []
+            }()
         let client = self.client
         async let lookups = withThrowingTaskGroup(of: (String, PersonRef?).self) { group in
             for name in Set(named) {
@@ -65,6 +69,7 @@ public struct StateReader: Sendable {
         people.delegate = resolve(policy.delegate)
         people.forwardingTarget = resolve(policy.forwardingTo)
         if let successor = policy.successor { people.successor = resolve(.user(successor)) }
+        if case .user = policy.directReportsTo { people.directReportsTo = resolve(policy.directReportsTo) }
         return (snapshot, people)
     }
 
@@ -79,6 +84,10 @@ public struct StateReader: Sendable {
         async let methods = client.authenticationMethods(upn)
         async let reports = client.directReports(upn)
         async let grants = client.oauth2PermissionGrants(upn)
+        async let appRoles = client.appRoleAssignments(upn)
+        async let entraDevices = client.registeredDevices(upn)
+        async let mobileDevices = Self.optional { try await client.mobileDevices(upn) }
+        async let meetings = Self.optional { try await client.organizedMeetings(upn) }
         async let devices = client.managedDevices(upn)
         async let drive = client.drive(upn)
         async let skus = client.subscribedSkus()
@@ -140,12 +149,12 @@ public struct StateReader: Sendable {
         var mailboxInfo: MailboxInfo?
         if let exchangeMailbox = try await mailbox {
             let holders = try await permissions?.filter { $0.grantsFullAccess && !$0.isInherited && !$0.isSystemEntry }.map(\.user) ?? []
-            let forwardingRules = (await rules ?? []).compactMap { rule -> InboxRuleInfo? in
-                guard !rule.forwardingTargets.isEmpty else { return nil }
-                return InboxRuleInfo(
-                    name: rule.name, targets: rule.forwardingTargets,
+            let allRules = (await rules ?? []).map { rule in
+                InboxRuleInfo(
+                    name: rule.name, identity: rule.identity, targets: rule.forwardingTargets,
                     external: rule.forwardingTargets.contains { Self.domain($0) != Self.domain(user.userPrincipalName ?? "") })
             }
+            let forwardingRules = allRules.filter { !$0.targets.isEmpty }
             mailboxInfo = MailboxInfo(
                 primarySmtpAddress: exchangeMailbox.PrimarySmtpAddress, type: exchangeMailbox.RecipientTypeDetails,
                 sizeBytes: await statistics.flatMap { $0 } ?? 0,
@@ -156,7 +165,13 @@ public struct StateReader: Sendable {
                 hiddenFromGAL: exchangeMailbox.HiddenFromAddressListsEnabled == true, fullAccessHolders: holders,
                 forwardingRules: forwardingRules,
                 autoReplyEnabled: await autoReply??.isOn ?? false, autoReplyInternalMessage: await autoReply??.InternalMessage,
-                autoReplyExternalMessage: await autoReply??.ExternalMessage)
+                autoReplyExternalMessage: await autoReply??.ExternalMessage, inboxRules: allRules,
+                mobileDevices: (await mobileDevices ?? []).map { MobileDeviceInfo(identity: $0.identity, name: $0.friendlyName) },
+                organizedMeetings: (await meetings ?? []).map {
+                    MeetingInfo(
+                        id: $0.id, subject: $0.subject, start: $0.start, isRecurringSeries: $0.isRecurringSeries,
+                        attendeeCount: $0.attendeeCount)
+                })
         }
 
         let authMethods = try await methods.map { method in
@@ -187,7 +202,8 @@ public struct StateReader: Sendable {
             authMethods: authMethods,
             devices: try await devices.map {
                 DeviceInfo(
-                    id: $0.id, name: $0.deviceName ?? $0.id, operatingSystem: $0.operatingSystem, ownership: $0.managedDeviceOwnerType)
+                    id: $0.id, name: $0.deviceName ?? $0.id, operatingSystem: $0.operatingSystem, ownership: $0.managedDeviceOwnerType,
+                    managementState: $0.managementState)
             },
             oneDriveURL: driveURL,
             manager: user.manager.flatMap { manager in
@@ -196,8 +212,18 @@ public struct StateReader: Sendable {
             directReports: try await reports.compactMap { report in
                 report.userPrincipalName.map { PersonRef(id: report.id, userPrincipalName: $0, displayName: report.displayName ?? $0) }
             },
-            oauthGrants: try await grants.map { GrantInfo(id: $0.id, clientId: $0.clientId, scope: $0.scope ?? "") },
-            appRoleAssignments: 0, otherGlobalAdmins: otherAdmins, tenantSkus: skuInfo)
+            syncedDirectReportIds: Set(try await reports.filter { $0.onPremisesSyncEnabled == true }.map(\.id)),
+            oauthGrants: try await grants.map {
+                GrantInfo(id: $0.id, clientId: $0.clientId, resourceId: $0.resourceId, scope: $0.scope ?? "")
+            },
+            appRoleAssignments: try await appRoles.map {
+                AppRoleInfo(
+                    id: $0.id, appRoleId: $0.appRoleId ?? "", resourceId: $0.resourceId ?? "", resourceName: $0.resourceDisplayName ?? "")
+            },
+            registeredDevices: try await entraDevices.filter { $0.odataType == "#microsoft.graph.device" }.map {
+                RegisteredDeviceInfo(id: $0.id, name: $0.displayName ?? $0.id, enabled: $0.accountEnabled ?? true)
+            },
+            otherGlobalAdmins: otherAdmins, tenantSkus: skuInfo)
     }
 
     /// The last sign-in, or why Graph would not say.

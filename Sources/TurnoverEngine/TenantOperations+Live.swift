@@ -6,110 +6,163 @@ extension TenantOperations {
     /// Microsoft's refusals that still leave the desired state (already gone, already a member) are
     /// told apart by MicrosoftGraph's error classification, never by message text here.
     public static func live(_ client: MicrosoftClient) -> TenantOperations {
-        TenantOperations(
-            user: { userId in
-                let user = try await client.user(
-                    userId,
-                    select: [
-                        "accountEnabled", "lastPasswordChangeDateTime", "signInSessionsValidFromDateTime", "assignedLicenses",
-                        "licenseAssignmentStates",
-                    ])
-                var groupAssigned: [String: [String]] = [:]
-                for state in user.licenseAssignmentStates ?? [] {
-                    if let skuId = state.skuId, let group = state.assignedByGroup { groupAssigned[skuId, default: []].append(group) }
-                }
-                return LiveUser(
-                    accountEnabled: user.accountEnabled, lastPasswordChange: user.lastPasswordChangeDateTime,
-                    sessionsValidFrom: user.signInSessionsValidFromDateTime,
-                    assignedSkuIds: (user.assignedLicenses ?? []).map(\.skuId),
-                    groupAssignedSkus: groupAssigned)
-            },
-            setAccountEnabled: { userId, enabled in try await client.setAccountEnabled(userId, enabled) },
-            resetPassword: { userId, password in try await client.resetPassword(userId, to: password) },
-            revokeSessions: { userId in try await client.revokeSignInSessions(userId) },
-            authenticationMethodIds: { userId in try await client.authenticationMethods(userId).map(\.id) },
-            deleteAuthenticationMethod: { userId, method in
-                let graphMethod = AuthenticationMethod(odataType: method.type, id: method.id)
-                guard graphMethod.collection != nil else { throw StepFailure("\(method.label) cannot be deleted through Graph") }
-                do {
-                    try await client.deleteAuthenticationMethod(userId: userId, graphMethod)
-                    return .removed
-                } catch let error as MicrosoftAPIError where error.classification == .notFound {
-                    return .alreadyAbsent
-                } catch let error as MicrosoftAPIError where error.classification == .defaultAuthenticationMethod {
-                    return .refusedAsDefault
-                }
-            },
-            mailbox: { upn in
-                try await client.mailbox(upn).map { mailbox in
-                    LiveMailbox(
-                        type: mailbox.RecipientTypeDetails, forwardingAddress: mailbox.ForwardingAddress,
-                        forwardingSmtpAddress: mailbox.ForwardingSmtpAddress,
-                        deliverToMailboxAndForward: mailbox.DeliverToMailboxAndForward == true,
-                        hiddenFromAddressLists: mailbox.HiddenFromAddressListsEnabled == true)
-                }
-            },
-            convertMailbox: { upn, toShared in try await client.convertMailbox(upn, toShared: toShared) },
-            setForwarding: { upn, forwarding in
-                try await client.setForwarding(upn, to: forwarding?.to, keepCopy: forwarding?.keepCopy ?? false)
-            },
-            restoreForwarding: { upn, state in
-                try await client.setForwarding(
-                    upn, forwardingAddress: state.forwardingAddress, forwardingSmtpAddress: state.forwardingSmtpAddress,
-                    deliverToMailboxAndForward: state.deliverToMailboxAndForward)
-            },
-            setHiddenFromAddressLists: { upn, hidden in try await client.setHiddenFromAddressLists(upn, hidden) },
-            fullAccessHolders: { mailbox in try await client.fullAccessHolders(mailbox) },
-            addFullAccess: { mailbox, delegate, autoMapping in
-                try await client.addFullAccess(mailbox: mailbox, delegate: delegate, autoMapping: autoMapping)
-            },
-            removeFullAccess: { mailbox, delegate in
-                try await removal { try await client.removeFullAccess(mailbox: mailbox, delegate: delegate) }
-            },
-            autoReply: { mailbox in
-                try await client.autoReplyConfiguration(mailbox).map {
-                    LiveAutoReply(enabled: $0.isOn, internalMessage: $0.InternalMessage)
-                }
-            },
-            setAutoReply: { mailbox, internalMessage, externalMessage in
-                try await client.setAutoReply(mailbox, internalMessage: internalMessage, externalMessage: externalMessage)
-            },
-            disableAutoReply: { mailbox, internalMessage, externalMessage in
-                try await client.disableAutoReply(mailbox, internalMessage: internalMessage, externalMessage: externalMessage)
-            },
-            groupOwnerIds: { groupId in try await client.groupOwners(groupId).map(\.id) },
-            addGroupOwner: { groupId, userId in try await client.addGroupOwner(groupId: groupId, userId: userId) },
-            removeGroupOwner: { groupId, userId in try await removal { try await client.removeGroupOwner(groupId: groupId, userId: userId) }
-            },
-            memberGroupIds: { userId in try await client.memberOf(userId).map(\.id) },
-            removeGroupMember: { groupId, userId in
-                try await removal { try await client.removeGroupMember(groupId: groupId, userId: userId) }
-            },
-            addGroupMember: { groupId, userId in try await client.addGroupMember(groupId: groupId, userId: userId) },
-            removeDistributionGroupMember: { group, member in
-                try await removal { try await client.removeDistributionGroupMember(group: group, member: member) }
-            },
-            addDistributionGroupMember: { group, member in
-                do { try await client.addDistributionGroupMember(group: group, member: member) } catch let error as MicrosoftAPIError
-                    where error.classification == .alreadyPresent
-                {
-                    return
-                }
-            },
-            removeLicences: { userId, skuIds in
-                do {
-                    let user = try await client.assignLicense(userId: userId, remove: skuIds)
-                    return LicenceRemoval(remainingSkuIds: (user.assignedLicenses ?? []).map(\.skuId))
-                } catch let error as MicrosoftAPIError where error.classification == .alreadyAbsent {
-                    let user = try await client.user(userId, select: ["assignedLicenses"])
-                    return LicenceRemoval(remainingSkuIds: (user.assignedLicenses ?? []).map(\.skuId), wereAlreadyAbsent: true)
-                }
-            },
-            addLicences: { userId, licences in
-                let user = try await client.assignLicense(
-                    userId: userId, add: licences.map { AssignedLicense(skuId: $0.skuId, disabledPlans: $0.disabledPlans ?? []) })
-                return (user.assignedLicenses ?? []).map(\.skuId)
-            })
+        var operations = TenantOperations()
+        operations.user = { userId in
+            let user = try await client.user(
+                userId,
+                select: [
+                    "accountEnabled", "lastPasswordChangeDateTime", "signInSessionsValidFromDateTime", "assignedLicenses",
+                    "licenseAssignmentStates",
+                ])
+            var groupAssigned: [String: [String]] = [:]
+            for state in user.licenseAssignmentStates ?? [] {
+                if let skuId = state.skuId, let group = state.assignedByGroup { groupAssigned[skuId, default: []].append(group) }
+            }
+            return LiveUser(
+                accountEnabled: user.accountEnabled, lastPasswordChange: user.lastPasswordChangeDateTime,
+                sessionsValidFrom: user.signInSessionsValidFromDateTime,
+                assignedSkuIds: (user.assignedLicenses ?? []).map(\.skuId),
+                groupAssignedSkus: groupAssigned)
+        }
+        operations.setAccountEnabled = { userId, enabled in try await client.setAccountEnabled(userId, enabled) }
+        operations.resetPassword = { userId, password in try await client.resetPassword(userId, to: password) }
+        operations.revokeSessions = { userId in try await client.revokeSignInSessions(userId) }
+        operations.authenticationMethodIds = { userId in try await client.authenticationMethods(userId).map(\.id) }
+        operations.deleteAuthenticationMethod = { userId, method in
+            let graphMethod = AuthenticationMethod(odataType: method.type, id: method.id)
+            guard graphMethod.collection != nil else { throw StepFailure("\(method.label) cannot be deleted through Graph") }
+            do {
+                try await client.deleteAuthenticationMethod(userId: userId, graphMethod)
+                return .removed
+            } catch let error as MicrosoftAPIError where error.classification == .notFound {
+                return .alreadyAbsent
+            } catch let error as MicrosoftAPIError where error.classification == .defaultAuthenticationMethod {
+                return .refusedAsDefault
+            }
+        }
+        operations.mailbox = { upn in
+            try await client.mailbox(upn).map { mailbox in
+                LiveMailbox(
+                    type: mailbox.RecipientTypeDetails, forwardingAddress: mailbox.ForwardingAddress,
+                    forwardingSmtpAddress: mailbox.ForwardingSmtpAddress,
+                    deliverToMailboxAndForward: mailbox.DeliverToMailboxAndForward == true,
+                    hiddenFromAddressLists: mailbox.HiddenFromAddressListsEnabled == true,
+                    litigationHold: mailbox.LitigationHoldEnabled == true)
+            }
+        }
+        operations.convertMailbox = { upn, toShared in try await client.convertMailbox(upn, toShared: toShared) }
+        operations.setForwarding = { upn, forwarding in
+            try await client.setForwarding(upn, to: forwarding?.to, keepCopy: forwarding?.keepCopy ?? false)
+        }
+        operations.restoreForwarding = { upn, state in
+            try await client.setForwarding(
+                upn, forwardingAddress: state.forwardingAddress, forwardingSmtpAddress: state.forwardingSmtpAddress,
+                deliverToMailboxAndForward: state.deliverToMailboxAndForward)
+        }
+        operations.setHiddenFromAddressLists = { upn, hidden in try await client.setHiddenFromAddressLists(upn, hidden) }
+        operations.fullAccessHolders = { mailbox in try await client.fullAccessHolders(mailbox) }
+        operations.addFullAccess = { mailbox, delegate, autoMapping in
+            try await client.addFullAccess(mailbox: mailbox, delegate: delegate, autoMapping: autoMapping)
+        }
+        operations.removeFullAccess = { mailbox, delegate in
+            try await removal { try await client.removeFullAccess(mailbox: mailbox, delegate: delegate) }
+        }
+        operations.autoReply = { mailbox in
+            try await client.autoReplyConfiguration(mailbox).map {
+                LiveAutoReply(enabled: $0.isOn, internalMessage: $0.InternalMessage)
+            }
+        }
+        operations.setAutoReply = { mailbox, internalMessage, externalMessage in
+            try await client.setAutoReply(mailbox, internalMessage: internalMessage, externalMessage: externalMessage)
+        }
+        operations.disableAutoReply = { mailbox, internalMessage, externalMessage in
+            try await client.disableAutoReply(mailbox, internalMessage: internalMessage, externalMessage: externalMessage)
+        }
+        operations.groupOwnerIds = { groupId in try await client.groupOwners(groupId).map(\.id) }
+        operations.addGroupOwner = { groupId, userId in try await client.addGroupOwner(groupId: groupId, userId: userId) }
+        operations.removeGroupOwner = { groupId, userId in
+            try await removal { try await client.removeGroupOwner(groupId: groupId, userId: userId) }
+        }
+        operations.memberGroupIds = { userId in try await client.memberOf(userId).map(\.id) }
+        operations.removeGroupMember = { groupId, userId in
+            try await removal { try await client.removeGroupMember(groupId: groupId, userId: userId) }
+        }
+        operations.addGroupMember = { groupId, userId in try await client.addGroupMember(groupId: groupId, userId: userId) }
+        operations.removeDistributionGroupMember = { group, member in
+            try await removal { try await client.removeDistributionGroupMember(group: group, member: member) }
+        }
+        operations.addDistributionGroupMember = { group, member in
+            do { try await client.addDistributionGroupMember(group: group, member: member) } catch let error as MicrosoftAPIError
+                where error.classification == .alreadyPresent
+            {
+                return
+            }
+        }
+        operations.removeLicences = { userId, skuIds in
+            do {
+                let user = try await client.assignLicense(userId: userId, remove: skuIds)
+                return LicenceRemoval(remainingSkuIds: (user.assignedLicenses ?? []).map(\.skuId))
+            } catch let error as MicrosoftAPIError where error.classification == .alreadyAbsent {
+                let user = try await client.user(userId, select: ["assignedLicenses"])
+                return LicenceRemoval(remainingSkuIds: (user.assignedLicenses ?? []).map(\.skuId), wereAlreadyAbsent: true)
+            }
+        }
+        operations.addLicences = { userId, licences in
+            let user = try await client.assignLicense(
+                userId: userId, add: licences.map { AssignedLicense(skuId: $0.skuId, disabledPlans: $0.disabledPlans ?? []) })
+            return (user.assignedLicenses ?? []).map(\.skuId)
+        }
+        operations.removeDirectoryRoleMember = { roleId, userId in
+            try await removal { try await client.removeDirectoryRoleMember(directoryRoleId: roleId, userId: userId) }
+        }
+        operations.addDirectoryRoleMember = { roleId, userId in
+            try await client.addDirectoryRoleMember(directoryRoleId: roleId, userId: userId)
+        }
+        operations.oauthGrants = { userId in
+            try await client.oauth2PermissionGrants(userId).map {
+                GrantInfo(id: $0.id, clientId: $0.clientId, resourceId: $0.resourceId, scope: $0.scope ?? "")
+            }
+        }
+        operations.deleteOAuthGrant = { id in try await removal { try await client.deleteOAuth2PermissionGrant(id) } }
+        operations.createOAuthGrant = { userId, grant in
+            guard let resourceId = grant.resourceId else { throw StepFailure("the recorded consent names no resource API") }
+            try await client.createOAuth2PermissionGrant(
+                clientId: grant.clientId, principalId: userId, resourceId: resourceId, scope: grant.scope)
+        }
+        operations.appRoleAssignments = { userId in
+            try await client.appRoleAssignments(userId).map {
+                AppRoleInfo(
+                    id: $0.id, appRoleId: $0.appRoleId ?? "", resourceId: $0.resourceId ?? "", resourceName: $0.resourceDisplayName ?? "")
+            }
+        }
+        operations.removeAppRoleAssignment = { userId, id in
+            try await removal { try await client.removeAppRoleAssignment(userId: userId, assignmentId: id) }
+        }
+        operations.addAppRoleAssignment = { userId, assignment in
+            try await client.addAppRoleAssignment(userId: userId, resourceId: assignment.resourceId, appRoleId: assignment.appRoleId)
+        }
+        operations.deviceEnabled = { id in try await client.deviceEnabled(id) }
+        operations.setDeviceEnabled = { id, enabled in try await client.setDeviceEnabled(id, enabled) }
+        operations.managedDeviceState = { id in try await client.managedDeviceState(id) }
+        operations.retireManagedDevice = { id in try await client.retireManagedDevice(id) }
+        operations.managerId = { userId in try await client.managerId(userId) }
+        operations.setManager = { userId, managerId in try await client.setManager(userId, managerId: managerId) }
+        operations.removeManager = { userId in try await removal { try await client.removeManager(userId) } }
+        operations.inboxRuleIdentities = { mailbox in try await client.inboxRules(mailbox).compactMap(\.identity) }
+        operations.removeInboxRule = { mailbox, identity in
+            try await removal { try await client.removeInboxRule(mailbox: mailbox, identity: identity) }
+        }
+        operations.mobileDeviceIdentities = { mailbox in try await client.mobileDevices(mailbox).map(\.identity) }
+        operations.removeMobileDevice = { identity in try await removal { try await client.removeMobileDevice(identity: identity) } }
+        operations.organizedMeetingIds = { mailbox in try await client.organizedMeetings(mailbox).map(\.id) }
+        operations.cancelOrganizedMeetings = { mailbox, days in try await client.cancelOrganizedMeetings(mailbox, windowDays: days) }
+        operations.siteAdmins = { site in try await client.siteAdmins(siteURL: site) }
+        operations.addSiteAdmin = { site, upn in try await client.makeSiteAdmin(siteURL: site, userPrincipalName: upn) }
+        operations.removeSiteAdmin = { site, upn in try await client.removeSiteAdmin(siteURL: site, userPrincipalName: upn) }
+        operations.setLitigationHold = { mailbox, enabled, days in
+            try await client.setLitigationHold(mailbox, enabled: enabled, durationDays: days)
+        }
+        return operations
     }
 
     /// A removal Microsoft refuses because the thing is already gone has still reached its goal.

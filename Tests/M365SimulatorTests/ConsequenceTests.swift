@@ -21,13 +21,14 @@ struct ConsequenceTests {
 
     @Test("a conversion to shared is reported only after the configured delay; then the licence can go safely")
     func conversionDelay() async throws {
-        try await Harness.run(configure: { $0.mailboxConversionDelayMilliseconds = 400 }) { sim in
+        let clock = ManualClock()
+        try await Harness.run(configure: { $0.mailboxConversionDelayMilliseconds = 400 }, clock: clock.now) { sim in
             let exchange = try await sim.token(resource: .exchange)
             let set = try await sim.exchange("Set-Mailbox", ["Identity": "ben.carter@contoso.com", "Type": "Shared"], token: exchange)
             #expect(set.status == 200)
             let right = try await sim.exchange("Get-Mailbox", ["Identity": "ben.carter@contoso.com"], token: exchange)
             #expect(right.values.first?["RecipientTypeDetails"] as? String == "UserMailbox")
-            try await Task.sleep(for: .milliseconds(500))
+            clock.advance(milliseconds: 500)
             let later = try await sim.exchange("Get-Mailbox", ["Identity": "ben.carter@contoso.com"], token: exchange)
             #expect(later.values.first?["RecipientTypeDetails"] as? String == "SharedMailbox")
 

@@ -100,7 +100,8 @@ struct FidelityTests {
 
     @Test("a group-based licence stays in licenseAssignmentStates for a while after the member leaves the group")
     func groupLicenceLingers() async throws {
-        try await Harness.run(configure: { $0.groupLicenceRemovalDelayMilliseconds = 600 }) { sim in
+        let clock = ManualClock()
+        try await Harness.run(configure: { $0.groupLicenceRemovalDelayMilliseconds = 600 }, clock: clock.now) { sim in
             let token = try await sim.token()
             let grace = try await sim.userId("grace.hall", token: token)
             let groups = try await sim.send("GET", "/v1.0/users/\(grace)/memberOf", token: token).values
@@ -111,7 +112,7 @@ struct FidelityTests {
                     "licenseAssignmentStates"] as? [[String: Any]] ?? []
             }
             #expect(try await states().contains { $0["assignedByGroup"] as? String == licensing })
-            try await Task.sleep(for: .milliseconds(800))
+            clock.advance(milliseconds: 800)
             #expect(try await !states().contains { $0["assignedByGroup"] as? String == licensing })
         }
     }

@@ -4,6 +4,7 @@ import M365Simulator
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import Synchronization
 
 /// A running simulator on a loopback port with an HTTP client and the demo tenants' credentials.
 ///
@@ -28,12 +29,13 @@ struct Harness {
     }
 
     static func run(
-        configure: (inout SimulatorSettings) -> Void = { _ in }, _ body: @Sendable (Harness) async throws -> Void
+        configure: (inout SimulatorSettings) -> Void = { _ in }, clock: (@Sendable () -> Date)? = nil,
+        _ body: @Sendable (Harness) async throws -> Void
     ) async throws {
         var settings = SimulatorSettings()
         settings.selfCheck = true
         configure(&settings)
-        let simulator = try Simulator(settings: settings)
+        let simulator = try clock.map { try Simulator(settings: settings, clock: $0) } ?? Simulator(settings: settings)
         try simulator.loadDemoTenants()
         let contoso = simulator.tenantSummaries().first { $0.name == "Contoso" }!
         try await simulator.withServer { baseURL in
@@ -119,4 +121,12 @@ struct Harness {
     func state(_ kind: String, _ id: String) async throws -> [String: Any] {
         try await send("GET", "/_sim/tenants/Contoso/state/\(kind)/\(id)").json
     }
+}
+
+/// A simulator clock a test moves by hand, so delays Microsoft imposes are tested without waiting
+/// on the wall clock (and without flaking on a loaded machine).
+final class ManualClock: Sendable {
+    private let current = Mutex(Date())
+    var now: @Sendable () -> Date { { self.current.withLock { $0 } } }
+    func advance(milliseconds: Int) { current.withLock { $0 = $0.addingTimeInterval(Double(milliseconds) / 1_000) } }
 }

@@ -275,6 +275,7 @@ struct EdgeCaseOffboardingTests {
             let cli = try await preparedCLI(simulator, baseURL: baseURL)
             let since = simulator.requestLog().last?.sequence ?? 0
             var codes: [String: Set<String>] = [:]
+            var kinds: [String: Set<String>] = [:]
             // Kate is also the sole owner of a group: her plan is blocked (exit 3) and still lists the warnings.
             let expectedExit: [String: Int32] = [
                 "rachel.tan@contoso.com": 0, "chloe.diaz@contoso.com": 0, "quinn.silva@contoso.com": 0, "kate.lopez@contoso.com": 3,
@@ -283,11 +284,13 @@ struct EdgeCaseOffboardingTests {
                 let plan = try await cli.run(["plan", upn, "--tenant", "contoso", "--json"])
                 #expect(plan.status == exit, "\(upn): \(plan.stderr)")
                 codes[upn] = Set((reportJSON(plan)["warnings"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String })
+                kinds[upn] = Set((reportJSON(plan)["steps"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String })
             }
             #expect(codes["rachel.tan@contoso.com"]?.contains("recent-sign-in") == true, "\(codes)")
             #expect(codes["chloe.diaz@contoso.com"]?.contains("external-forwarding") == true, "\(codes)")
-            #expect(codes["quinn.silva@contoso.com"]?.contains("oauth-grants") == true, "\(codes)")
-            #expect(codes["kate.lopez@contoso.com"]?.contains("direct-reports") == true, "\(codes)")
+            // Consents and direct reports, once only warnings, are now steps of the plan.
+            #expect(kinds["quinn.silva@contoso.com"]?.isSuperset(of: ["revoke-app-consent", "remove-app-role-assignment"]) == true)
+            #expect(kinds["kate.lopez@contoso.com"]?.isSuperset(of: ["move-direct-report", "remove-manager"]) == true)
             #expect(simulator.requestLog(since: since).filter(\.isChange).isEmpty)
         }
     }

@@ -49,6 +49,24 @@ extension GraphHandlers {
                 return .noContent
             }
         },
+        "POST /directoryRoles/{directoryRole-id}/members/$ref": { call in
+            let principal = try call.referencedId()
+            return try call.write { data in
+                let key = call.parameter("directoryRole-id")
+                guard let role = data.roles.first(where: { $0.directoryRoleId == key || $0.id == key }) else {
+                    throw GraphError.notFound(key)
+                }
+                guard data.users[principal] != nil || data.groups[principal]?.isAssignableToRole == true else {
+                    throw GraphError.notFound(principal)
+                }
+                guard !data.roleAssignments.contains(where: { $0.roleDefinitionId == role.id && $0.principalId == principal }) else {
+                    throw GraphError.badRequest(
+                        "One or more added object references already exist for the following modified properties: 'members'.")
+                }
+                data.roleAssignments.append(RoleAssignment(id: data.newId(), principalId: principal, roleDefinitionId: role.id))
+                return .noContent
+            }
+        },
         "GET /roleManagement/directory/roleAssignments": { call in
             try call.read { data in
                 // `$expand=principal` is Microsoft's own example for listing who holds a role.
@@ -73,6 +91,37 @@ extension GraphHandlers {
                 try call.collection(
                     data.oauth2Grants.map(GraphRender.grant), type: "microsoft.graph.oAuth2PermissionGrant",
                     context: "oauth2PermissionGrants")
+            }
+        },
+        "POST /oauth2PermissionGrants": { call in
+            guard let body = call.body?.objectValue else { throw GraphError.badRequest("Empty Payload. JSON content expected.") }
+            let fields = ["clientId", "consentType", "resourceId", "scope"].map { body[$0]?.stringValue }
+            guard let clientId = fields[0], let consentType = fields[1], let resourceId = fields[2], let scope = fields[3] else {
+                throw GraphError.badRequest("clientId, consentType, resourceId and scope are required.")
+            }
+            let principalId = body["principalId"]?.stringValue
+            guard consentType == "AllPrincipals" || (consentType == "Principal" && principalId != nil) else {
+                throw GraphError.badRequest("consentType 'Principal' needs a principalId; 'AllPrincipals' takes none.")
+            }
+            return try call.write { data in
+                guard data.servicePrincipals.contains(where: { $0.id == clientId }) else { throw GraphError.notFound(clientId) }
+                if let principalId, data.users[principalId] == nil { throw GraphError.notFound(principalId) }
+                // One grant per client, resource and principal: the scopes of a grant are one string.
+                guard
+                    !data.oauth2Grants.contains(where: {
+                        $0.clientId == clientId && $0.resourceId == resourceId && $0.principalId == principalId
+                    })
+                else {
+                    throw GraphError(
+                        status: 409, code: "Request_MultipleObjectsWithSameKeyValue", message: "Permission entry already exists.")
+                }
+                let grant = OAuth2Grant(
+                    id: data.newId(), clientId: clientId, consentType: consentType, principalId: principalId, resourceId: resourceId,
+                    scope: scope)
+                data.oauth2Grants.append(grant)
+                var object = JSONObject([("@odata.context", call.context("oauth2PermissionGrants/$entity"))])
+                for (key, value) in GraphRender.grant(grant) { object[key] = value }
+                return GraphResult(status: 201, body: .object(object))
             }
         },
         "DELETE /oauth2PermissionGrants/{oAuth2PermissionGrant-id}": { call in

@@ -79,6 +79,32 @@ extension GraphHandlers {
                     items, type: "microsoft.graph.appRoleAssignment", context: "users('\(user.id)')/appRoleAssignments")
             }
         },
+        "POST /users/{user-id}/appRoleAssignments": { call in
+            guard let body = call.body?.objectValue, let principalId = body["principalId"]?.stringValue,
+                let resourceId = body["resourceId"]?.stringValue, let appRoleId = body["appRoleId"]?.stringValue
+            else { throw GraphError.badRequest("principalId, resourceId and appRoleId are required.") }
+            return try call.write { data in
+                let user = try call.user(in: data)
+                guard principalId == user.id else {
+                    throw GraphError.badRequest("The principalId must be the user the assignment is created on.")
+                }
+                guard let resource = data.servicePrincipals.first(where: { $0.id == resourceId }) else {
+                    throw GraphError.notFound(resourceId)
+                }
+                guard
+                    !data.appRoleAssignments.contains(where: {
+                        $0.principalId == user.id && $0.resourceId == resourceId && $0.appRoleId == appRoleId
+                    })
+                else { throw GraphError.badRequest("Permission being assigned already exists on the object") }
+                let assignment = AppRoleAssignment(
+                    id: data.newId(), appRoleId: appRoleId, principalId: user.id, principalDisplayName: user.displayName,
+                    principalType: "User", resourceId: resourceId, resourceDisplayName: resource.displayName, createdDateTime: call.now)
+                data.appRoleAssignments.append(assignment)
+                var object = JSONObject([("@odata.context", call.context("users('\(user.id)')/appRoleAssignments/$entity"))])
+                for (key, value) in GraphRender.appRoleAssignment(assignment) { object[key] = value }
+                return GraphResult(status: 201, body: .object(object))
+            }
+        },
         "DELETE /users/{user-id}/appRoleAssignments/{appRoleAssignment-id}": { call in
             try call.write { data in
                 let user = try call.user(in: data)

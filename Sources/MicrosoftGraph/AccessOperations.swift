@@ -1,0 +1,122 @@
+public import Foundation
+
+/// What a leaver holds besides a password and sessions: directory roles, delegated consents, app
+/// role assignments, registered devices and the manager link (graph-api.md §1), each with its
+/// reverse for undo.
+extension MicrosoftClient {
+    /// Takes the user out of an activated directory role (tenant-wide assignment).
+    public func removeDirectoryRoleMember(directoryRoleId: String, userId: String) async throws {
+        _ = try await graph(
+            GraphRequest(
+                "DELETE", "/directoryRoles/\(GraphPath.segment(directoryRoleId))/members/\(GraphPath.segment(userId))/$ref"))
+    }
+
+    /// Gives the role back; "already exist" means the desired state holds.
+    public func addDirectoryRoleMember(directoryRoleId: String, userId: String) async throws {
+        let reference = "\(connection.cloud.graphHost)/v1.0/directoryObjects/\(userId)"
+        let check: @Sendable () async throws -> Bool = {
+            try await self.memberOf(userId).contains { $0.id == directoryRoleId }
+        }
+        do {
+            _ = try await graph(
+                GraphRequest(
+                    "POST", "/directoryRoles/\(GraphPath.segment(directoryRoleId))/members/$ref",
+                    body: ["@odata.id": .string(reference)], idempotency: .checkFirst(check)))
+        } catch let error as MicrosoftAPIError where error.classification == .alreadyPresent {
+            return
+        }
+    }
+
+    public func deleteOAuth2PermissionGrant(_ id: String) async throws {
+        _ = try await graph(GraphRequest("DELETE", "/oauth2PermissionGrants/\(GraphPath.segment(id))"))
+    }
+
+    /// Consents again for one user (`consentType: Principal`), as the grant was.
+    public func createOAuth2PermissionGrant(clientId: String, principalId: String, resourceId: String, scope: String) async throws {
+        let check: @Sendable () async throws -> Bool = {
+            try await self.oauth2PermissionGrants(principalId).contains { $0.clientId == clientId && $0.resourceId == resourceId }
+        }
+        do {
+            _ = try await graph(
+                GraphRequest(
+                    "POST", "/oauth2PermissionGrants",
+                    body: [
+                        "clientId": .string(clientId), "consentType": "Principal", "principalId": .string(principalId),
+                        "resourceId": .string(resourceId), "scope": .string(scope),
+                    ], idempotency: .checkFirst(check)))
+        } catch let error as MicrosoftAPIError where error.classification == .alreadyPresent {
+            return
+        }
+    }
+
+    public func removeAppRoleAssignment(userId: String, assignmentId: String) async throws {
+        _ = try await graph(
+            GraphRequest("DELETE", GraphPath.user(userId) + "/appRoleAssignments/\(GraphPath.segment(assignmentId))"))
+    }
+
+    public func addAppRoleAssignment(userId: String, resourceId: String, appRoleId: String) async throws {
+        let check: @Sendable () async throws -> Bool = {
+            try await self.appRoleAssignments(userId).contains { $0.resourceId == resourceId && $0.appRoleId == appRoleId }
+        }
+        do {
+            _ = try await graph(
+                GraphRequest(
+                    "POST", GraphPath.user(userId) + "/appRoleAssignments",
+                    body: ["principalId": .string(userId), "resourceId": .string(resourceId), "appRoleId": .string(appRoleId)],
+                    idempotency: .checkFirst(check)))
+        } catch let error as MicrosoftAPIError where error.classification == .alreadyPresent {
+            return
+        }
+    }
+
+    /// Enables or disables a registered (Entra) device.
+    public func setDeviceEnabled(_ deviceId: String, _ enabled: Bool) async throws {
+        _ = try await graph(GraphRequest("PATCH", "/devices/\(GraphPath.segment(deviceId))", body: ["accountEnabled": .bool(enabled)]))
+    }
+
+    public func deviceEnabled(_ deviceId: String) async throws -> Bool? {
+        try await graph(
+            GraphRequest("GET", "/devices/\(GraphPath.segment(deviceId))" + GraphPath.query([("$select", "id,accountEnabled")]))
+        )
+        .decode(DirectoryObject.self).accountEnabled
+    }
+
+    /// Intune's management state of a device (`managed`, `retirePending`, …).
+    public func managedDeviceState(_ deviceId: String) async throws -> String? {
+        try await graph(
+            GraphRequest(
+                "GET",
+                "/deviceManagement/managedDevices/\(GraphPath.segment(deviceId))" + GraphPath.query([("$select", "id,managementState")]))
+        ).decode(ManagedDevice.self).managementState
+    }
+
+    /// Intune retire: company data and management leave the device; personal data stays.
+    public func retireManagedDevice(_ deviceId: String) async throws {
+        let check: @Sendable () async throws -> Bool = {
+            ["retirePending", "retireIssued"].contains(try await self.managedDeviceState(deviceId) ?? "")
+        }
+        _ = try await graph(
+            GraphRequest(
+                "POST", "/deviceManagement/managedDevices/\(GraphPath.segment(deviceId))/retire", idempotency: .checkFirst(check)))
+    }
+
+    /// The user's manager's object id, or nil when there is none (Graph answers 404).
+    public func managerId(_ userId: String) async throws -> String? {
+        do {
+            return try await graph(GraphRequest("GET", GraphPath.user(userId) + "/manager" + GraphPath.query([("$select", "id")])))
+                .decode(DirectoryObject.self).id
+        } catch let error as MicrosoftAPIError where error.isNotFound {
+            return nil
+        }
+    }
+
+    /// Sets the manager (a PUT of the reference: repeating it leaves the same state).
+    public func setManager(_ userId: String, managerId: String) async throws {
+        let reference = "\(connection.cloud.graphHost)/v1.0/users/\(managerId)"
+        _ = try await graph(GraphRequest("PUT", GraphPath.user(userId) + "/manager/$ref", body: ["@odata.id": .string(reference)]))
+    }
+
+    public func removeManager(_ userId: String) async throws {
+        _ = try await graph(GraphRequest("DELETE", GraphPath.user(userId) + "/manager/$ref"))
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// Makes the delegate a site-collection admin of the leaver's OneDrive, so the files stay reachable
+/// for as long as the tenant's OneDrive retention keeps them. SharePoint REST with a certificate
+/// credential, as SharePoint requires; opt-in (`onedrive-access`, or `steps: all`) because an app
+/// registered with a secret cannot reach SharePoint.
+public enum GrantOneDriveAccess: StepDefinition {
+    public struct Parameters: Codable, Sendable, Equatable {
+        public var siteURL: String
+        public var delegate: PersonRef
+    }
+    public struct BeforeState: Codable, Sendable, Equatable { public var delegateWasAdmin: Bool }
+
+    public static let kind: StepKind = "grant-onedrive-access"
+    public static let policyName = "onedrive-access"
+    public static let policyAliases = ["grant-onedrive-access"]
+    public static let phase = Phase.preservation
+    public static let isOnByDefault = false
+    public static let reversal = Reversal.reversible
+    public static let permissions = PermissionRequirement.permission("Sites.FullControl.All")
+    public static let catalog = StepCatalogEntry(
+        title: "Give the delegate access to the OneDrive", reads: "GET {site}/_api/web/siteusers",
+        changes: "POST {site}/_api/web/ensureuser, then MERGE getuserbyid(n) IsSiteAdmin=true",
+        verifies: "the delegate is a site-collection admin", undo: "MERGE IsSiteAdmin=false")
+
+    public static func plan(_ planning: inout PlanningContext) {
+        guard let site = planning.snapshot.oneDriveURL else { return }
+        guard planning.isEnabled(Self.self) else {
+            planning.retain(
+                "OneDrive \(site) is kept under the tenant's OneDrive retention; no one is given access (policy step onedrive-access is off)."
+            )
+            return
+        }
+        guard let delegate = planning.people.delegate else { return }
+        planning.add(
+            step(
+                target: delegate.userPrincipalName, title: "Give \(delegate.displayName) access to the OneDrive",
+                parameters: Parameters(siteURL: site, delegate: delegate)))
+        planning.retain("\(delegate.displayName) is a site-collection admin of the OneDrive \(site).")
+    }
+
+    public static func isSatisfied(_ parameters: Parameters, in context: StepContext) async throws -> String? {
+        try await context.tenant.siteAdmins(parameters.siteURL).contains {
+            $0.lowercased() == parameters.delegate.userPrincipalName.lowercased()
+        }
+            ? "\(parameters.delegate.userPrincipalName) is a site-collection admin" : nil
+    }
+
+    public static func apply(_ parameters: Parameters, in context: StepContext) async throws -> StepOutcome {
+        try await context.tenant.addSiteAdmin(parameters.siteURL, parameters.delegate.userPrincipalName)
+        return StepOutcome(
+            before: "no access for \(parameters.delegate.userPrincipalName)", after: "\(parameters.delegate.userPrincipalName): site admin",
+            beforeState: recording(BeforeState(delegateWasAdmin: false)))
+    }
+
+    public static func isUndone(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> String? {
+        try await isSatisfied(parameters, in: context) == nil ? "\(parameters.delegate.userPrincipalName) is no longer a site admin" : nil
+    }
+
+    public static func undo(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> StepOutcome {
+        try await context.tenant.removeSiteAdmin(parameters.siteURL, parameters.delegate.userPrincipalName)
+        return StepOutcome(before: "site admin", after: "no access")
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import M365Simulator
+import Testing
+
+/// The catalog's newer step kinds, each through the real binary and judged on the simulator's own
+/// state: it does what it says, a second offboarding sends no change request, its record carries
+/// the before-state, and undo restores what is reversible.
+@Suite("Catalog steps on the simulator")
+struct CatalogStepTests {
+    /// One kind exercised on one demo leaver.
+    struct Case: Sendable {
+        var upn: String
+        var steps: String
+        /// The leaver's part of the tenant this kind changes, as the simulator holds it.
+        var project: @Sendable (SimulatorState, String) -> [String]
+        var kinds: [String]
+        var reversible: Bool
+    }
+
+    static let cases: [Case] = [
+        Case(
+            upn: "amy.ross@contoso.com", steps: "remove-admin-roles",
+            project: { state, upn in state.roleNames(upn) }, kinds: ["remove-directory-role"], reversible: true),
+        Case(
+            upn: "quinn.silva@contoso.com", steps: "revoke-app-consents",
+            project: { state, upn in state.consents(upn) }, kinds: ["revoke-app-consent"], reversible: true),
+        Case(
+            upn: "quinn.silva@contoso.com", steps: "remove-app-role-assignments",
+            project: { state, upn in state.appRoles(upn) }, kinds: ["remove-app-role-assignment"], reversible: true),
+        Case(
+            upn: "ben.carter@contoso.com", steps: "disable-devices",
+            project: { state, upn in state.registeredDevices(upn) }, kinds: ["disable-device"], reversible: true),
+        Case(
+            upn: "kate.lopez@contoso.com", steps: "move-direct-reports,remove-manager",
+            project: { state, upn in state.reportingLines(upn) }, kinds: ["move-direct-report", "remove-manager"], reversible: true),
+        Case(
+            upn: "yusuf.adams@contoso.com", steps: "litigation-hold",
+            project: { state, upn in ["hold=\(state.mailbox(upn)?["litigationHoldEnabled"] as? Bool ?? false)"] },
+            kinds: ["litigation-hold"], reversible: true),
+        Case(
+            upn: "will.young@contoso.com", steps: "retire-devices",
+            project: { state, upn in state.managedDeviceStates(upn) }, kinds: ["retire-managed-device"], reversible: false),
+        Case(
+            upn: "will.young@contoso.com", steps: "remove-mobile-devices",
+            project: { state, upn in state.mobileDevices(upn) }, kinds: ["remove-mobile-devices"], reversible: false),
+        Case(
+            upn: "vera.xu@contoso.com", steps: "cancel-meetings",
+            project: { state, upn in state.organizedMeetings(upn) }, kinds: ["cancel-meetings"], reversible: false),
+        Case(
+            upn: "umar.west@contoso.com", steps: "remove-inbox-rules",
+            project: { state, upn in state.inboxRules(upn) }, kinds: ["remove-inbox-rules"], reversible: false),
+    ]
+
+    static func report(_ text: String) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+    }
+
+    @Test("each new kind acts, is idempotent, records its before-state, and undoes", arguments: cases.indices)
+    func kind(_ index: Int) async throws {
+        let spec = Self.cases[index]
+        try await withSimulator { simulator, baseURL in
+            let cli = try await preparedCLI(simulator, baseURL: baseURL)
+            let before = spec.project(try SimulatorState(simulator), spec.upn)
+            #expect(!before.isEmpty && before != ["hold=true"], "\(spec.upn) has nothing for \(spec.steps)")
+
+            let first = try await cli.run([
+                "offboard", spec.upn, "--tenant", "contoso", "--yes", "--format", "json", "--set", "steps=\(spec.steps)",
+                "--set", "successor=nina.ortiz@contoso.com",
+            ])
+            #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+            let changed = spec.project(try SimulatorState(simulator), spec.upn)
+            #expect(changed != before, "\(spec.steps) changed nothing: \(changed)")
+            let run = Self.report(first.stdout)
+            let records = (run["steps"] as? [[String: Any]] ?? []).filter { spec.kinds.contains($0["kind"] as? String ?? "") }
+            #expect(!records.isEmpty)
+            for record in records {
+                #expect(record["status"] as? String == "succeeded", "\(record)")
+                #expect(record["beforeState"] != nil, "\(record)")
+                #expect(record["after"] != nil, "\(record)")
+            }
+            let markdown = try await cli.run(["report", try #require(run["id"] as? String)])
+            for record in records { #expect(markdown.stdout.contains(record["title"] as? String ?? "?"), "\(markdown.stdout)") }
+
+            // Offboarded again, the live state shows the work done: no change request travels.
+            let since = simulator.requestLog().last?.sequence ?? 0
+            let second = try await cli.run([
+                "offboard", spec.upn, "--tenant", "contoso", "--yes", "--set", "steps=\(spec.steps)", "--set",
+                "successor=nina.ortiz@contoso.com",
+            ])
+            #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
+            let changes = simulator.requestLog(since: since).filter(\.isChange)
+            #expect(changes.isEmpty, "\(changes.map { "\($0.method) \($0.path) \($0.operation ?? "")" })")
+
+            let undo = try await cli.run(["undo", try #require(run["id"] as? String), "--yes", "--format", "json"])
+            #expect(undo.status == 0, "\(undo.stdout)\(undo.stderr)")
+            let after = spec.project(try SimulatorState(simulator), spec.upn)
+            if spec.reversible {
+                #expect(after == before, "undo of \(spec.steps)\n before: \(before)\n  after: \(after)")
+            } else {
+                #expect(after == changed)
+                #expect(undo.stderr.contains("Cannot come back:"), "\(undo.stderr)")
+            }
+        }
+    }
+}
+
+extension SimulatorState {
+    var roleAssignments: [[String: Any]] { raw["roleAssignments"] as? [[String: Any]] ?? [] }
+    var roles: [[String: Any]] { raw["roles"] as? [[String: Any]] ?? [] }
+
+    func roleNames(_ upn: String) -> [String] {
+        let id = userId(upn)
+        return roleAssignments.filter { $0["principalId"] as? String == id }.compactMap { assignment in
+            roles.first { $0["id"] as? String == assignment["roleDefinitionId"] as? String }?["displayName"] as? String
+        }.sorted()
+    }
+
+    func consents(_ upn: String) -> [String] {
+        let id = userId(upn)
+        return (raw["oauth2Grants"] as? [[String: Any]] ?? []).filter { $0["principalId"] as? String == id }.map {
+            "\($0["clientId"] ?? "") \($0["resourceId"] ?? "") \($0["scope"] ?? "")"
+        }.sorted()
+    }
+
+    func appRoles(_ upn: String) -> [String] {
+        let id = userId(upn)
+        return (raw["appRoleAssignments"] as? [[String: Any]] ?? []).filter { $0["principalId"] as? String == id }.map {
+            "\($0["resourceDisplayName"] ?? "") \($0["appRoleId"] ?? "")"
+        }.sorted()
+    }
+
+    func registeredDevices(_ upn: String) -> [String] {
+        let id = userId(upn)
+        return (raw["entraDevices"] as? [[String: Any]] ?? []).filter { ($0["registeredUsers"] as? [String] ?? []).contains(id) }.map {
+            "\($0["displayName"] ?? "") enabled=\($0["accountEnabled"] ?? "")"
+        }.sorted()
+    }
+
+    func managedDeviceStates(_ upn: String) -> [String] {
+        let id = userId(upn)
+        return (raw["managedDevices"] as? [[String: Any]] ?? []).filter { $0["userId"] as? String == id }.map {
+            "\($0["deviceName"] ?? "") \($0["managementState"] ?? "")"
+        }.sorted()
+    }
+
+    func mobileDevices(_ upn: String) -> [String] {
+        (mailbox(upn)?["mobileDevices"] as? [[String: Any]] ?? []).compactMap { $0["friendlyName"] as? String }.sorted()
+    }
+
+    /// Meetings with attendees the leaver organises, and whether each is cancelled.
+    func organizedMeetings(_ upn: String) -> [String] {
+        (mailbox(upn)?["events"] as? [[String: Any]] ?? []).filter {
+            $0["isOrganizer"] as? Bool == true && !($0["attendees"] as? [Any] ?? []).isEmpty
+        }.map { "\($0["subject"] ?? "") cancelled=\($0["isCancelled"] ?? false)" }.sorted()
+    }
+
+    func inboxRules(_ upn: String) -> [String] {
+        (mailbox(upn)?["inboxRules"] as? [[String: Any]] ?? []).filter { $0["hidden"] as? Bool != true }.compactMap {
+            $0["name"] as? String
+        }.sorted()
+    }
+
+    /// The leaver's manager and who reports to the leaver.
+    func reportingLines(_ upn: String) -> [String] {
+        let id = userId(upn)
+        let manager = (user(upn)["managerId"] as? String).map(upn(ofId:)) ?? "none"
+        let reports = users.filter { $0.value["managerId"] as? String == id }.compactMap { $0.value["userPrincipalName"] as? String }
+        return ["manager: \(manager)"] + reports.sorted()
+    }
+}
