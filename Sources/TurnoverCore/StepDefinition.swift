@@ -258,6 +258,9 @@ public protocol StepDefinition: Sendable {
     static var cutsAccess: Bool { get }
     static var settling: Settling { get }
     static var ordering: [StepOrdering] { get }
+    /// Whether planning cannot see the state this step changes (SharePoint is not read while
+    /// planning), so the runner checks ``isSatisfied(_:in:)`` before acting, every time.
+    static var checksBeforeActing: Bool { get }
     /// Whether a policy that lists no steps runs it (a litigation hold, which keeps a licence, is opt-in).
     static var isOnByDefault: Bool { get }
     /// Whether it destroys something that cannot come back (a wipe, a deletion): never implied by `steps: all`.
@@ -292,6 +295,7 @@ extension StepDefinition {
     public static var settling: Settling { .immediate }
     public static var ordering: [StepOrdering] { [] }
     public static var isOnByDefault: Bool { true }
+    public static var checksBeforeActing: Bool { false }
     public static var isDestructive: Bool { false }
     public static var reversal: Reversal { .irreversible("this change cannot be taken back") }
 

@@ -89,7 +89,9 @@ public struct Runner: Sendable {
                     case .launch(let record):
                         guard let step = planned[record.id] else { continue }
                         // An undo is planned from recorded state, not live state: it checks before each change.
-                        let live = resuming || record.attempts > 0 || step.reverses != nil
+                        let live =
+                            resuming || record.attempts > 0 || step.reverses != nil
+                            || StepRegistry.definition(of: step.kind)?.checksBeforeActing == true
                         let doubtful = inDoubt[record.id] != nil
                         group.addTask {
                             try await self.perform(

@@ -15,6 +15,8 @@ struct CatalogStepTests {
         var project: @Sendable (SimulatorState, String) -> [String]
         var kinds: [String]
         var reversible: Bool
+        /// SharePoint needs the app's certificate: such cases use a tenant registered with it.
+        var certificate = false
     }
 
     static let cases: [Case] = [
@@ -44,6 +46,10 @@ struct CatalogStepTests {
             upn: "will.young@contoso.com", steps: "remove-mobile-devices",
             project: { state, upn in state.mobileDevices(upn) }, kinds: ["remove-mobile-devices"], reversible: false),
         Case(
+            upn: "ben.carter@contoso.com", steps: "onedrive-access",
+            project: { state, upn in state.oneDriveAdmins(upn) }, kinds: ["grant-onedrive-access"], reversible: true,
+            certificate: true),
+        Case(
             upn: "vera.xu@contoso.com", steps: "cancel-meetings",
             project: { state, upn in state.organizedMeetings(upn) }, kinds: ["cancel-meetings"], reversible: false),
         Case(
@@ -60,11 +66,23 @@ struct CatalogStepTests {
         let spec = Self.cases[index]
         try await withSimulator { simulator, baseURL in
             let cli = try await preparedCLI(simulator, baseURL: baseURL)
+            var tenant = "contoso"
+            if spec.certificate {
+                let app = simulator.fullAccessApp("Contoso")
+                let pem = URL(fileURLWithPath: cli.dataDirectory).appendingPathComponent("contoso.pem")
+                try ((app.privateKeyPEM ?? "") + "\n" + (app.certificatePEM ?? "")).write(to: pem, atomically: true, encoding: .utf8)
+                let added = try await cli.run([
+                    "tenant", "add", "contoso-cert", "--tenant-id", simulator.summary("Contoso").tenantId, "--client-id", app.clientId,
+                    "--certificate", pem.path, "--simulator", baseURL,
+                ])
+                #expect(added.status == 0, "\(added.stderr)")
+                tenant = "contoso-cert"
+            }
             let before = spec.project(try SimulatorState(simulator), spec.upn)
             #expect(!before.isEmpty && before != ["hold=true"], "\(spec.upn) has nothing for \(spec.steps)")
 
             let first = try await cli.run([
-                "offboard", spec.upn, "--tenant", "contoso", "--yes", "--format", "json", "--set", "steps=\(spec.steps)",
+                "offboard", spec.upn, "--tenant", tenant, "--yes", "--format", "json", "--set", "steps=\(spec.steps)",
                 "--set", "successor=nina.ortiz@contoso.com",
             ])
             #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
@@ -84,7 +102,7 @@ struct CatalogStepTests {
             // Offboarded again, the live state shows the work done: no change request travels.
             let since = simulator.requestLog().last?.sequence ?? 0
             let second = try await cli.run([
-                "offboard", spec.upn, "--tenant", "contoso", "--yes", "--set", "steps=\(spec.steps)", "--set",
+                "offboard", spec.upn, "--tenant", tenant, "--yes", "--set", "steps=\(spec.steps)", "--set",
                 "successor=nina.ortiz@contoso.com",
             ])
             #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
@@ -145,6 +163,13 @@ extension SimulatorState {
 
     func mobileDevices(_ upn: String) -> [String] {
         (mailbox(upn)?["mobileDevices"] as? [[String: Any]] ?? []).compactMap { $0["friendlyName"] as? String }.sorted()
+    }
+
+    func oneDriveAdmins(_ upn: String) -> [String] {
+        let site = (raw["oneDrives"] as? [String: [String: Any]] ?? [:])[userId(upn)] ?? [:]
+        return (site["siteUsers"] as? [[String: Any]] ?? []).filter { $0["isSiteAdmin"] as? Bool == true }.compactMap {
+            $0["email"] as? String
+        }.sorted()
     }
 
     /// Meetings with attendees the leaver organises, and whether each is cancelled.

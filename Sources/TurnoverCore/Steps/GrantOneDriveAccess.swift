@@ -16,6 +16,7 @@ public enum GrantOneDriveAccess: StepDefinition {
     public static let policyAliases = ["grant-onedrive-access"]
     public static let phase = Phase.preservation
     public static let isOnByDefault = false
+    public static let checksBeforeActing = true
     public static let reversal = Reversal.reversible
     public static let permissions = PermissionRequirement.permission("Sites.FullControl.All")
     public static let catalog = StepCatalogEntry(
