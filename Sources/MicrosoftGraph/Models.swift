@@ -21,6 +21,7 @@ public struct GraphUser: Codable, Sendable, Equatable {
     public var signInSessionsValidFromDateTime: Date?
     public var signInActivity: SignInActivity?
     public var manager: DirectoryObject?
+    public var employeeLeaveDateTime: Date?
 
     public var isSynced: Bool { onPremisesSyncEnabled == true }
     public var isGuest: Bool { userType == "Guest" || (userPrincipalName?.contains("#EXT#") ?? false) }

@@ -25,6 +25,8 @@ public struct Policy: Codable, Sendable, Equatable {
     public var litigationHoldDays: Int?
     /// How far ahead the leaver's organised meetings are cancelled (Exchange allows 1 to 1825 days).
     public var cancelMeetingsDays: Int = 180
+    /// What `mark-as-leaver` puts before the display name.
+    public var leaverDisplayNamePrefix: String = "(Left) "
     public var delegate: Recipient = .manager
     public var forwardingTo: Recipient = .none
     public var forwardingKeepCopy: Bool = true
@@ -69,7 +71,7 @@ public struct Policy: Codable, Sendable, Equatable {
 
     static let knownKeys: Set<String> = [
         "name", "steps", "delegate", "forwarding", "autoReply", "successor", "keepLicences", "breakGlass", "retainMailboxDays",
-        "directReportsTo", "litigationHoldDays", "cancelMeetingsDays",
+        "directReportsTo", "litigationHoldDays", "cancelMeetingsDays", "leaverDisplayNamePrefix",
     ]
 
     /// `steps: all` (and `--set steps=all`): every step that destroys nothing; wipe and delete are
@@ -140,6 +142,8 @@ public struct Policy: Codable, Sendable, Equatable {
                         Problem(
                             line: line(value), message: "directReportsTo must be 'manager', 'none' or a user principal name, not '\(upn)'"))
                 }
+            case "leaverDisplayNamePrefix":
+                policy.leaverDisplayNamePrefix = value.scalar?.string ?? policy.leaverDisplayNamePrefix
             case "cancelMeetingsDays":
                 if let days = Int(value.scalar?.string ?? ""), (1...1_825).contains(days) {
                     policy.cancelMeetingsDays = days
@@ -258,6 +262,7 @@ public struct Policy: Codable, Sendable, Equatable {
             switch key {
             case "delegate": delegate = Recipient(value)
             case "directReportsTo": directReportsTo = Recipient(value)
+            case "leaverDisplayNamePrefix": leaverDisplayNamePrefix = value
             case "cancelMeetingsDays":
                 if let days = Int(value), (1...1_825).contains(days) {
                     cancelMeetingsDays = days

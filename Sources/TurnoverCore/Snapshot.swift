@@ -83,12 +83,15 @@ public struct UserInfo: Codable, Sendable, Equatable {
     public var lastSignInUnknownReason: String?
     public var lastPasswordChange: Date?
     public var sessionsValidFrom: Date?
+    /// The on-premises anchor (`onPremisesImmutableId`) that ties the cloud account to an AD account.
+    public var immutableId: String?
 
     public init(
         id: String, userPrincipalName: String, displayName: String, accountEnabled: Bool, isGuest: Bool = false, isSynced: Bool = false,
         mail: String? = nil, lastSignIn: Date? = nil, lastSignInUnknownReason: String? = nil, lastPasswordChange: Date? = nil,
-        sessionsValidFrom: Date? = nil
+        sessionsValidFrom: Date? = nil, immutableId: String? = nil
     ) {
+        self.immutableId = immutableId
         self.lastSignInUnknownReason = lastSignInUnknownReason
         self.id = id
         self.userPrincipalName = userPrincipalName

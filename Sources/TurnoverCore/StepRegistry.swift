@@ -30,6 +30,8 @@ public enum StepRegistry {
         CancelMeetings.self,
         MoveDirectReport.self,
         RemoveManager.self,
+        MarkAsLeaver.self,
+        ClearImmutableId.self,
         RemoveLicences.self,
     ]
 

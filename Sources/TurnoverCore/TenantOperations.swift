@@ -144,6 +144,14 @@ public struct TenantOperations: Sendable {
     public var removeSiteAdmin: @Sendable (_ siteURL: String, _ userPrincipalName: String) async throws -> Void = { _, _ in
         throw Unimplemented("removeSiteAdmin")
     }
+    public var setImmutableId: @Sendable (_ userId: String, _ immutableId: String?) async throws -> Void = { _, _ in
+        throw Unimplemented("setImmutableId")
+    }
+    /// The display name and `employeeLeaveDateTime` (reading the date needs User-LifeCycleInfo permissions).
+    public var leaverProfile: @Sendable (_ userId: String) async throws -> LeaverProfile = { _ in throw Unimplemented("leaverProfile") }
+    public var setLeaverProfile: @Sendable (_ userId: String, _ profile: LeaverProfile) async throws -> Void = { _, _ in
+        throw Unimplemented("setLeaverProfile")
+    }
     public var setLitigationHold: @Sendable (_ mailbox: String, _ enabled: Bool, _ durationDays: Int?) async throws -> Void = { _, _, _ in
         throw Unimplemented("setLitigationHold")
     }
@@ -183,18 +191,30 @@ public struct LiveUser: Sendable, Equatable {
     public var sessionsValidFrom: Date?
     /// Every licence the user has (direct or through a group).
     public var assignedSkuIds: [String]
+    public var immutableId: String?
     /// Licences assigned through a group, by SKU: the group that assigns each.
     public var groupAssignedSkus: [String: [String]]
 
     public init(
         accountEnabled: Bool? = nil, lastPasswordChange: Date? = nil, sessionsValidFrom: Date? = nil, assignedSkuIds: [String] = [],
-        groupAssignedSkus: [String: [String]] = [:]
+        groupAssignedSkus: [String: [String]] = [:], immutableId: String? = nil
     ) {
+        self.immutableId = immutableId
         self.accountEnabled = accountEnabled
         self.lastPasswordChange = lastPasswordChange
         self.sessionsValidFrom = sessionsValidFrom
         self.assignedSkuIds = assignedSkuIds
         self.groupAssignedSkus = groupAssignedSkus
+    }
+}
+
+/// What marks an account as a leaver's in the directory.
+public struct LeaverProfile: Codable, Sendable, Equatable {
+    public var displayName: String
+    public var employeeLeaveDateTime: Date?
+    public init(displayName: String, employeeLeaveDateTime: Date?) {
+        self.displayName = displayName
+        self.employeeLeaveDateTime = employeeLeaveDateTime
     }
 }
 

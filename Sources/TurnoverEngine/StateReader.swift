@@ -197,7 +197,7 @@ public struct StateReader: Sendable {
                 accountEnabled: user.accountEnabled ?? true, isGuest: user.isGuest, isSynced: user.isSynced, mail: user.mail,
                 lastSignIn: await signIn.date, lastSignInUnknownReason: await signIn.unknownReason,
                 lastPasswordChange: user.lastPasswordChangeDateTime,
-                sessionsValidFrom: user.signInSessionsValidFromDateTime),
+                sessionsValidFrom: user.signInSessionsValidFromDateTime, immutableId: user.onPremisesImmutableId),
             licences: allLicences, groups: groups.values.sorted { $0.displayName < $1.displayName }, roles: roles, mailbox: mailboxInfo,
             authMethods: authMethods,
             devices: try await devices.map {

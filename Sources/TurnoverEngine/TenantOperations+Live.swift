@@ -1,3 +1,4 @@
+import Foundation
 public import MicrosoftGraph
 public import TurnoverCore
 
@@ -12,7 +13,7 @@ extension TenantOperations {
                 userId,
                 select: [
                     "accountEnabled", "lastPasswordChangeDateTime", "signInSessionsValidFromDateTime", "assignedLicenses",
-                    "licenseAssignmentStates",
+                    "licenseAssignmentStates", "onPremisesImmutableId",
                 ])
             var groupAssigned: [String: [String]] = [:]
             for state in user.licenseAssignmentStates ?? [] {
@@ -22,7 +23,7 @@ extension TenantOperations {
                 accountEnabled: user.accountEnabled, lastPasswordChange: user.lastPasswordChangeDateTime,
                 sessionsValidFrom: user.signInSessionsValidFromDateTime,
                 assignedSkuIds: (user.assignedLicenses ?? []).map(\.skuId),
-                groupAssignedSkus: groupAssigned)
+                groupAssignedSkus: groupAssigned, immutableId: user.onPremisesImmutableId)
         }
         operations.setAccountEnabled = { userId, enabled in try await client.setAccountEnabled(userId, enabled) }
         operations.resetPassword = { userId, password in try await client.resetPassword(userId, to: password) }
@@ -159,6 +160,17 @@ extension TenantOperations {
         operations.siteAdmins = { site in try await client.siteAdmins(siteURL: site) }
         operations.addSiteAdmin = { site, upn in try await client.makeSiteAdmin(siteURL: site, userPrincipalName: upn) }
         operations.removeSiteAdmin = { site, upn in try await client.removeSiteAdmin(siteURL: site, userPrincipalName: upn) }
+        operations.setImmutableId = { userId, value in
+            try await client.updateUser(userId, ["onPremisesImmutableId": value.map(JSONValue.string) ?? .null])
+        }
+        operations.leaverProfile = { userId in
+            let user = try await client.user(userId, select: ["displayName", "employeeLeaveDateTime"])
+            return LeaverProfile(displayName: user.displayName ?? "", employeeLeaveDateTime: user.employeeLeaveDateTime)
+        }
+        operations.setLeaverProfile = { userId, profile in
+            let leave = profile.employeeLeaveDateTime.map { JSONValue.string($0.formatted(Date.ISO8601FormatStyle())) } ?? .null
+            try await client.updateUser(userId, ["displayName": .string(profile.displayName), "employeeLeaveDateTime": leave])
+        }
         operations.setLitigationHold = { mailbox, enabled, days in
             try await client.setLitigationHold(mailbox, enabled: enabled, durationDays: days)
         }

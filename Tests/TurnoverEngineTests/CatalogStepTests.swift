@@ -50,6 +50,15 @@ struct CatalogStepTests {
             project: { state, upn in state.oneDriveAdmins(upn) }, kinds: ["grant-onedrive-access"], reversible: true,
             certificate: true),
         Case(
+            upn: "owen.hart@contoso.com", steps: "clear-immutable-id",
+            project: { state, upn in ["immutableId=\(state.user(upn)["onPremisesImmutableId"] ?? "nil")"] },
+            kinds: ["clear-immutable-id"], reversible: true),
+        Case(
+            upn: "ben.carter@contoso.com", steps: "mark-as-leaver",
+            project: { state, upn in
+                ["\(state.user(upn)["displayName"] ?? "") leaves \(state.user(upn)["employeeLeaveDateTime"] ?? "never")"]
+            }, kinds: ["mark-as-leaver"], reversible: true),
+        Case(
             upn: "vera.xu@contoso.com", steps: "cancel-meetings",
             project: { state, upn in state.organizedMeetings(upn) }, kinds: ["cancel-meetings"], reversible: false),
         Case(

@@ -48,6 +48,7 @@ enum GraphRender {
             ("onPremisesDistinguishedName", .optional(user.onPremises?.distinguishedName)),
             ("onPremisesDomainName", .optional(user.onPremises?.domainName)),
             ("onPremisesImmutableId", .optional(user.onPremisesImmutableId)),
+            ("employeeLeaveDateTime", date(user.employeeLeaveDateTime)),
             ("onPremisesLastSyncDateTime", date(user.onPremisesLastSyncDateTime)),
             ("onPremisesSamAccountName", .optional(user.onPremises?.samAccountName)),
             ("onPremisesSecurityIdentifier", .optional(user.onPremises?.securityIdentifier)),

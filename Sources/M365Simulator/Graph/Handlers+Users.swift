@@ -244,6 +244,17 @@ extension GraphHandlers {
                 case "othermails": updated.otherMails = value.arrayValue?.compactMap(\.stringValue) ?? []
                 case "mail": updated.mail = value.stringValue
                 case "passwordpolicies": updated.passwordPolicies = value.stringValue
+                case "employeeleavedatetime":
+                    // Lifecycle dates have their own permission, beyond User.ReadWrite.All.
+                    guard call.app.graphPermissions.contains("User-LifeCycleInfo.ReadWrite.All") else { throw GraphError.denied }
+                    if value == .null {
+                        updated.employeeLeaveDateTime = nil
+                    } else {
+                        guard let text = value.stringValue, let date = try? Date(text, strategy: .iso8601) else {
+                            throw GraphError.badRequest("Invalid value specified for property 'employeeLeaveDateTime' of resource 'User'.")
+                        }
+                        updated.employeeLeaveDateTime = date
+                    }
                 case "onpremisesimmutableid":
                     if let immutable = value.stringValue, immutable.contains("$") || immutable.contains("_") {
                         throw GraphError.badRequest("Invalid value specified for property 'onPremisesImmutableId' of resource 'User'.")

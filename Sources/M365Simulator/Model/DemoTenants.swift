@@ -9,7 +9,7 @@ public enum DemoTenants {
         "UserAuthenticationMethod.ReadWrite.All", "LicenseAssignment.ReadWrite.All", "MailboxSettings.ReadWrite", "Calendars.ReadWrite",
         "Mail.Send", "DeviceManagementManagedDevices.ReadWrite.All", "DeviceManagementManagedDevices.PrivilegedOperations.All",
         "Device.ReadWrite.All", "Files.ReadWrite.All", "Sites.ReadWrite.All", "AuditLog.Read.All", "Organization.Read.All",
-        "Domain.Read.All",
+        "Domain.Read.All", "User-LifeCycleInfo.ReadWrite.All",
     ]
 
     public static let readOnlyGraphPermissions = [
@@ -155,6 +155,15 @@ public enum DemoTenants {
             licenses: [SPE_E3]
             authMethods: [{type: phone, phone: "+1 425 555 0117", isDefault: true}]
             mailbox: {sizeGB: 3.3}
+          - key: owen.hart
+            name: Owen Hart
+            title: Buyer
+            department: Operations
+            note: Once synced; the sync link was broken and the on-premises immutable ID remains (clear-immutable-id).
+            immutableId: "b3dlbmhhcnQtYWQtZ3VpZA=="
+            manager: felix.garcia
+            licenses: [SPE_E3]
+            mailbox: {sizeGB: 1.2}
           - key: ethan.grant
             name: Ethan Grant
             title: Plant Supervisor

@@ -105,6 +105,8 @@ struct DirectoryUser: Codable, Sendable, Equatable {
     var externalUserState: String?
     var onPremisesSyncEnabled: Bool?
     var onPremisesImmutableId: String?
+    /// When the user leaves (or left); writing it needs User-LifeCycleInfo.ReadWrite.All.
+    var employeeLeaveDateTime: Date?
     var onPremisesLastSyncDateTime: Date?
     var onPremises: OnPremisesSource?
     var directLicenses: [AssignedLicense] = []

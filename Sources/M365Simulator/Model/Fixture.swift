@@ -122,6 +122,8 @@ public struct TenantFixture: Codable, Sendable {
         /// For a guest: the address in their home tenant; the UPN becomes `..#EXT#@initialDomain`.
         public var guest: String?
         public var synced: Synced?
+        /// A cloud user whose sync link was broken: the on-premises anchor remains without sync.
+        public var immutableId: String?
         public var manager: String?
         public var licenses: [String]?
         public var authMethods: [AuthMethod]?

@@ -259,7 +259,8 @@ struct TenantBuilder {
         user.directLicenses = licenses
         user.onPremises = onPremises
         user.onPremisesSyncEnabled = onPremises == nil ? nil : true
-        user.onPremisesImmutableId = onPremises.map { _ in Data(id("immutable", spec.key).utf8.prefix(16)).base64EncodedString() }
+        user.onPremisesImmutableId =
+            spec.immutableId ?? onPremises.map { _ in Data(id("immutable", spec.key).utf8.prefix(16)).base64EncodedString() }
         user.onPremisesLastSyncDateTime = onPremises == nil ? nil : now.addingTimeInterval(-900)
         user.authenticationMethods = methods
         user.sessions = sessions
