@@ -120,3 +120,24 @@ extension MicrosoftClient {
         _ = try await graph(GraphRequest("DELETE", GraphPath.user(userId) + "/manager/$ref"))
     }
 }
+
+/// Deleting a user and bringing one back from Entra's deleted items (kept for 30 days).
+extension MicrosoftClient {
+    public func deleteUser(_ userId: String) async throws {
+        _ = try await graph(GraphRequest("DELETE", GraphPath.user(userId)))
+    }
+
+    /// Users deleted in the last 30 days, newest first.
+    public func deletedUsers() async throws -> [GraphUser] {
+        try await graphAll(
+            "/directory/deletedItems/microsoft.graph.user" + GraphPath.query([("$select", "id,userPrincipalName,displayName,mail")]),
+            as: GraphUser.self)
+    }
+
+    /// Restores a deleted user with its group memberships; "not found" means it is not in deleted items.
+    @discardableResult
+    public func restoreDeletedUser(_ id: String) async throws -> GraphUser {
+        try await graph(GraphRequest("POST", "/directory/deletedItems/\(GraphPath.segment(id))/restore", idempotency: .safe)).decode(
+            GraphUser.self)
+    }
+}

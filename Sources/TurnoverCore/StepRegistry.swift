@@ -33,6 +33,7 @@ public enum StepRegistry {
         MarkAsLeaver.self,
         ClearImmutableId.self,
         RemoveLicences.self,
+        DeleteUser.self,
     ]
 
     private static let byKind: [StepKind: any StepDefinition.Type] = Dictionary(

@@ -152,6 +152,10 @@ public struct TenantOperations: Sendable {
     public var setLeaverProfile: @Sendable (_ userId: String, _ profile: LeaverProfile) async throws -> Void = { _, _ in
         throw Unimplemented("setLeaverProfile")
     }
+    /// Whether the account exists (not deleted).
+    public var userExists: @Sendable (_ userId: String) async throws -> Bool = { _ in throw Unimplemented("userExists") }
+    public var deleteUser: @Sendable (_ userId: String) async throws -> RemovalResult = { _ in throw Unimplemented("deleteUser") }
+    public var restoreUser: @Sendable (_ userId: String) async throws -> Void = { _ in throw Unimplemented("restoreUser") }
     public var setLitigationHold: @Sendable (_ mailbox: String, _ enabled: Bool, _ durationDays: Int?) async throws -> Void = { _, _, _ in
         throw Unimplemented("setLitigationHold")
     }

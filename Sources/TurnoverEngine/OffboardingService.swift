@@ -83,6 +83,32 @@ public struct OffboardingService: Sendable {
         }
     }
 
+    /// Brings a user deleted in the last 30 days back from Entra's deleted items, with its group
+    /// memberships. Refuses when no deleted user or more than one matches, or the name is taken again.
+    public func restore(_ userPrincipalName: String) async throws -> PersonRef {
+        let upn = userPrincipalName.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        guard upn.contains("@") else { throw Refusal(description: "Give the deleted user's user principal name.") }
+        // Entra renames a deleted user to its object id (without dashes) followed by the old name.
+        let matches = try await client.deletedUsers().filter { user in
+            let name = (user.userPrincipalName ?? "").lowercased()
+            return name == upn || name == user.id.replacingOccurrences(of: "-", with: "").lowercased() + upn
+        }
+        guard let user = matches.first else {
+            throw Refusal(description: "No user \(upn) among the deleted users: Entra keeps them for 30 days, then they are gone.")
+        }
+        guard matches.count == 1 else {
+            throw Refusal(
+                description: "\(matches.count) deleted users were \(upn): restore one by its object id in the Entra admin centre.")
+        }
+        if try await client.userIfExists(upn, select: ["id"]) != nil {
+            throw Refusal(description: "\(upn) is in use by another user now; rename that user first.")
+        }
+        let restored = try await client.restoreDeletedUser(user.id)
+        return PersonRef(
+            id: restored.id, userPrincipalName: restored.userPrincipalName ?? upn,
+            displayName: restored.displayName ?? user.displayName ?? upn)
+    }
+
     /// Executes (or resumes) a stored run.
     public func execute(_ id: RunID, onEvent: @escaping @Sendable (RunEvent) -> Void = { _ in }) async throws -> RunRecord {
         try await Runner(store: store, tenant: .live(client), options: runnerOptions, now: now, onEvent: onEvent).execute(id)

@@ -171,6 +171,9 @@ extension TenantOperations {
             let leave = profile.employeeLeaveDateTime.map { JSONValue.string($0.formatted(Date.ISO8601FormatStyle())) } ?? .null
             try await client.updateUser(userId, ["displayName": .string(profile.displayName), "employeeLeaveDateTime": leave])
         }
+        operations.userExists = { userId in try await client.userIfExists(userId, select: ["id"]) != nil }
+        operations.deleteUser = { userId in try await removal { try await client.deleteUser(userId) } }
+        operations.restoreUser = { userId in try await client.restoreDeletedUser(userId) }
         operations.setLitigationHold = { mailbox, enabled, days in
             try await client.setLitigationHold(mailbox, enabled: enabled, durationDays: days)
         }

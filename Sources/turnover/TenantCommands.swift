@@ -112,18 +112,23 @@ struct TenantTest: AsyncParsableCommand {
 
     func run() async throws {
         try await data.withWorkspace { workspace in
-            let missingAny = try await withTenantClient(workspace: workspace, tenantName: name, sandbox: false) { client, _ in
+            let missingAny = try await withTenantClient(workspace: workspace, tenantName: name, sandbox: false) { client, tenant in
                 let service = OffboardingService(store: workspace.store, client: client, tenantName: name)
                 let (graph, exchange, checks) = try await service.testPermissions()
+                // Only the steps the tenant's policy runs decide the answer; the others are shown for reference.
+                let policy = try tenant.map(workspace.policy(for:)) ?? Policy()
+                let enabled = Set(policy.steps.flatMap { name in StepRegistry.kinds(switchedOnBy: name).map { $0.kind } })
                 output(
                     "Graph token: \(graph.count) application permissions. Exchange token: \(exchange.isEmpty ? "none" : exchange.sorted().joined(separator: ", "))."
                 )
                 for check in checks {
+                    let mark = check.isGranted ? "✔" : enabled.contains(check.kind) ? "✘" : "–"
                     output(
-                        "\(check.isGranted ? "✔" : "✘") \(check.kind): "
-                            + (check.isGranted ? "ok" : "missing \(check.missing.joined(separator: " and ")) (needs \(check.requirement))"))
+                        "\(mark) \(check.kind): "
+                            + (check.isGranted ? "ok" : "missing \(check.missing.joined(separator: " and ")) (needs \(check.requirement))")
+                            + (enabled.contains(check.kind) ? "" : " — not in the policy"))
                 }
-                return checks.contains { !$0.isGranted }
+                return checks.contains { !$0.isGranted && enabled.contains($0.kind) }
             }
             if missingAny { throw ExitCode(1) }
         }

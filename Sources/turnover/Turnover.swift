@@ -8,7 +8,7 @@ struct Turnover: AsyncParsableCommand {
         version: "0.3.0",
         subcommands: [
             PlanCommand.self, OffboardCommand.self, StepsCommand.self, RunsCommand.self, RunCommand.self, ReportCommand.self,
-            ResumeCommand.self, UndoCommand.self, TenantCommand.self,
+            ResumeCommand.self, UndoCommand.self, RestoreCommand.self, TenantCommand.self,
             SimulatorCommand.self, BenchCommand.self,
         ]
     )

@@ -65,6 +65,22 @@ struct CLI {
             stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
     }
 
+    /// Registers Contoso's full app with its certificate (SharePoint refuses a secret) as
+    /// `contoso-cert`, with the test policy; answers the tenant's name.
+    func addCertificateTenant(_ simulator: Simulator, baseURL: String) async throws -> String {
+        let app = simulator.fullAccessApp("Contoso")
+        let pem = URL(fileURLWithPath: dataDirectory).appendingPathComponent("contoso.pem")
+        try ((app.privateKeyPEM ?? "") + "\n" + (app.certificatePEM ?? "")).write(to: pem, atomically: true, encoding: .utf8)
+        let policy = URL(fileURLWithPath: dataDirectory).appendingPathComponent("policy.yaml")
+        let added = try await run(
+            [
+                "tenant", "add", "contoso-cert", "--tenant-id", simulator.summary("Contoso").tenantId, "--client-id", app.clientId,
+                "--certificate", pem.path, "--simulator", baseURL,
+            ] + (FileManager.default.fileExists(atPath: policy.path) ? ["--policy", policy.path] : []))
+        guard added.status == 0 else { throw Failed(message: "tenant add contoso-cert: \(added.stderr)") }
+        return "contoso-cert"
+    }
+
     /// `turnover tenant add` for a simulator app whose secret is in `secretVariable`.
     func addTenant(
         _ name: String, tenantId: String, app: Simulator.AppSummary, secretVariable: String, simulatorURL: String, policyFile: String? = nil

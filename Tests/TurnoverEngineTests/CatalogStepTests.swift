@@ -75,18 +75,7 @@ struct CatalogStepTests {
         let spec = Self.cases[index]
         try await withSimulator { simulator, baseURL in
             let cli = try await preparedCLI(simulator, baseURL: baseURL)
-            var tenant = "contoso"
-            if spec.certificate {
-                let app = simulator.fullAccessApp("Contoso")
-                let pem = URL(fileURLWithPath: cli.dataDirectory).appendingPathComponent("contoso.pem")
-                try ((app.privateKeyPEM ?? "") + "\n" + (app.certificatePEM ?? "")).write(to: pem, atomically: true, encoding: .utf8)
-                let added = try await cli.run([
-                    "tenant", "add", "contoso-cert", "--tenant-id", simulator.summary("Contoso").tenantId, "--client-id", app.clientId,
-                    "--certificate", pem.path, "--simulator", baseURL,
-                ])
-                #expect(added.status == 0, "\(added.stderr)")
-                tenant = "contoso-cert"
-            }
+            let tenant = spec.certificate ? try await cli.addCertificateTenant(simulator, baseURL: baseURL) : "contoso"
             let before = spec.project(try SimulatorState(simulator), spec.upn)
             #expect(!before.isEmpty && before != ["hold=true"], "\(spec.upn) has nothing for \(spec.steps)")
 

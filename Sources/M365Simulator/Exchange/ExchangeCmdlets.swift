@@ -129,6 +129,7 @@ enum ExchangeCmdlets {
                             ? "50 GB (53,687,091,200 bytes)" : "100 GB (107,374,182,400 bytes)")
                 ),
                 ("WhenSoftDeleted", .optional(data.deletedUsers[mailbox.userId].map { GraphDate.directory($0.deletedDateTime) })),
+                ("IsInactiveMailbox", .bool(mailbox.isInactive)),
             ]))
     }
 
@@ -138,12 +139,22 @@ enum ExchangeCmdlets {
 
     // MARK: Mailboxes
 
+    /// A deleted owner's mailbox is listed only when asked for: inactive ones with
+    /// `-IncludeInactiveMailbox`, soft-deleted ones with `-SoftDeletedMailbox`.
+    static func isListed(_ mailbox: Mailbox, _ call: ExchangeCall, data: TenantData) throws -> Bool {
+        guard data.users[mailbox.userId] == nil else { return true }
+        if mailbox.isInactive { return try call.bool("IncludeInactiveMailbox") == true }
+        return try call.bool("SoftDeletedMailbox") == true
+    }
+
     static let getMailbox: ExchangeCmdletHandler = { call, data in
         if call.has("Identity") {
             let id = try call.mailbox(in: data)
+            guard try isListed(data.mailboxes[id]!, call, data: data) else { throw ExchangeError.notFound(try call.required("Identity")) }
             return [mailboxObject(data.mailboxes[id]!, data: data, now: call.now)]
         }
-        var mailboxes = data.userOrder.compactMap { data.mailboxes[$0] }
+        var mailboxes = try data.userOrder.compactMap { data.mailboxes[$0] }.filter { try isListed($0, call, data: data) }
+        mailboxes += try data.deletedUsers.keys.sorted().compactMap { data.mailboxes[$0] }.filter { try isListed($0, call, data: data) }
         if let wanted = try call.strings("RecipientTypeDetails") {
             mailboxes = mailboxes.filter { wanted.map { $0.lowercased() }.contains($0.reportedType(at: call.now).rawValue.lowercased()) }
         }

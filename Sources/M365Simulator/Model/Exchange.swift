@@ -145,6 +145,9 @@ struct Mailbox: Codable, Sendable, Equatable {
     var autoReply = AutoReplyConfiguration()
     var mobileDevices: [MobileDevice] = []
     var timeZone: String = "UTC"
+    /// The owner was deleted while a hold applied: Exchange keeps the mailbox as an inactive
+    /// mailbox, without a licence, searchable, for as long as the hold lasts.
+    var isInactive: Bool = false
     var dataAtRisk: DataAtRisk?
     /// A shared mailbox above 50 GB, or with a hold or archive, that has no licence.
     var licenceRequiredSince: DataAtRisk?

@@ -86,8 +86,13 @@ extension TenantData {
         deletedUsers[userId] = DeletedUser(user: user, deletedDateTime: now, memberships: memberships, ownerships: ownerships)
         removeUser(userId)
         if var mailbox = mailboxes[userId], mailbox.dataAtRisk == nil {
-            mailbox.dataAtRisk = DataAtRisk(
-                since: now, reason: "The owning user was deleted; the mailbox is soft-deleted and purged after 30 days.")
+            if mailbox.litigationHoldEnabled || !mailbox.inPlaceHolds.isEmpty {
+                mailbox.isInactive = true
+                mailbox.licenceRequiredSince = nil
+            } else {
+                mailbox.dataAtRisk = DataAtRisk(
+                    since: now, reason: "The owning user was deleted; the mailbox is soft-deleted and purged after 30 days.")
+            }
             mailboxes[userId] = mailbox
         }
         roleAssignments.removeAll { $0.principalId == userId }
@@ -99,8 +104,9 @@ extension TenantData {
         insert(deleted.user)
         for groupId in deleted.memberships where groups[groupId] != nil { groups[groupId]?.members.append(userId) }
         for groupId in deleted.ownerships where groups[groupId] != nil { groups[groupId]?.owners.append(userId) }
-        if var mailbox = mailboxes[userId], mailbox.dataAtRisk?.reason.contains("was deleted") == true {
+        if var mailbox = mailboxes[userId], mailbox.dataAtRisk?.reason.contains("was deleted") == true || mailbox.isInactive {
             mailbox.dataAtRisk = nil
+            mailbox.isInactive = false
             mailboxes[userId] = mailbox
         }
         return users[userId]
@@ -110,7 +116,8 @@ extension TenantData {
     mutating func purgeExpiredDeletions(now: Date) {
         for (id, deleted) in deletedUsers where now.timeIntervalSince(deleted.deletedDateTime) >= 30 * 86_400 {
             deletedUsers[id] = nil
-            mailboxes[id] = nil
+            // An inactive mailbox outlives its owner for as long as its hold.
+            if mailboxes[id]?.isInactive != true { mailboxes[id] = nil }
             oneDrives[id] = nil
         }
     }
