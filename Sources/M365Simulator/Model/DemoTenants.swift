@@ -295,7 +295,7 @@ public enum DemoTenants {
               sizeGB: 21.0
               fullAccess: [{user: uma.wu, autoMapping: true}]
               sendOnBehalf: [uma.wu]
-              calendarPermissions: [{user: uma.wu, rights: [Editor]}, {user: kate.lopez, rights: [Reviewer]}]
+              calendarPermissions: [{user: uma.wu, rights: [Editor]}, {user: kate.lopez, rights: [Reviewer]}, {user: rhea.lambert, rights: [Reviewer]}]
           - key: uma.wu
             name: Uma Wu
             title: Executive Assistant
@@ -479,6 +479,27 @@ public enum DemoTenants {
             manager: jack.kim
             licenses: [SPE_E3, EXCHANGEARCHIVE_ADDON]
             mailbox: {sizeGB: 4.0}
+          - key: rhea.lambert
+            name: Rhea Lambert
+            title: Regional Sales Manager
+            department: Sales
+            note: "The reference leaver: 5 groups, 3 distribution lists, 3 inbox rules, 2 mobile devices, a OneDrive and a mailbox for her manager, rights on 2 other mailboxes, 1 calendar permission and 3 MFA methods."
+            manager: kate.lopez
+            licenses: [SPE_E3]
+            authMethods:
+              - {type: phone, phone: "+1 206 555 0199", isDefault: true}
+              - {type: microsoftAuthenticator, name: iPhone 13}
+              - {type: fido2, name: YubiKey 5 NFC}
+            lastSignIn: -2d
+            sessions: 2
+            mailbox:
+              sizeGB: 9.5
+              rules:
+                - {name: Forward leads, forwardTo: [kate.lopez@contoso.com]}
+                - {name: Newsletters, from: [news@contoso.com], moveTo: Newsletters}
+                - {name: Delete spam reports, from: [spam@contoso.com], delete: true}
+              mobileDevices: [{model: iPhone 13, os: iOS 17.2}, {model: Galaxy S23, os: Android 14, type: Android}]
+            oneDrive: {usedGB: 7.5}
           - key: paula.shaw
             name: Paula Shaw
             title: Payroll Specialist
@@ -486,7 +507,7 @@ public enum DemoTenants {
             note: Others hold Send As on her mailbox.
             manager: jack.kim
             licenses: [SPE_E3]
-            mailbox: {sizeGB: 2.6, sendAs: [olivia.quinn, sam.usman]}
+            mailbox: {sizeGB: 2.6, sendAs: [olivia.quinn, sam.usman, rhea.lambert]}
           - key: ryan.turner
             name: Ryan Turner
             title: Software Engineer
@@ -521,7 +542,7 @@ public enum DemoTenants {
             name: Contoso Support
             note: Shared mailbox over 50 GB that keeps its Exchange licence.
             licenses: [EXCHANGESTANDARD]
-            mailbox: {type: shared, sizeGB: 55, fullAccess: [mia.oneil]}
+            mailbox: {type: shared, sizeGB: 55, fullAccess: [mia.oneil, rhea.lambert]}
           - key: boardroom
             name: Boardroom
             note: Room mailbox.
@@ -533,26 +554,26 @@ public enum DemoTenants {
             team: true
             note: Org-wide Team with two owners.
             owners: [amy.ross, kate.lopez]
-            members: [amy.ross, ben.carter, chloe.diaz, daniel.evans, emma.fischer, felix.garcia, ethan.grant, grace.hall, henry.ito, isla.jones, jack.kim, kate.lopez, mia.oneil, noah.patel, olivia.quinn, peter.reed, quinn.silva, rachel.tan, sam.usman, tara.vogel, uma.wu, umar.west, vera.xu, will.young, xena.zhou, yusuf.adams, diana.frost, laura.nash, nora.price]
+            members: [amy.ross, ben.carter, chloe.diaz, daniel.evans, emma.fischer, felix.garcia, ethan.grant, grace.hall, henry.ito, isla.jones, jack.kim, kate.lopez, mia.oneil, noah.patel, olivia.quinn, peter.reed, quinn.silva, rachel.tan, sam.usman, tara.vogel, uma.wu, umar.west, vera.xu, will.young, xena.zhou, yusuf.adams, diana.frost, laura.nash, nora.price, rhea.lambert]
           - key: project-falcon
             name: Project Falcon
             type: m365
             note: Isla Jones is the sole owner.
             owners: [isla.jones]
-            members: [isla.jones, ben.carter, jack.kim, liam.moore]
+            members: [isla.jones, ben.carter, jack.kim, liam.moore, rhea.lambert]
           - key: falcon-secure
             name: Falcon Secure Share
             type: security
             note: Security group whose sole owner is Isla Jones.
             owners: [isla.jones]
-            members: [isla.jones, jack.kim]
+            members: [isla.jones, jack.kim, rhea.lambert]
           - key: sales-team
             name: Sales Team
             type: m365
             team: true
             note: Team with two owners; removing an owner also removes membership.
             owners: [diana.frost, kate.lopez]
-            members: [diana.frost, kate.lopez, ben.carter, rachel.tan, will.young, xena.zhou, nora.price]
+            members: [diana.frost, kate.lopez, ben.carter, rachel.tan, will.young, xena.zhou, nora.price, rhea.lambert]
           - key: sales-dynamic
             name: Sales (dynamic)
             type: security
@@ -583,7 +604,7 @@ public enum DemoTenants {
             name: Finance Approvers
             type: security
             owners: [jack.kim, kate.lopez]
-            members: [jack.kim, daniel.evans, quinn.silva, caleb.ellis]
+            members: [jack.kim, daniel.evans, quinn.silva, caleb.ellis, rhea.lambert]
           - key: vpn-users
             name: VPN Users
             type: security
@@ -602,17 +623,17 @@ public enum DemoTenants {
             type: distribution
             mail: allstaff@contoso.com
             owners: [amy.ross]
-            members: [ben.carter, chloe.diaz, daniel.evans, isla.jones, jack.kim, kate.lopez, rachel.tan, sam.usman, yusuf.adams, will.young, nora.price]
+            members: [ben.carter, chloe.diaz, daniel.evans, isla.jones, jack.kim, kate.lopez, rachel.tan, sam.usman, yusuf.adams, will.young, nora.price, rhea.lambert]
           - key: sales-dl
             name: Sales Announcements
             type: distribution
             owners: [kate.lopez]
-            members: [ben.carter, kate.lopez, rachel.tan, yusuf.adams, nora.price]
+            members: [ben.carter, kate.lopez, rachel.tan, yusuf.adams, nora.price, rhea.lambert]
           - key: finance-secure
             name: Finance Secure
             type: mail-security
             owners: [jack.kim]
-            members: [jack.kim, yusuf.adams, paula.shaw]
+            members: [jack.kim, yusuf.adams, paula.shaw, rhea.lambert]
           - key: onprem-dl
             name: Plant Notices
             type: distribution
