@@ -133,12 +133,14 @@ public struct MicrosoftAPIError: Error, Sendable, CustomStringConvertible, Equat
         {
             return .notFound
         }
-        if type.hasSuffix("MemberNotFoundException") || text.contains("does not have a corresponding license")
+        if type.hasSuffix("MemberNotFoundException") || type.hasSuffix("UserNotFoundInPermissionEntryException")
+            || text.contains("does not have a corresponding license")
             || text.contains("isn't a member")
         {
             return .alreadyAbsent
         }
         if type.hasSuffix("MemberAlreadyExistsException") || type.hasSuffix("ADObjectAlreadyExistsException")
+            || type.hasSuffix("UserAlreadyExistsInPermissionEntryException") || code == "Request_MultipleObjectsWithSameKeyValue"
             || text.contains("already exist")
         {
             return .alreadyPresent

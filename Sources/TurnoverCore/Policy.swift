@@ -40,6 +40,9 @@ public struct Policy: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// Whether this policy switches a step kind on.
+    public func enables<Step: StepDefinition>(_ step: Step.Type) -> Bool { step.switchedOnBy.contains(where: steps.contains) }
+
     public enum Recipient: Codable, Sendable, Equatable, CustomStringConvertible {
         case none
         case manager

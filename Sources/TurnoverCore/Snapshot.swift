@@ -20,6 +20,8 @@ public struct LeaverSnapshot: Codable, Sendable, Equatable {
     public var appRoleAssignments: [AppRoleInfo]
     /// Devices registered or joined in Entra ID by the leaver (not Intune's managed devices).
     public var registeredDevices: [RegisteredDeviceInfo]
+    /// The leaver's rights on other mailboxes, from a live reverse lookup; nil when not looked up.
+    public var rightsElsewhere: [MailboxRight]?
     /// Other holders of Global Administrator (to refuse offboarding the last one).
     public var otherGlobalAdmins: [String]
     public var tenantSkus: [SkuInfo]
@@ -28,10 +30,12 @@ public struct LeaverSnapshot: Codable, Sendable, Equatable {
         capturedAt: Date, user: UserInfo, licences: [LicenceInfo] = [], groups: [GroupInfo] = [], roles: [RoleInfo] = [],
         mailbox: MailboxInfo? = nil, authMethods: [AuthMethodInfo] = [], devices: [DeviceInfo] = [], oneDriveURL: String? = nil,
         manager: PersonRef? = nil, directReports: [PersonRef] = [], syncedDirectReportIds: Set<String> = [], oauthGrants: [GrantInfo] = [],
-        appRoleAssignments: [AppRoleInfo] = [], registeredDevices: [RegisteredDeviceInfo] = [], otherGlobalAdmins: [String] = [],
+        appRoleAssignments: [AppRoleInfo] = [], registeredDevices: [RegisteredDeviceInfo] = [], rightsElsewhere: [MailboxRight]? = nil,
+        otherGlobalAdmins: [String] = [],
         tenantSkus: [SkuInfo] = []
     ) {
         self.registeredDevices = registeredDevices
+        self.rightsElsewhere = rightsElsewhere
         self.syncedDirectReportIds = syncedDirectReportIds
         self.capturedAt = capturedAt
         self.user = user
@@ -385,6 +389,30 @@ public struct MeetingInfo: Codable, Sendable, Equatable {
         self.start = start
         self.isRecurringSeries = isRecurringSeries
         self.attendeeCount = attendeeCount
+    }
+}
+
+/// A right the leaver holds on someone else's mailbox.
+public struct MailboxRight: Codable, Sendable, Equatable, Hashable {
+    public enum Kind: String, Codable, Sendable, CaseIterable { case fullAccess, sendAs, sendOnBehalf, calendar }
+    /// The other mailbox's address.
+    public var mailbox: String
+    public var kind: Kind
+    /// For calendar: the folder rights held (Reviewer, Editor, …).
+    public var calendarRights: [String]?
+    public init(mailbox: String, kind: Kind, calendarRights: [String]? = nil) {
+        self.mailbox = mailbox
+        self.kind = kind
+        self.calendarRights = calendarRights
+    }
+
+    public var description: String {
+        switch kind {
+        case .fullAccess: "Full Access to \(mailbox)"
+        case .sendAs: "Send As \(mailbox)"
+        case .sendOnBehalf: "Send on Behalf of \(mailbox)"
+        case .calendar: "\((calendarRights ?? []).joined(separator: ", ")) on \(mailbox)'s calendar"
+        }
     }
 }
 

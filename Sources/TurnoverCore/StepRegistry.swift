@@ -15,6 +15,7 @@ public enum StepRegistry {
         RetireManagedDevice.self,
         RemoveInboxRules.self,
         RemoveMobileDevices.self,
+        RemoveMailboxRight.self,
         PlaceLitigationHold.self,
         ConvertToShared.self,
         GrantMailboxAccess.self,

@@ -156,6 +156,16 @@ public struct TenantOperations: Sendable {
     public var userExists: @Sendable (_ userId: String) async throws -> Bool = { _ in throw Unimplemented("userExists") }
     public var deleteUser: @Sendable (_ userId: String) async throws -> RemovalResult = { _ in throw Unimplemented("deleteUser") }
     public var restoreUser: @Sendable (_ userId: String) async throws -> Void = { _ in throw Unimplemented("restoreUser") }
+    /// The leaver's rights on other mailboxes (`holder` is the leaver).
+    public var holdsMailboxRight: @Sendable (_ right: MailboxRight, _ holder: PersonRef) async throws -> Bool = { _, _ in
+        throw Unimplemented("holdsMailboxRight")
+    }
+    public var removeMailboxRight: @Sendable (_ right: MailboxRight, _ holder: PersonRef) async throws -> Void = { _, _ in
+        throw Unimplemented("removeMailboxRight")
+    }
+    public var addMailboxRight: @Sendable (_ right: MailboxRight, _ holder: PersonRef) async throws -> Void = { _, _ in
+        throw Unimplemented("addMailboxRight")
+    }
     public var setLitigationHold: @Sendable (_ mailbox: String, _ enabled: Bool, _ durationDays: Int?) async throws -> Void = { _, _, _ in
         throw Unimplemented("setLitigationHold")
     }

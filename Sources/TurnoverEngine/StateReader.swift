@@ -51,7 +51,7 @@ public struct StateReader: Sendable {
             for try await (name, person) in group { found[name] = person }
             return found
         }
-        let snapshot = try await read(upn)
+        let snapshot = try await read(upn, rightsElsewhere: policy.enables(RemoveMailboxRight.self))
         let found = try await lookups
         var people = ResolvedPeople()
         func resolve(_ recipient: Policy.Recipient) -> PersonRef? {
@@ -73,7 +73,9 @@ public struct StateReader: Sendable {
         return (snapshot, people)
     }
 
-    public func read(_ upn: String) async throws -> LeaverSnapshot {
+    /// - Parameter rightsElsewhere: also look up the leaver's rights on other mailboxes (a second
+    ///   round: Full Access and calendar permissions have no server-side filter by holder).
+    public func read(_ upn: String, rightsElsewhere: Bool = false) async throws -> LeaverSnapshot {
         let client = self.client
         async let userRead = client.user(upn, select: Self.userFields, expandManager: true)
         // Needs AuditLog.Read.All and an Entra ID P1/P2 licence in the tenant; without them Graph
@@ -97,6 +99,8 @@ public struct StateReader: Sendable {
         async let globalAdmins = client.roleAssignments(roleDefinitionId: RoleInfo.globalAdministratorId)
         async let rules = Self.optional { try await client.inboxRules(upn) }
         async let autoReply = Self.optional { try await client.autoReplyConfiguration(upn) }
+        async let everyMailbox = rightsElsewhere ? Self.optional { try await client.allMailboxes() } : nil
+        async let sendAs = rightsElsewhere ? Self.optional { try await client.sendAsMailboxes(trustee: upn) } : nil
 
         let user: GraphUser
         do {
@@ -104,6 +108,10 @@ public struct StateReader: Sendable {
         } catch let error as MicrosoftAPIError where error.isNotFound {
             throw NotFound(upn: upn)
         }
+
+        let leaver = PersonRef(id: user.id, userPrincipalName: user.userPrincipalName ?? upn, displayName: user.displayName ?? upn)
+        let (mailboxList, sendAsList) = (await everyMailbox, await sendAs)
+        async let rights = Self.rightsElsewhere(of: leaver, mailboxes: mailboxList, sendAs: sendAsList, client: client)
 
         let tenantSkus = try await skus
         let skuInfo = tenantSkus.map { sku in
@@ -190,6 +198,7 @@ public struct StateReader: Sendable {
             \.principalId)
         let driveURL = try await drive?.webUrl.map { url in url.components(separatedBy: "/Documents").first ?? url }
 
+        let foundRights = await rights
         return LeaverSnapshot(
             capturedAt: now(),
             user: UserInfo(
@@ -223,7 +232,66 @@ public struct StateReader: Sendable {
             registeredDevices: try await entraDevices.filter { $0.odataType == "#microsoft.graph.device" }.map {
                 RegisteredDeviceInfo(id: $0.id, name: $0.displayName ?? $0.id, enabled: $0.accountEnabled ?? true)
             },
-            otherGlobalAdmins: otherAdmins, tenantSkus: skuInfo)
+            rightsElsewhere: foundRights, otherGlobalAdmins: otherAdmins, tenantSkus: skuInfo)
+    }
+
+    /// How many mailboxes' permissions are asked at once; the client batches them by ten.
+    static let rightsLookupConcurrency = 200
+
+    /// The leaver's rights on other mailboxes: Send As and Send on Behalf from what round one
+    /// brought, Full Access and calendar rights asked of each mailbox concurrently. Nil when a read
+    /// failed: the plan then says the lookup is incomplete instead of claiming there is nothing.
+    static func rightsElsewhere(
+        of leaver: PersonRef, mailboxes: [ExchangeMailbox]?, sendAs: [String]?, client: MicrosoftClient
+    ) async -> [MailboxRight]? {
+        guard let mailboxes, let sendAs else { return nil }
+        let others = mailboxes.filter { mailbox in
+            mailbox.ExternalDirectoryObjectId != leaver.id
+                && mailbox.PrimarySmtpAddress.lowercased() != leaver.userPrincipalName.lowercased()
+                && mailbox.UserPrincipalName?.lowercased() != leaver.userPrincipalName.lowercased()
+        }
+        func address(of identity: String) -> String? {
+            others.first { mailbox in
+                [mailbox.ExternalDirectoryObjectId, mailbox.PrimarySmtpAddress, mailbox.UserPrincipalName].contains {
+                    $0?.caseInsensitiveCompare(identity) == .orderedSame
+                }
+            }?.PrimarySmtpAddress
+        }
+        var rights = sendAs.compactMap(address(of:)).map { MailboxRight(mailbox: $0, kind: .sendAs) }
+        rights += others.filter { ($0.GrantSendOnBehalfTo ?? []).contains(where: leaver.isNamed(by:)) }.map {
+            MailboxRight(mailbox: $0.PrimarySmtpAddress, kind: .sendOnBehalf)
+        }
+        do {
+            try await withThrowingTaskGroup(of: [MailboxRight].self) { group in
+                var pending = others.makeIterator()
+                func askNext() -> Bool {
+                    guard let mailbox = pending.next() else { return false }
+                    let address = mailbox.PrimarySmtpAddress
+                    group.addTask {
+                        async let permissions = client.mailboxPermissions(address)
+                        async let calendar = client.calendarPermissions(address)
+                        var found: [MailboxRight] = []
+                        if try await permissions.contains(where: { $0.grantsFullAccess && !$0.isInherited && leaver.isNamed(by: $0.user) })
+                        {
+                            found.append(MailboxRight(mailbox: address, kind: .fullAccess))
+                        }
+                        if let entry = try await calendar.first(where: { leaver.isNamed(by: $0.user) }) {
+                            found.append(MailboxRight(mailbox: address, kind: .calendar, calendarRights: entry.rights))
+                        }
+                        return found
+                    }
+                    return true
+                }
+                for _ in 0..<rightsLookupConcurrency where !askNext() { break }
+                while let found = try await group.next() {
+                    rights += found
+                    _ = askNext()
+                }
+            }
+        } catch {
+            return nil
+        }
+        return rights.sorted { ($0.mailbox, $0.kind.rawValue) < ($1.mailbox, $1.kind.rawValue) }
     }
 
     /// The last sign-in, or why Graph would not say.

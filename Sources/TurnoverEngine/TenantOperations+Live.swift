@@ -174,6 +174,45 @@ extension TenantOperations {
         operations.userExists = { userId in try await client.userIfExists(userId, select: ["id"]) != nil }
         operations.deleteUser = { userId in try await removal { try await client.deleteUser(userId) } }
         operations.restoreUser = { userId in try await client.restoreDeletedUser(userId) }
+        operations.holdsMailboxRight = { right, holder in
+            switch right.kind {
+            case .fullAccess:
+                return try await client.mailboxPermissions(right.mailbox).contains {
+                    $0.grantsFullAccess && !$0.isInherited && holder.isNamed(by: $0.user)
+                }
+            case .sendAs:
+                return try await client.holdsSendAs(mailbox: right.mailbox, trustee: holder.userPrincipalName)
+            case .sendOnBehalf:
+                return try await client.mailbox(right.mailbox)?.GrantSendOnBehalfTo?.contains { holder.isNamed(by: $0) } ?? false
+            case .calendar:
+                return try await client.calendarPermissions(right.mailbox).contains { holder.isNamed(by: $0.user) }
+            }
+        }
+        operations.removeMailboxRight = { right, holder in
+            let upn = holder.userPrincipalName
+            _ = try await removal {
+                switch right.kind {
+                case .fullAccess: try await client.removeFullAccess(mailbox: right.mailbox, delegate: upn)
+                case .sendAs: try await client.removeSendAs(mailbox: right.mailbox, trustee: upn)
+                case .sendOnBehalf: try await client.changeSendOnBehalf(mailbox: right.mailbox, delegate: upn, add: false)
+                case .calendar: try await client.removeCalendarPermission(mailbox: right.mailbox, user: upn)
+                }
+            }
+        }
+        operations.addMailboxRight = { right, holder in
+            let upn = holder.userPrincipalName
+            do {
+                switch right.kind {
+                case .fullAccess: try await client.addFullAccess(mailbox: right.mailbox, delegate: upn, autoMapping: false)
+                case .sendAs: try await client.addSendAs(mailbox: right.mailbox, trustee: upn)
+                case .sendOnBehalf: try await client.changeSendOnBehalf(mailbox: right.mailbox, delegate: upn, add: true)
+                case .calendar:
+                    try await client.addCalendarPermission(mailbox: right.mailbox, user: upn, rights: right.calendarRights ?? [])
+                }
+            } catch let error as MicrosoftAPIError where error.classification == .alreadyPresent {
+                return
+            }
+        }
         operations.setLitigationHold = { mailbox, enabled, days in
             try await client.setLitigationHold(mailbox, enabled: enabled, durationDays: days)
         }

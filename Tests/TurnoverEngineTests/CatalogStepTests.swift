@@ -59,6 +59,12 @@ struct CatalogStepTests {
                 ["\(state.user(upn)["displayName"] ?? "") leaves \(state.user(upn)["employeeLeaveDateTime"] ?? "never")"]
             }, kinds: ["mark-as-leaver"], reversible: true),
         Case(
+            upn: "uma.wu@contoso.com", steps: "remove-rights-on-other-mailboxes",
+            project: { state, upn in state.rightsElsewhere(upn) }, kinds: ["remove-mailbox-right"], reversible: true),
+        Case(
+            upn: "rhea.lambert@contoso.com", steps: "remove-rights-on-other-mailboxes",
+            project: { state, upn in state.rightsElsewhere(upn) }, kinds: ["remove-mailbox-right"], reversible: true),
+        Case(
             upn: "vera.xu@contoso.com", steps: "cancel-meetings",
             project: { state, upn in state.organizedMeetings(upn) }, kinds: ["cancel-meetings"], reversible: false),
         Case(
@@ -168,6 +174,24 @@ extension SimulatorState {
         return (site["siteUsers"] as? [[String: Any]] ?? []).filter { $0["isSiteAdmin"] as? Bool == true }.compactMap {
             $0["email"] as? String
         }.sorted()
+    }
+
+    /// The leaver's rights on every other mailbox, as Exchange holds them.
+    func rightsElsewhere(_ upn: String) -> [String] {
+        let id = userId(upn)
+        var rights: [String] = []
+        for (owner, mailbox) in mailboxes where owner != id {
+            let name = self.upn(ofId: owner)
+            if (mailbox["fullAccess"] as? [[String: Any]] ?? []).contains(where: { $0["trusteeId"] as? String == id }) {
+                rights.append("full access \(name)")
+            }
+            if (mailbox["sendAs"] as? [String] ?? []).contains(id) { rights.append("send as \(name)") }
+            if (mailbox["grantSendOnBehalfTo"] as? [String] ?? []).contains(id) { rights.append("send on behalf \(name)") }
+            for entry in mailbox["calendarPermissions"] as? [[String: Any]] ?? [] where entry["principal"] as? String == id {
+                rights.append("calendar \(name) \(entry["accessRights"] ?? "")")
+            }
+        }
+        return rights.sorted()
     }
 
     /// Meetings with attendees the leaver organises, and whether each is cancelled.
