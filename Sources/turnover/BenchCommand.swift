@@ -183,6 +183,8 @@ struct OffboardBench: AsyncParsableCommand {
     @Option(name: .customLong("conversion-ms"), help: "How long Exchange takes to report a converted mailbox as shared.")
     var conversionMilliseconds = 3_000
 
+    @Option(name: .customLong("set"), help: "A policy override, key=value, as for `offboard` (for example steps=all). Repeatable.")
+    var overrides: [String] = []
     @Option(name: .customLong("user"), help: "A demo user to offboard (repeatable).")
     var users: [String] = [
         "ben.carter@contoso.com", "chloe.diaz@contoso.com", "grace.hall@contoso.com", "yusuf.adams@contoso.com", "laura.nash@contoso.com",
@@ -206,7 +208,7 @@ struct OffboardBench: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = TimedStore(try await SQLiteStore.open(path: directory.appendingPathComponent("turnover.sqlite").path))
-        let users = self.users, trace = self.trace, conversion = conversionMilliseconds
+        let users = self.users, trace = self.trace, conversion = conversionMilliseconds, overrides = self.overrides
         let latencies = [
             ("token", settings.latencyMilliseconds(for: .token)), ("graph", settings.latencyMilliseconds(for: .graph)),
             ("exchange", settings.latencyMilliseconds(for: .exchange)),
@@ -226,6 +228,7 @@ struct OffboardBench: AsyncParsableCommand {
                 var policy = Policy()
                 policy.breakGlass = ["breakglass01@contoso.onmicrosoft.com"]
                 policy.successor = "nina.ortiz@contoso.com"
+                try policy.apply(overrides: overrides)
                 let service = OffboardingService(store: store, client: client, tenantName: "Contoso")
                 let proposal = try await service.plan(upn, policy: policy)
                 let planned = simulator.requestLog().last?.sequence ?? 0
