@@ -90,6 +90,28 @@ extension MicrosoftClient {
         ).decode(ManagedDevice.self).managementState
     }
 
+    /// Groups whose display name is exactly `name`.
+    public func groups(named name: String) async throws -> [DirectoryObject] {
+        try await graphAll(
+            "/groups"
+                + GraphPath.query([
+                    ("$filter", "displayName eq \(GraphPath.filterLiteral(name))"),
+                    ("$select", "id,displayName,groupTypes,mailEnabled,securityEnabled"),
+                ]),
+            as: DirectoryObject.self)
+    }
+
+    /// Intune wipe to factory settings (enrolment and user data not kept).
+    public func wipeManagedDevice(_ deviceId: String) async throws {
+        let check: @Sendable () async throws -> Bool = {
+            ["wipePending", "wipeIssued"].contains(try await self.managedDeviceState(deviceId) ?? "")
+        }
+        _ = try await graph(
+            GraphRequest(
+                "POST", "/deviceManagement/managedDevices/\(GraphPath.segment(deviceId))/wipe",
+                body: ["keepEnrollmentData": false, "keepUserData": false], idempotency: .checkFirst(check)))
+    }
+
     /// Intune retire: company data and management leave the device; personal data stays.
     public func retireManagedDevice(_ deviceId: String) async throws {
         let check: @Sendable () async throws -> Bool = {

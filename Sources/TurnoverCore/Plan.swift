@@ -127,6 +127,10 @@ public struct ResolvedPeople: Sendable, Equatable {
     public var successor: PersonRef?
     /// A named person the direct reports move to (the manager needs no lookup).
     public var directReportsTo: PersonRef?
+    /// The policy's block group, found by its display name.
+    public var blockGroup: GroupRef?
+    /// Groups the policy names that could not be found, or not told apart (two of the same name).
+    public var unresolvedGroups: [String] = []
 
     /// Fills in, for the policy's `manager` recipients, a manager known from elsewhere than live state.
     public mutating func resolveManager(_ manager: PersonRef, policy: Policy) {

@@ -26,6 +26,12 @@ public enum Planner {
                     "last-global-admin", "\(user.displayName) is the last Global Administrator of the tenant.",
                     resolution: "Assign Global Administrator to another account first."))
         }
+        for name in people.unresolvedGroups {
+            blockers.append(
+                Finding(
+                    "unknown-group", "The policy's block group '\(name)' is not exactly one group of this tenant.",
+                    resolution: "Set blockGroup to the display name of the group your Conditional Access policy blocks."))
+        }
         for reference in people.unresolved {
             blockers.append(
                 Finding(

@@ -27,6 +27,9 @@ public struct Policy: Codable, Sendable, Equatable {
     public var cancelMeetingsDays: Int = 180
     /// What `mark-as-leaver` puts before the display name.
     public var leaverDisplayNamePrefix: String = "(Left) "
+    /// The group a Conditional Access policy blocks from everything (a kill switch that survives an
+    /// accidental re-enable); nil when the tenant has none.
+    public var blockGroup: String?
     public var delegate: Recipient = .manager
     public var forwardingTo: Recipient = .none
     public var forwardingKeepCopy: Bool = true
@@ -74,7 +77,7 @@ public struct Policy: Codable, Sendable, Equatable {
 
     static let knownKeys: Set<String> = [
         "name", "steps", "delegate", "forwarding", "autoReply", "successor", "keepLicences", "breakGlass", "retainMailboxDays",
-        "directReportsTo", "litigationHoldDays", "cancelMeetingsDays", "leaverDisplayNamePrefix",
+        "directReportsTo", "litigationHoldDays", "cancelMeetingsDays", "leaverDisplayNamePrefix", "blockGroup",
     ]
 
     /// `steps: all` (and `--set steps=all`): every step that destroys nothing; wipe and delete are
@@ -145,6 +148,9 @@ public struct Policy: Codable, Sendable, Equatable {
                         Problem(
                             line: line(value), message: "directReportsTo must be 'manager', 'none' or a user principal name, not '\(upn)'"))
                 }
+            case "blockGroup":
+                let name = value.scalar?.string ?? ""
+                policy.blockGroup = name.isEmpty ? nil : name
             case "leaverDisplayNamePrefix":
                 policy.leaverDisplayNamePrefix = value.scalar?.string ?? policy.leaverDisplayNamePrefix
             case "cancelMeetingsDays":
@@ -266,6 +272,7 @@ public struct Policy: Codable, Sendable, Equatable {
             case "delegate": delegate = Recipient(value)
             case "directReportsTo": directReportsTo = Recipient(value)
             case "leaverDisplayNamePrefix": leaverDisplayNamePrefix = value
+            case "blockGroup": blockGroup = value.isEmpty ? nil : value
             case "cancelMeetingsDays":
                 if let days = Int(value), (1...1_825).contains(days) {
                     cancelMeetingsDays = days

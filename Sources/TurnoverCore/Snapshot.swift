@@ -392,6 +392,16 @@ public struct MeetingInfo: Codable, Sendable, Equatable {
     }
 }
 
+/// A group found by name for the policy (its id and display name).
+public struct GroupRef: Codable, Sendable, Equatable {
+    public var id: String
+    public var displayName: String
+    public init(id: String, displayName: String) {
+        self.id = id
+        self.displayName = displayName
+    }
+}
+
 /// A right the leaver holds on someone else's mailbox.
 public struct MailboxRight: Codable, Sendable, Equatable, Hashable {
     public enum Kind: String, Codable, Sendable, CaseIterable { case fullAccess, sendAs, sendOnBehalf, calendar }

@@ -108,6 +108,7 @@ public struct TenantOperations: Sendable {
     }
     public var managedDeviceState: @Sendable (_ deviceId: String) async throws -> String? = { _ in throw Unimplemented("managedDeviceState")
     }
+    public var wipeManagedDevice: @Sendable (_ deviceId: String) async throws -> Void = { _ in throw Unimplemented("wipeManagedDevice") }
     public var retireManagedDevice: @Sendable (_ deviceId: String) async throws -> Void = { _ in throw Unimplemented("retireManagedDevice")
     }
     public var managerId: @Sendable (_ userId: String) async throws -> String? = { _ in throw Unimplemented("managerId") }

@@ -51,6 +51,7 @@ public struct StateReader: Sendable {
             for try await (name, person) in group { found[name] = person }
             return found
         }
+        async let blockGroups = Self.blockGroup(policy, client: client)
         let snapshot = try await read(upn, rightsElsewhere: policy.enables(RemoveMailboxRight.self))
         let found = try await lookups
         var people = ResolvedPeople()
@@ -70,6 +71,10 @@ public struct StateReader: Sendable {
         people.forwardingTarget = resolve(policy.forwardingTo)
         if let successor = policy.successor { people.successor = resolve(.user(successor)) }
         if case .user = policy.directReportsTo { people.directReportsTo = resolve(policy.directReportsTo) }
+        if let name = policy.blockGroup, policy.enables(AddToBlockGroup.self) {
+            let found = try await blockGroups
+            if found.count == 1 { people.blockGroup = found[0] } else { people.unresolvedGroups.append(name) }
+        }
         return (snapshot, people)
     }
 
@@ -233,6 +238,12 @@ public struct StateReader: Sendable {
                 RegisteredDeviceInfo(id: $0.id, name: $0.displayName ?? $0.id, enabled: $0.accountEnabled ?? true)
             },
             rightsElsewhere: foundRights, otherGlobalAdmins: otherAdmins, tenantSkus: skuInfo)
+    }
+
+    /// The policy's block group by display name (read in the first round, with everything else).
+    static func blockGroup(_ policy: Policy, client: MicrosoftClient) async throws -> [GroupRef] {
+        guard let name = policy.blockGroup, policy.enables(AddToBlockGroup.self) else { return [] }
+        return try await client.groups(named: name).map { GroupRef(id: $0.id, displayName: $0.displayName ?? name) }
     }
 
     /// How many mailboxes' permissions are asked at once; the client batches them by ten.

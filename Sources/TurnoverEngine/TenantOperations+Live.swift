@@ -145,6 +145,7 @@ extension TenantOperations {
         operations.deviceEnabled = { id in try await client.deviceEnabled(id) }
         operations.setDeviceEnabled = { id, enabled in try await client.setDeviceEnabled(id, enabled) }
         operations.managedDeviceState = { id in try await client.managedDeviceState(id) }
+        operations.wipeManagedDevice = { id in try await client.wipeManagedDevice(id) }
         operations.retireManagedDevice = { id in try await client.retireManagedDevice(id) }
         operations.managerId = { userId in try await client.managerId(userId) }
         operations.setManager = { userId, managerId in try await client.setManager(userId, managerId: managerId) }

@@ -59,11 +59,13 @@ struct OffboardCommand: AsyncParsableCommand {
     @Argument(help: "The leaver's user principal name.") var upn: String
     @OptionGroup var planOptions: PlanOptions
     @Flag(help: "Do not ask for confirmation.") var yes = false
+    @Flag(help: "Allow the plan to wipe company-owned devices (the policy's wipe-devices step); without it such a plan is refused.")
+    var confirmWipe = false
     @Option(help: "Report format printed at the end: md or json.") var format = "md"
 
     func run() async throws {
         try await data.withWorkspace { workspace in
-            let upn = self.upn, yes = self.yes, planOptions = self.planOptions, format = self.format
+            let upn = self.upn, yes = self.yes, planOptions = self.planOptions, format = self.format, confirmWipe = self.confirmWipe
             let operatorName = ProcessInfo.processInfo.environment["USER"]
             let run = try await withTenantClient(workspace: workspace, tenantName: planOptions.tenant, sandbox: planOptions.sandbox) {
                 client, tenant in
@@ -78,6 +80,11 @@ struct OffboardCommand: AsyncParsableCommand {
                     let record = try await service.record(proposal, operator: operatorName)
                     note("\nBlocked: nothing was changed (run \(record.id)).")
                     return record
+                }
+                if !confirmWipe, plan.runnableSteps.contains(where: { $0.kind == WipeManagedDevice.kind }) {
+                    note(
+                        "\nRefused: this plan wipes company-owned devices; run again with --confirm-wipe to allow it. Nothing was changed.")
+                    throw ExitCode(3)
                 }
                 if !yes { try confirmOrStop("Proceed with \(plan.runnableSteps.count) steps on \(plan.tenant)?") }
                 // Saved only once approved: `turnover resume` finishes approved runs, never unapproved plans.

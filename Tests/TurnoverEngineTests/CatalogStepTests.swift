@@ -17,6 +17,8 @@ struct CatalogStepTests {
         var reversible: Bool
         /// SharePoint needs the app's certificate: such cases use a tenant registered with it.
         var certificate = false
+        /// More policy settings for the case.
+        var settings: [String] = []
     }
 
     static let cases: [Case] = [
@@ -65,6 +67,10 @@ struct CatalogStepTests {
             upn: "rhea.lambert@contoso.com", steps: "remove-rights-on-other-mailboxes",
             project: { state, upn in state.rightsElsewhere(upn) }, kinds: ["remove-mailbox-right"], reversible: true),
         Case(
+            upn: "ben.carter@contoso.com", steps: "block-group",
+            project: { state, upn in state.groupsWithMember(upn).filter { $0.hasPrefix("CA -") }.sorted() + ["checked"] },
+            kinds: ["add-to-block-group"], reversible: true, settings: ["blockGroup=CA - Blocked leavers"]),
+        Case(
             upn: "vera.xu@contoso.com", steps: "cancel-meetings",
             project: { state, upn in state.organizedMeetings(upn) }, kinds: ["cancel-meetings"], reversible: false),
         Case(
@@ -85,10 +91,11 @@ struct CatalogStepTests {
             let before = spec.project(try SimulatorState(simulator), spec.upn)
             #expect(!before.isEmpty && before != ["hold=true"], "\(spec.upn) has nothing for \(spec.steps)")
 
-            let first = try await cli.run([
-                "offboard", spec.upn, "--tenant", tenant, "--yes", "--format", "json", "--set", "steps=\(spec.steps)",
-                "--set", "successor=nina.ortiz@contoso.com",
-            ])
+            let first = try await cli.run(
+                [
+                    "offboard", spec.upn, "--tenant", tenant, "--yes", "--format", "json", "--set", "steps=\(spec.steps)",
+                    "--set", "successor=nina.ortiz@contoso.com",
+                ] + spec.settings.flatMap { ["--set", $0] })
             #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
             let changed = spec.project(try SimulatorState(simulator), spec.upn)
             #expect(changed != before, "\(spec.steps) changed nothing: \(changed)")
@@ -105,10 +112,11 @@ struct CatalogStepTests {
 
             // Offboarded again, the live state shows the work done: no change request travels.
             let since = simulator.requestLog().last?.sequence ?? 0
-            let second = try await cli.run([
-                "offboard", spec.upn, "--tenant", tenant, "--yes", "--set", "steps=\(spec.steps)", "--set",
-                "successor=nina.ortiz@contoso.com",
-            ])
+            let second = try await cli.run(
+                [
+                    "offboard", spec.upn, "--tenant", tenant, "--yes", "--set", "steps=\(spec.steps)", "--set",
+                    "successor=nina.ortiz@contoso.com",
+                ] + spec.settings.flatMap { ["--set", $0] })
             #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
             let changes = simulator.requestLog(since: since).filter(\.isChange)
             #expect(changes.isEmpty, "\(changes.map { "\($0.method) \($0.path) \($0.operation ?? "")" })")
@@ -122,6 +130,26 @@ struct CatalogStepTests {
                 #expect(after == changed)
                 #expect(undo.stderr.contains("Cannot come back:"), "\(undo.stderr)")
             }
+        }
+    }
+}
+
+@Suite("Wiping devices")
+struct WipeTests {
+    @Test("a plan that wipes is refused without --confirm-wipe; with it the company laptop is wiped and the personal phone only retired")
+    func wipeNeedsConfirmation() async throws {
+        try await withSimulator { simulator, baseURL in
+            let cli = try await preparedCLI(simulator, baseURL: baseURL)
+            let upn = "will.young@contoso.com"
+            let arguments = ["offboard", upn, "--tenant", "contoso", "--yes", "--set", "steps=retire-devices,wipe-devices"]
+            let since = simulator.requestLog().last?.sequence ?? 0
+            let refused = try await cli.run(arguments)
+            #expect(refused.status == 3 && refused.stderr.contains("--confirm-wipe"), "\(refused.stderr)")
+            #expect(simulator.requestLog(since: since).filter(\.isChange).isEmpty)
+
+            let wiped = try await cli.run(arguments + ["--confirm-wipe"])
+            #expect(wiped.status == 0, "\(wiped.stdout)\(wiped.stderr)")
+            #expect(try SimulatorState(simulator).managedDeviceStates(upn) == ["SEA-WILL-LT wipePending", "Will's Pixel retirePending"])
         }
     }
 }

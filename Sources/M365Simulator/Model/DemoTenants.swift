@@ -611,6 +611,11 @@ public enum DemoTenants {
             synced: true
             note: Synced from on-premises AD; membership is mastered there.
             members: [felix.garcia, ethan.grant, xena.zhou]
+          - key: ca-block
+            name: CA - Blocked leavers
+            type: security
+            note: The group a Conditional Access policy blocks from every app; Turnover's block-group step adds leavers to it.
+            members: []
           - key: helpdesk-admins
             name: Helpdesk Admins
             type: security

@@ -25,7 +25,9 @@ public enum LeaveGroup: StepDefinition {
 
     public static func plan(_ planning: inout PlanningContext) {
         guard planning.isEnabled(Self.self) else { return }
-        for (group, licences) in GroupLicences.leavable(planning.snapshot, throughExchange: false) {
+        // The block group is where the leaver must stay.
+        for (group, licences) in GroupLicences.leavable(planning.snapshot, throughExchange: false)
+        where group.id != planning.people.blockGroup?.id {
             planning.add(
                 step(
                     target: group.id, title: "Leave '\(group.displayName)'" + (licences.isEmpty ? "" : " (frees its licences)"),

@@ -33,7 +33,9 @@ public enum RetireManagedDevice: StepDefinition {
             planning.warn(Finding("devices", "\(devices.count) Intune device(s) are not retired: the policy does not retire devices."))
             return
         }
-        for device in devices {
+        // A company-owned device that the policy wipes is not retired as well.
+        let wiping = planning.isEnabled(WipeManagedDevice.self)
+        for device in devices where !(wiping && device.ownership != "personal") {
             planning.add(
                 step(
                     target: device.id,
