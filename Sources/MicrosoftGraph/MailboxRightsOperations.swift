@@ -36,6 +36,13 @@ extension MicrosoftClient {
         }
     }
 
+    /// Who holds Send As on a mailbox (not the mailbox's own SELF entry).
+    public func sendAsTrustees(_ mailbox: String) async throws -> [String] {
+        try await exchange(ExchangeCommand("Get-RecipientPermission", ["Identity": .string(mailbox)])).compactMap {
+            $0["Trustee"]?.string
+        }.filter { !$0.uppercased().hasPrefix("NT AUTHORITY") }
+    }
+
     public func holdsSendAs(mailbox: String, trustee: String) async throws -> Bool {
         try await !exchange(
             ExchangeCommand("Get-RecipientPermission", ["Identity": .string(mailbox), "Trustee": .string(trustee)])

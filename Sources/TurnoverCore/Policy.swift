@@ -30,6 +30,8 @@ public struct Policy: Codable, Sendable, Equatable {
     /// The group a Conditional Access policy blocks from everything (a kill switch that survives an
     /// accidental re-enable); nil when the tenant has none.
     public var blockGroup: String?
+    /// Whether the delegate's Full Access maps the mailbox into their Outlook automatically.
+    public var delegateAutoMapping: Bool = true
     public var delegate: Recipient = .manager
     public var forwardingTo: Recipient = .none
     public var forwardingKeepCopy: Bool = true
@@ -77,7 +79,7 @@ public struct Policy: Codable, Sendable, Equatable {
 
     static let knownKeys: Set<String> = [
         "name", "steps", "delegate", "forwarding", "autoReply", "successor", "keepLicences", "breakGlass", "retainMailboxDays",
-        "directReportsTo", "litigationHoldDays", "cancelMeetingsDays", "leaverDisplayNamePrefix", "blockGroup",
+        "directReportsTo", "litigationHoldDays", "cancelMeetingsDays", "leaverDisplayNamePrefix", "blockGroup", "delegateAutoMapping",
     ]
 
     /// `steps: all` (and `--set steps=all`): every step that destroys nothing; wipe and delete are
@@ -148,6 +150,12 @@ public struct Policy: Codable, Sendable, Equatable {
                         Problem(
                             line: line(value), message: "directReportsTo must be 'manager', 'none' or a user principal name, not '\(upn)'"))
                 }
+            case "delegateAutoMapping":
+                guard let flag = value.bool else {
+                    problems.append(Problem(line: line(value), message: "'delegateAutoMapping' must be true or false"))
+                    continue
+                }
+                policy.delegateAutoMapping = flag
             case "blockGroup":
                 let name = value.scalar?.string ?? ""
                 policy.blockGroup = name.isEmpty ? nil : name
@@ -273,6 +281,7 @@ public struct Policy: Codable, Sendable, Equatable {
             case "directReportsTo": directReportsTo = Recipient(value)
             case "leaverDisplayNamePrefix": leaverDisplayNamePrefix = value
             case "blockGroup": blockGroup = value.isEmpty ? nil : value
+            case "delegateAutoMapping": delegateAutoMapping = ["true", "yes", "1"].contains(value.lowercased())
             case "cancelMeetingsDays":
                 if let days = Int(value), (1...1_825).contains(days) {
                     cancelMeetingsDays = days

@@ -251,6 +251,9 @@ public struct MailboxInfo: Codable, Sendable, Equatable {
     public var mobileDevices: [MobileDeviceInfo]
     /// Meetings with attendees the leaver organises that are not cancelled.
     public var organizedMeetings: [MeetingInfo]
+    /// Who may send as the mailbox, and on its behalf, as Exchange names them.
+    public var sendAsHolders: [String]
+    public var sendOnBehalfHolders: [String]
 
     public init(
         primarySmtpAddress: String, type: String, sizeBytes: Int64, archive: Bool = false, litigationHold: Bool = false,
@@ -259,8 +262,11 @@ public struct MailboxInfo: Codable, Sendable, Equatable {
         hiddenFromGAL: Bool = false,
         fullAccessHolders: [String] = [], forwardingRules: [InboxRuleInfo] = [], autoReplyEnabled: Bool = false,
         autoReplyInternalMessage: String? = nil, autoReplyExternalMessage: String? = nil, inboxRules: [InboxRuleInfo] = [],
-        mobileDevices: [MobileDeviceInfo] = [], organizedMeetings: [MeetingInfo] = []
+        mobileDevices: [MobileDeviceInfo] = [], organizedMeetings: [MeetingInfo] = [], sendAsHolders: [String] = [],
+        sendOnBehalfHolders: [String] = []
     ) {
+        self.sendAsHolders = sendAsHolders
+        self.sendOnBehalfHolders = sendOnBehalfHolders
         self.organizedMeetings = organizedMeetings
         self.inboxRules = inboxRules
         self.mobileDevices = mobileDevices

@@ -21,6 +21,8 @@ public enum StepRegistry {
         PlaceLitigationHold.self,
         ConvertToShared.self,
         GrantMailboxAccess.self,
+        GrantSendAs.self,
+        GrantSendOnBehalf.self,
         GrantOneDriveAccess.self,
         SetForwarding.self,
         RemoveForwarding.self,

@@ -95,6 +95,7 @@ public struct StateReader: Sendable {
         async let entraDevices = client.registeredDevices(upn)
         async let mobileDevices = Self.optional { try await client.mobileDevices(upn) }
         async let meetings = Self.optional { try await client.organizedMeetings(upn) }
+        async let sendAsHolders = Self.optional { try await client.sendAsTrustees(upn) }
         async let devices = client.managedDevices(upn)
         async let drive = client.drive(upn)
         async let skus = client.subscribedSkus()
@@ -168,23 +169,26 @@ public struct StateReader: Sendable {
                     external: rule.forwardingTargets.contains { Self.domain($0) != Self.domain(user.userPrincipalName ?? "") })
             }
             let forwardingRules = allRules.filter { !$0.targets.isEmpty }
+            let reply = await autoReply ?? nil
+            let partnerships = (await mobileDevices ?? []).map { MobileDeviceInfo(identity: $0.identity, name: $0.friendlyName) }
+            let organized = (await meetings ?? []).map {
+                MeetingInfo(
+                    id: $0.id, subject: $0.subject, start: $0.start, isRecurringSeries: $0.isRecurringSeries,
+                    attendeeCount: $0.attendeeCount)
+            }
+            let sendAs = await sendAsHolders ?? []
+            let size = await statistics.flatMap { $0 } ?? 0
             mailboxInfo = MailboxInfo(
                 primarySmtpAddress: exchangeMailbox.PrimarySmtpAddress, type: exchangeMailbox.RecipientTypeDetails,
-                sizeBytes: await statistics.flatMap { $0 } ?? 0,
+                sizeBytes: size,
                 archive: exchangeMailbox.ArchiveStatus == "Active", litigationHold: exchangeMailbox.LitigationHoldEnabled == true,
                 inPlaceHolds: exchangeMailbox.InPlaceHolds ?? [], forwardingSmtpAddress: exchangeMailbox.ForwardingSmtpAddress,
                 forwardingAddress: exchangeMailbox.ForwardingAddress,
                 deliverToMailboxAndForward: exchangeMailbox.DeliverToMailboxAndForward == true,
                 hiddenFromGAL: exchangeMailbox.HiddenFromAddressListsEnabled == true, fullAccessHolders: holders,
-                forwardingRules: forwardingRules,
-                autoReplyEnabled: await autoReply??.isOn ?? false, autoReplyInternalMessage: await autoReply??.InternalMessage,
-                autoReplyExternalMessage: await autoReply??.ExternalMessage, inboxRules: allRules,
-                mobileDevices: (await mobileDevices ?? []).map { MobileDeviceInfo(identity: $0.identity, name: $0.friendlyName) },
-                organizedMeetings: (await meetings ?? []).map {
-                    MeetingInfo(
-                        id: $0.id, subject: $0.subject, start: $0.start, isRecurringSeries: $0.isRecurringSeries,
-                        attendeeCount: $0.attendeeCount)
-                })
+                forwardingRules: forwardingRules, autoReplyEnabled: reply?.isOn ?? false, autoReplyInternalMessage: reply?.InternalMessage,
+                autoReplyExternalMessage: reply?.ExternalMessage, inboxRules: allRules, mobileDevices: partnerships,
+                organizedMeetings: organized, sendAsHolders: sendAs, sendOnBehalfHolders: exchangeMailbox.GrantSendOnBehalfTo ?? [])
         }
 
         let authMethods = try await methods.map { method in

@@ -71,6 +71,10 @@ struct CatalogStepTests {
             project: { state, upn in state.groupsWithMember(upn).filter { $0.hasPrefix("CA -") }.sorted() + ["checked"] },
             kinds: ["add-to-block-group"], reversible: true, settings: ["blockGroup=CA - Blocked leavers"]),
         Case(
+            upn: "ben.carter@contoso.com", steps: "grant-send-as,grant-send-on-behalf",
+            project: { state, _ in state.rightsElsewhere("kate.lopez@contoso.com").filter { $0.contains("ben.carter") } + ["checked"] },
+            kinds: ["grant-send-as", "grant-send-on-behalf"], reversible: true),
+        Case(
             upn: "vera.xu@contoso.com", steps: "cancel-meetings",
             project: { state, upn in state.organizedMeetings(upn) }, kinds: ["cancel-meetings"], reversible: false),
         Case(

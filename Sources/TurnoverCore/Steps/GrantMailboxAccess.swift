@@ -36,7 +36,8 @@ public enum GrantMailboxAccess: StepDefinition {
         planning.add(
             step(
                 target: delegate.userPrincipalName, title: "Give \(delegate.displayName) Full Access to the mailbox",
-                parameters: Parameters(mailbox: mailbox.primarySmtpAddress, delegate: delegate, autoMapping: true),
+                parameters: Parameters(
+                    mailbox: mailbox.primarySmtpAddress, delegate: delegate, autoMapping: planning.policy.delegateAutoMapping),
                 disposition: has ? .alreadyDone("\(delegate.userPrincipalName) already has Full Access") : .run))
         planning.retain("\(delegate.displayName) has Full Access to the mailbox.")
     }
