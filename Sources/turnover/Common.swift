@@ -96,10 +96,14 @@ func withTenantClient<T: Sendable>(
     }
 }
 
-/// The policy of the built-in sandbox tenant: the demo's break-glass account is protected.
+/// The policy of the built-in sandbox tenant: every step that destroys nothing, so a newcomer sees
+/// them all, except the litigation hold (it would keep the licence the demo shows being freed); the
+/// demo's block group and break-glass account are set.
 let sandboxPolicy: Policy = {
     var policy = Policy()
     policy.name = "sandbox"
+    policy.steps = StepRegistry.nonDestructivePolicyNames.filter { $0 != PlaceLitigationHold.policyName }
+    policy.blockGroup = "CA - Blocked leavers"
     policy.breakGlass = ["breakglass01@contoso.onmicrosoft.com"]
     return policy
 }()

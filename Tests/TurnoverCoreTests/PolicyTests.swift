@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TurnoverCore
 
@@ -79,5 +80,21 @@ struct PolicyTests {
     func placeholders() {
         let text = Placeholders.fill("{displayName} has left; contact {delegate}.", values: ["displayName": "Ben", "delegate": "Kate"])
         #expect(text == "Ben has left; contact Kate.")
+    }
+}
+
+@Suite("The README's policy")
+struct ReadmePolicyTests {
+    @Test("the README's example policy parses and lists every step that destroys nothing")
+    func readmePolicyShowsEveryStep() throws {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../README.md").standardized
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        let start = try #require(text.range(of: "```yaml\nname: standard"))
+        let end = try #require(text.range(of: "```", range: start.upperBound..<text.endIndex))
+        let yaml = String(text[text.index(start.lowerBound, offsetBy: "```yaml\n".count)..<end.lowerBound])
+        let policy = try Policy.parse(yaml: yaml)
+        #expect(
+            Set(policy.steps) == Set(StepRegistry.nonDestructivePolicyNames),
+            "\(Set(StepRegistry.nonDestructivePolicyNames).subtracting(policy.steps))")
     }
 }
