@@ -163,3 +163,39 @@ extension MicrosoftClient {
             GraphUser.self)
     }
 }
+
+/// One sharing permission on a drive item, to whom and with which roles.
+public struct DriveShare: Sendable, Equatable {
+    public var id: String
+    public var email: String?
+    public var roles: [String]
+}
+
+/// Sharing of the leaver's OneDrive (its root), through Graph.
+extension MicrosoftClient {
+    public func driveRootShares(driveId: String) async throws -> [DriveShare] {
+        try await graphAll("/drives/\(GraphPath.segment(driveId))/items/root/permissions", as: JSONValue.self).compactMap { permission in
+            guard let id = permission["id"]?.string else { return nil }
+            let roles = permission["roles"]?.array?.compactMap(\.string) ?? []
+            guard !roles.contains("owner") else { return nil }  // the drive's owner, not a share
+            let email = permission["grantedTo"]?["user"]?["email"]?.string ?? permission["invitation"]?["email"]?.string
+            return DriveShare(id: id, email: email, roles: roles)
+        }
+    }
+
+    public func deleteDriveRootShare(driveId: String, permissionId: String) async throws {
+        _ = try await graph(
+            GraphRequest("DELETE", "/drives/\(GraphPath.segment(driveId))/items/root/permissions/\(GraphPath.segment(permissionId))"))
+    }
+
+    /// Shares the root again with a person (an invitation with the recorded roles, no message).
+    public func shareDriveRoot(driveId: String, email: String, roles: [String]) async throws {
+        _ = try await graph(
+            GraphRequest(
+                "POST", "/drives/\(GraphPath.segment(driveId))/items/root/invite",
+                body: [
+                    "recipients": [["email": .string(email)]], "roles": .array(roles.map(JSONValue.string)), "requireSignIn": true,
+                    "sendInvitation": false,
+                ], idempotency: .safe))
+    }
+}

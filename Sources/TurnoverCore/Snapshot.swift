@@ -12,6 +12,7 @@ public struct LeaverSnapshot: Codable, Sendable, Equatable {
     public var authMethods: [AuthMethodInfo]
     public var devices: [DeviceInfo]
     public var oneDriveURL: String?
+    public var oneDriveId: String?
     public var manager: PersonRef?
     public var directReports: [PersonRef]
     /// Direct reports synced from on-premises AD: their manager is mastered there.

@@ -24,6 +24,7 @@ public enum StepRegistry {
         GrantSendAs.self,
         GrantSendOnBehalf.self,
         GrantOneDriveAccess.self,
+        RemoveExternalSharing.self,
         SetForwarding.self,
         RemoveForwarding.self,
         SetAutoReply.self,

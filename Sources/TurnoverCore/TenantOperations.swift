@@ -167,6 +167,14 @@ public struct TenantOperations: Sendable {
     public var addMailboxRight: @Sendable (_ right: MailboxRight, _ holder: PersonRef) async throws -> Void = { _, _ in
         throw Unimplemented("addMailboxRight")
     }
+    /// People the OneDrive's root is shared with (the owner excluded).
+    public var driveShares: @Sendable (_ driveId: String) async throws -> [DriveShareInfo] = { _ in throw Unimplemented("driveShares") }
+    public var removeDriveShare: @Sendable (_ driveId: String, _ shareId: String) async throws -> RemovalResult = { _, _ in
+        throw Unimplemented("removeDriveShare")
+    }
+    public var addDriveShare: @Sendable (_ driveId: String, _ share: DriveShareInfo) async throws -> Void = { _, _ in
+        throw Unimplemented("addDriveShare")
+    }
     public var setLitigationHold: @Sendable (_ mailbox: String, _ enabled: Bool, _ durationDays: Int?) async throws -> Void = { _, _, _ in
         throw Unimplemented("setLitigationHold")
     }
@@ -220,6 +228,18 @@ public struct LiveUser: Sendable, Equatable {
         self.sessionsValidFrom = sessionsValidFrom
         self.assignedSkuIds = assignedSkuIds
         self.groupAssignedSkus = groupAssignedSkus
+    }
+}
+
+/// A person the OneDrive is shared with, and how.
+public struct DriveShareInfo: Codable, Sendable, Equatable {
+    public var id: String
+    public var email: String
+    public var roles: [String]
+    public init(id: String, email: String, roles: [String]) {
+        self.id = id
+        self.email = email
+        self.roles = roles
     }
 }
 

@@ -205,10 +205,11 @@ public struct StateReader: Sendable {
         // A disabled Global Administrator cannot administer the tenant, so it does not count as another.
         let otherAdmins = try await globalAdmins.filter { $0.principalId != user.id && $0.principal?.accountEnabled != false }.map(
             \.principalId)
-        let driveURL = try await drive?.webUrl.map { url in url.components(separatedBy: "/Documents").first ?? url }
+        let oneDrive = try await drive
+        let driveURL = oneDrive?.webUrl.map { url in url.components(separatedBy: "/Documents").first ?? url }
 
         let foundRights = await rights
-        return LeaverSnapshot(
+        var snapshot = LeaverSnapshot(
             capturedAt: now(),
             user: UserInfo(
                 id: user.id, userPrincipalName: user.userPrincipalName ?? upn, displayName: user.displayName ?? upn,
@@ -242,6 +243,8 @@ public struct StateReader: Sendable {
                 RegisteredDeviceInfo(id: $0.id, name: $0.displayName ?? $0.id, enabled: $0.accountEnabled ?? true)
             },
             rightsElsewhere: foundRights, otherGlobalAdmins: otherAdmins, tenantSkus: skuInfo)
+        snapshot.oneDriveId = oneDrive?.id
+        return snapshot
     }
 
     /// The policy's block group by display name (read in the first round, with everything else).

@@ -214,6 +214,17 @@ extension TenantOperations {
                 return
             }
         }
+        operations.driveShares = { driveId in
+            try await client.driveRootShares(driveId: driveId).compactMap { share in
+                share.email.map { DriveShareInfo(id: share.id, email: $0, roles: share.roles) }
+            }
+        }
+        operations.removeDriveShare = { driveId, id in
+            try await removal { try await client.deleteDriveRootShare(driveId: driveId, permissionId: id) }
+        }
+        operations.addDriveShare = { driveId, share in
+            try await client.shareDriveRoot(driveId: driveId, email: share.email, roles: share.roles)
+        }
         operations.setLitigationHold = { mailbox, enabled, days in
             try await client.setLitigationHold(mailbox, enabled: enabled, durationDays: days)
         }

@@ -269,17 +269,32 @@ struct OffboardBench: AsyncParsableCommand {
     }
 }
 
-/// A store that adds up the time spent in its writes, for the bench's store share.
+/// A store that measures the wall time during which at least one of its writes is in flight, for
+/// the bench's store share (concurrent steps write at once; their durations must not be summed).
 actor TimedStore: TurnoverStore {
     let base: any TurnoverStore
-    private(set) var writeSeconds: Double = 0
+    private var busySeconds: Double = 0
+    private var inFlight = 0
+    private var busySince: ContinuousClock.Instant?
     init(_ base: any TurnoverStore) { self.base = base }
 
-    func reset() { writeSeconds = 0 }
+    var writeSeconds: Double { busySeconds + (busySince.map { OffboardBench.seconds(ContinuousClock.now - $0) } ?? 0) }
+
+    func reset() {
+        busySeconds = 0
+        busySince = inFlight > 0 ? ContinuousClock.now : nil
+    }
 
     private func timed<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
-        let started = ContinuousClock.now
-        defer { writeSeconds += OffboardBench.seconds(ContinuousClock.now - started) }
+        if inFlight == 0 { busySince = ContinuousClock.now }
+        inFlight += 1
+        defer {
+            inFlight -= 1
+            if inFlight == 0, let since = busySince {
+                busySeconds += OffboardBench.seconds(ContinuousClock.now - since)
+                busySince = nil
+            }
+        }
         return try await body()
     }
 

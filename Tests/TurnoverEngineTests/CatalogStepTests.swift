@@ -75,6 +75,9 @@ struct CatalogStepTests {
             project: { state, _ in state.rightsElsewhere("kate.lopez@contoso.com").filter { $0.contains("ben.carter") } + ["checked"] },
             kinds: ["grant-send-as", "grant-send-on-behalf"], reversible: true),
         Case(
+            upn: "rhea.lambert@contoso.com", steps: "remove-external-sharing",
+            project: { state, upn in state.oneDriveShares(upn) }, kinds: ["remove-external-sharing"], reversible: true),
+        Case(
             upn: "vera.xu@contoso.com", steps: "cancel-meetings",
             project: { state, upn in state.organizedMeetings(upn) }, kinds: ["cancel-meetings"], reversible: false),
         Case(
@@ -199,6 +202,11 @@ extension SimulatorState {
 
     func mobileDevices(_ upn: String) -> [String] {
         (mailbox(upn)?["mobileDevices"] as? [[String: Any]] ?? []).compactMap { $0["friendlyName"] as? String }.sorted()
+    }
+
+    func oneDriveShares(_ upn: String) -> [String] {
+        let site = (raw["oneDrives"] as? [String: [String: Any]] ?? [:])[userId(upn)] ?? [:]
+        return (site["sharedWith"] as? [[String: Any]] ?? []).map { "\($0["email"] ?? "") \($0["roles"] ?? "")" }.sorted()
     }
 
     func oneDriveAdmins(_ upn: String) -> [String] {

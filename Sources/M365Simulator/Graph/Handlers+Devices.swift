@@ -128,6 +128,17 @@ extension GraphHandlers {
                 return .ok(["@odata.context": call.context("Collection(microsoft.graph.permission)"), "value": .array(created)])
             }
         },
+        "DELETE /drives/{drive-id}/items/{driveItem-id}/permissions/{permission-id}": { call in
+            try call.write { data in
+                let site = try oneDrive(call, in: data)
+                let id = call.parameter("permission-id")
+                guard data.oneDrives[site.ownerId]?.sharedWith.contains(where: { $0.id == id }) == true else {
+                    throw GraphError(status: 404, code: "itemNotFound", message: "The resource could not be found.")
+                }
+                data.oneDrives[site.ownerId]?.sharedWith.removeAll { $0.id == id }
+                return .noContent
+            }
+        },
         "GET /drives/{drive-id}/items/{driveItem-id}/permissions": { call in
             try call.read { data in
                 let site = try oneDrive(call, in: data)

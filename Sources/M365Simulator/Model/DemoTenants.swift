@@ -499,7 +499,7 @@ public enum DemoTenants {
                 - {name: Newsletters, from: [news@contoso.com], moveTo: Newsletters}
                 - {name: Delete spam reports, from: [spam@contoso.com], delete: true}
               mobileDevices: [{model: iPhone 13, os: iOS 17.2}, {model: Galaxy S23, os: Android 14, type: Android}]
-            oneDrive: {usedGB: 7.5}
+            oneDrive: {usedGB: 7.5, sharedWith: [partner@fabrikam.com, kate.lopez@contoso.com]}
           - key: paula.shaw
             name: Paula Shaw
             title: Payroll Specialist
