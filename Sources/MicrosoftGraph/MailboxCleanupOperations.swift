@@ -27,6 +27,13 @@ extension MicrosoftClient {
             ExchangeCommand("Clear-MobileDevice", ["Identity": .string(identity), "AccountOnly": true], idempotency: .safe))
     }
 
+    /// The partnerships whose statistics report an account-only wipe pending or done.
+    public func accountWipedMobileDevices(_ mailbox: String) async throws -> [String] {
+        try await exchange(ExchangeCommand("Get-MobileDeviceStatistics", ["Mailbox": .string(mailbox)], anchorMailbox: mailbox)).filter {
+            ($0["Status"]?.string ?? "").hasPrefix("AccountOnlyDeviceWipe")
+        }.compactMap { $0["Identity"]?.string }
+    }
+
     /// Places or lifts a litigation hold; nil days holds without end.
     public func setLitigationHold(_ identity: String, enabled: Bool, durationDays: Int? = nil) async throws {
         var parameters: [String: JSONValue] = ["LitigationHoldEnabled": .bool(enabled)]

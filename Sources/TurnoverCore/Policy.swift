@@ -30,6 +30,14 @@ public struct Policy: Codable, Sendable, Equatable {
     /// The group a Conditional Access policy blocks from everything (a kill switch that survives an
     /// accidental re-enable); nil when the tenant has none.
     public var blockGroup: String?
+    /// What `remove-mobile-devices` does to the leaver's phones.
+    public var mobileDeviceAction: MobileDeviceAction = .remove
+    public enum MobileDeviceAction: String, Codable, Sendable, Equatable {
+        /// Remove the ActiveSync partnership.
+        case remove
+        /// Wipe only the account's data from the phone (`Clear-MobileDevice -AccountOnly`).
+        case wipeAccount = "wipe-account"
+    }
     /// Whether the delegate's Full Access maps the mailbox into their Outlook automatically.
     public var delegateAutoMapping: Bool = true
     public var delegate: Recipient = .manager
@@ -80,6 +88,7 @@ public struct Policy: Codable, Sendable, Equatable {
     static let knownKeys: Set<String> = [
         "name", "steps", "delegate", "forwarding", "autoReply", "successor", "keepLicences", "breakGlass", "retainMailboxDays",
         "directReportsTo", "litigationHoldDays", "cancelMeetingsDays", "leaverDisplayNamePrefix", "blockGroup", "delegateAutoMapping",
+        "mobileDeviceAction",
     ]
 
     /// `steps: all` (and `--set steps=all`): every step that destroys nothing; wipe and delete are
@@ -150,6 +159,12 @@ public struct Policy: Codable, Sendable, Equatable {
                         Problem(
                             line: line(value), message: "directReportsTo must be 'manager', 'none' or a user principal name, not '\(upn)'"))
                 }
+            case "mobileDeviceAction":
+                guard let action = MobileDeviceAction(rawValue: value.scalar?.string ?? "") else {
+                    problems.append(Problem(line: line(value), message: "mobileDeviceAction must be remove or wipe-account"))
+                    continue
+                }
+                policy.mobileDeviceAction = action
             case "delegateAutoMapping":
                 guard let flag = value.bool else {
                     problems.append(Problem(line: line(value), message: "'delegateAutoMapping' must be true or false"))
@@ -281,6 +296,12 @@ public struct Policy: Codable, Sendable, Equatable {
             case "directReportsTo": directReportsTo = Recipient(value)
             case "leaverDisplayNamePrefix": leaverDisplayNamePrefix = value
             case "blockGroup": blockGroup = value.isEmpty ? nil : value
+            case "mobileDeviceAction":
+                if let action = MobileDeviceAction(rawValue: value) {
+                    mobileDeviceAction = action
+                } else {
+                    problems.append(Problem(line: nil, message: "--set mobileDeviceAction: remove or wipe-account, not '\(value)'"))
+                }
             case "delegateAutoMapping": delegateAutoMapping = ["true", "yes", "1"].contains(value.lowercased())
             case "cancelMeetingsDays":
                 if let days = Int(value), (1...1_825).contains(days) {

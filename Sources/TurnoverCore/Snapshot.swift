@@ -437,8 +437,11 @@ public struct MailboxRight: Codable, Sendable, Equatable, Hashable {
 public struct MobileDeviceInfo: Codable, Sendable, Equatable {
     public var identity: String
     public var name: String
-    public init(identity: String, name: String) {
+    /// An account-only wipe was requested for it already.
+    public var accountWiped: Bool?
+    public init(identity: String, name: String, accountWiped: Bool? = nil) {
         self.identity = identity
         self.name = name
+        self.accountWiped = accountWiped
     }
 }

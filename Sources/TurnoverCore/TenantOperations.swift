@@ -127,6 +127,13 @@ public struct TenantOperations: Sendable {
     public var mobileDeviceIdentities: @Sendable (_ mailbox: String) async throws -> [String] = { _ in
         throw Unimplemented("mobileDeviceIdentities")
     }
+    public var wipeMobileDeviceAccount: @Sendable (_ identity: String) async throws -> Void = { _ in
+        throw Unimplemented("wipeMobileDeviceAccount")
+    }
+    /// The partnerships that report an account-only wipe requested or done.
+    public var accountWipedMobileDevices: @Sendable (_ mailbox: String) async throws -> [String] = { _ in
+        throw Unimplemented("accountWipedMobileDevices")
+    }
     public var removeMobileDevice: @Sendable (_ identity: String) async throws -> RemovalResult = { _ in
         throw Unimplemented("removeMobileDevice")
     }

@@ -95,6 +95,7 @@ public struct StateReader: Sendable {
         async let entraDevices = client.registeredDevices(upn)
         async let mobileDevices = Self.optional { try await client.mobileDevices(upn) }
         async let meetings = Self.optional { try await client.organizedMeetings(upn) }
+        async let accountWiped = Self.optional { try await client.accountWipedMobileDevices(upn) }
         async let sendAsHolders = Self.optional { try await client.sendAsTrustees(upn) }
         async let devices = client.managedDevices(upn)
         async let drive = client.drive(upn)
@@ -170,7 +171,10 @@ public struct StateReader: Sendable {
             }
             let forwardingRules = allRules.filter { !$0.targets.isEmpty }
             let reply = await autoReply ?? nil
-            let partnerships = (await mobileDevices ?? []).map { MobileDeviceInfo(identity: $0.identity, name: $0.friendlyName) }
+            let wiped = Set(await accountWiped ?? [])
+            let partnerships = (await mobileDevices ?? []).map {
+                MobileDeviceInfo(identity: $0.identity, name: $0.friendlyName, accountWiped: wiped.contains($0.identity))
+            }
             let organized = (await meetings ?? []).map {
                 MeetingInfo(
                     id: $0.id, subject: $0.subject, start: $0.start, isRecurringSeries: $0.isRecurringSeries,

@@ -155,6 +155,8 @@ extension TenantOperations {
             try await removal { try await client.removeInboxRule(mailbox: mailbox, identity: identity) }
         }
         operations.mobileDeviceIdentities = { mailbox in try await client.mobileDevices(mailbox).map(\.identity) }
+        operations.wipeMobileDeviceAccount = { identity in try await client.wipeMobileDeviceAccount(identity: identity) }
+        operations.accountWipedMobileDevices = { mailbox in try await client.accountWipedMobileDevices(mailbox) }
         operations.removeMobileDevice = { identity in try await removal { try await client.removeMobileDevice(identity: identity) } }
         operations.organizedMeetingIds = { mailbox in try await client.organizedMeetings(mailbox).map(\.id) }
         operations.cancelOrganizedMeetings = { mailbox, days in try await client.cancelOrganizedMeetings(mailbox, windowDays: days) }

@@ -81,6 +81,10 @@ struct CatalogStepTests {
             upn: "vera.xu@contoso.com", steps: "cancel-meetings",
             project: { state, upn in state.organizedMeetings(upn) }, kinds: ["cancel-meetings"], reversible: false),
         Case(
+            upn: "ben.carter@contoso.com", steps: "remove-mobile-devices",
+            project: { state, upn in state.mobileDeviceWipes(upn) }, kinds: ["remove-mobile-devices"], reversible: false,
+            settings: ["mobileDeviceAction=wipe-account"]),
+        Case(
             upn: "umar.west@contoso.com", steps: "remove-inbox-rules",
             project: { state, upn in state.inboxRules(upn) }, kinds: ["remove-inbox-rules"], reversible: false),
     ]
@@ -239,6 +243,12 @@ extension SimulatorState {
         (mailbox(upn)?["events"] as? [[String: Any]] ?? []).filter {
             $0["isOrganizer"] as? Bool == true && !($0["attendees"] as? [Any] ?? []).isEmpty
         }.map { "\($0["subject"] ?? "") cancelled=\($0["isCancelled"] ?? false)" }.sorted()
+    }
+
+    func mobileDeviceWipes(_ upn: String) -> [String] {
+        (mailbox(upn)?["mobileDevices"] as? [[String: Any]] ?? []).map {
+            "\($0["friendlyName"] ?? "") accountWipe=\($0["accountOnlyWipeRequestTime"] != nil)"
+        }.sorted()
     }
 
     func inboxRules(_ upn: String) -> [String] {
