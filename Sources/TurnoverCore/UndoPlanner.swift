@@ -4,7 +4,8 @@ public import Foundation
 /// live state is checked when the undo runs (a step already restored by hand is skipped).
 ///
 /// Later phases are undone first: licences come back before the mailbox is converted back to a
-/// user mailbox, and sign-in is allowed again last, once everything else is as it was.
+/// user mailbox, and sign-in is allowed again last, once everything else is as it was. A step that
+/// depended on another is undone before it (a deleted user is restored first of all).
 public enum UndoPlanner {
     /// An undo Turnover refuses to plan, said as a sentence.
     public struct Refusal: Error, Sendable, CustomStringConvertible, Equatable {
@@ -62,10 +63,19 @@ public enum UndoPlanner {
                     kind: original.kind, target: original.target, title: "Undo: \(original.title)", phase: original.phase,
                     parameters: original.parameters, reverses: before))
         }
+        let undone = Set(steps.map(\.id))
         for index in steps.indices {
             let phase = steps[index].phase
             steps[index].runsAfter = steps.filter { $0.phase > phase }.map(\.id)
             if steps[index].runsAfter?.isEmpty == true { steps[index].runsAfter = nil }
+        }
+        // Hard dependencies turn round: what had to hold before a step is put back only after that
+        // step's undo (the deleted user is restored before anything is given back to it).
+        for original in run.plan.steps where undone.contains(original.id) {
+            for prerequisite in original.dependsOn where undone.contains(prerequisite) {
+                guard let index = steps.firstIndex(where: { $0.id == prerequisite }) else { continue }
+                if !steps[index].dependsOn.contains(original.id) { steps[index].dependsOn.append(original.id) }
+            }
         }
         var plan = Plan(
             tenant: run.tenant, user: run.user, policyName: "undo of \(run.id)", createdAt: now,

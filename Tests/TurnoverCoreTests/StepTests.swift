@@ -194,6 +194,27 @@ struct StepTests {
         #expect(undo.warnings.map(\.code) == ["cannot-undo"])
         #expect(throws: UndoPlanner.Refusal.self) { try UndoPlanner.plan(undoing: run, only: ["nothing-like-this"], now: Date()) }
     }
+
+    @Test("an undo turns hard dependencies round: a deleted user is restored before its licences come back")
+    func undoRestoresDeletedUserFirst() throws {
+        let licences = PlannedStep(kind: RemoveLicences.kind, title: "Remove licences", phase: .licences)
+        let delete = PlannedStep(kind: DeleteUser.kind, title: "Delete the user", phase: .licences, dependsOn: [licences.id])
+        let user = PersonRef(id: "u1", userPrincipalName: "ben@contoso.com", displayName: "Ben")
+        let plan = Plan(
+            tenant: "contoso", user: user, policyName: "default", createdAt: Date(), steps: [licences, delete], blockers: [],
+            warnings: [], licencesToFree: [], retention: [])
+        var run = RunRecord(
+            id: "r-2", plan: plan, snapshot: LeaverSnapshot(capturedAt: Date(), user: UserInfo.sample(user)), createdAt: Date(),
+            operator_: nil)
+        run.status = .succeeded
+        for index in run.steps.indices {
+            run.steps[index].status = .succeeded
+            run.steps[index].beforeState = .object([:])
+        }
+        let undo = try UndoPlanner.plan(undoing: run, now: Date())
+        #expect(undo.step(licences.id)?.dependsOn == [delete.id])
+        #expect(undo.step(delete.id)?.dependsOn.isEmpty == true)
+    }
 }
 
 extension UserInfo {
