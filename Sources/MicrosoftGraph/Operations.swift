@@ -68,10 +68,6 @@ extension MicrosoftClient {
             as: DirectoryObject.self)
     }
 
-    public func ownedObjects(_ userId: String) async throws -> [DirectoryObject] {
-        try await graphAll(GraphPath.user(userId) + "/ownedObjects", as: DirectoryObject.self)
-    }
-
     public func groupOwners(_ groupId: String) async throws -> [DirectoryObject] {
         try await graphAll(
             GraphPath.group(groupId) + "/owners" + GraphPath.query([("$select", "id,userPrincipalName,displayName")]),
@@ -136,13 +132,6 @@ extension MicrosoftClient {
             GraphPath.user(userId) + "/directReports"
                 + GraphPath.query([("$select", "id,userPrincipalName,displayName,onPremisesSyncEnabled")]),
             as: DirectoryObject.self)
-    }
-
-    public func roleAssignments(principalId: String) async throws -> [RoleAssignment] {
-        try await graphAll(
-            "/roleManagement/directory/roleAssignments"
-                + GraphPath.query([("$filter", "principalId eq \(GraphPath.filterLiteral(principalId))")]),
-            as: RoleAssignment.self)
     }
 
     /// Who holds a directory role (for example every Global Administrator), each principal expanded

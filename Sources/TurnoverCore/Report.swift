@@ -7,11 +7,15 @@ public enum Report {
         var lines: [String] = []
         let date = ISO8601DateFormatter()
         func time(_ value: Date?) -> String { value.map { date.string(from: $0) } ?? "—" }
-        lines.append("# Offboarding of \(run.user.displayName) (\(run.user.userPrincipalName))")
+        lines.append(
+            (run.plan.undoes == nil ? "# Offboarding of " : "# Undo for ") + "\(run.user.displayName) (\(run.user.userPrincipalName))")
         lines.append("")
         lines.append("- **Result:** \(headline(run))")
         lines.append("- **Tenant:** \(run.tenant)")
-        lines.append("- **Run:** \(run.id) · policy \(run.plan.policyName)" + (run.operator_.map { " · by \($0)" } ?? ""))
+        lines.append(
+            "- **Run:** \(run.id) · "
+                + (run.plan.undoes.map { "takes back run \($0)" } ?? "policy \(run.plan.policyName)")
+                + (run.operator_.map { " · by \($0)" } ?? ""))
         lines.append("- **Started:** \(time(run.startedAt)) · **finished:** \(time(run.finishedAt))")
         if let contained = run.containedAt, let started = run.startedAt {
             lines.append(
@@ -97,17 +101,18 @@ public enum Report {
 
     /// The plan as readable text, for `turnover plan` and before the confirmation prompt.
     public static func planText(_ plan: Plan) -> String {
-        var lines = [
-            "Plan for \(plan.user.displayName) <\(plan.user.userPrincipalName)> in \(plan.tenant) (policy \(plan.policyName))", "",
-        ]
+        let heading =
+            plan.undoes.map { "Undo of run \($0) for \(plan.user.displayName) <\(plan.user.userPrincipalName)> in \(plan.tenant)" }
+            ?? "Plan for \(plan.user.displayName) <\(plan.user.userPrincipalName)> in \(plan.tenant) (policy \(plan.policyName))"
+        var lines = [heading, ""]
         if !plan.blockers.isEmpty {
             lines.append("BLOCKERS (nothing will be changed):")
             for blocker in plan.blockers { lines.append("  ⛔ \(blocker)") }
             lines.append("")
         }
         let undoing = plan.undoes != nil
-        if let undone = plan.undoes {
-            lines.append("Takes back run \(undone) from its recorded before-state, the last phase first:")
+        if plan.undoes != nil {
+            lines.append("Taken back from the before-state the run recorded, the last phase first:")
             if plan.steps.isEmpty { lines.append("  nothing that run changed can be taken back") }
         }
         for phase in undoing ? Phase.allCases.reversed() : Phase.allCases {

@@ -423,6 +423,16 @@ public struct MailboxRight: Codable, Sendable, Equatable, Hashable {
         self.calendarRights = calendarRights
     }
 
+    /// The right's name as a technician says it.
+    public var kindLabel: String {
+        switch kind {
+        case .fullAccess: "Full Access"
+        case .sendAs: "Send As"
+        case .sendOnBehalf: "Send on Behalf"
+        case .calendar: "calendar rights"
+        }
+    }
+
     public var description: String {
         switch kind {
         case .fullAccess: "Full Access to \(mailbox)"

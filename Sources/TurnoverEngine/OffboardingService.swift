@@ -61,7 +61,18 @@ public struct OffboardingService: Sendable {
 
     /// Stores an approved plan as a run, ready to execute. A blocked plan is stored too, so the
     /// refusal is on record, but it never runs.
-    public func record(_ proposal: Proposal, operator operatorName: String?) async throws -> RunRecord {
+    /// A plan that wipes devices needs that confirmed explicitly, beyond approving the plan.
+    public func requireConfirmations(_ plan: Plan, confirmedWipe: Bool) throws {
+        guard !plan.isBlocked, !confirmedWipe, plan.runnableSteps.contains(where: { $0.kind == WipeManagedDevice.kind }) else { return }
+        throw Refusal(
+            description:
+                "Refused: this plan wipes company-owned devices; confirm the wipe (--confirm-wipe) to allow it. Nothing was changed.")
+    }
+
+    /// - Parameter confirmedWipe: the technician confirmed a plan that wipes devices; without it
+    ///   such a plan is refused here too, whichever front end asks.
+    public func record(_ proposal: Proposal, operator operatorName: String?, confirmedWipe: Bool = false) async throws -> RunRecord {
+        try requireConfirmations(proposal.plan, confirmedWipe: confirmedWipe)
         let at = now()
         let run = RunRecord(
             id: RunID.make(now: at), plan: proposal.plan, snapshot: proposal.snapshot, createdAt: at, operator_: operatorName)

@@ -81,14 +81,13 @@ struct OffboardCommand: AsyncParsableCommand {
                     note("\nBlocked: nothing was changed (run \(record.id)).")
                     return record
                 }
-                if !confirmWipe, plan.runnableSteps.contains(where: { $0.kind == WipeManagedDevice.kind }) {
-                    note(
-                        "\nRefused: this plan wipes company-owned devices; run again with --confirm-wipe to allow it. Nothing was changed.")
+                do { try service.requireConfirmations(plan, confirmedWipe: confirmWipe) } catch let refusal as OffboardingService.Refusal {
+                    note("\n\(refusal.description)")
                     throw ExitCode(3)
                 }
                 if !yes { try confirmOrStop("Proceed with \(plan.runnableSteps.count) steps on \(plan.tenant)?") }
                 // Saved only once approved: `turnover resume` finishes approved runs, never unapproved plans.
-                let record = try await service.record(proposal, operator: operatorName)
+                let record = try await service.record(proposal, operator: operatorName, confirmedWipe: confirmWipe)
                 note("\nRun \(record.id) started.")
                 return try await service.execute(record.id, onEvent: Progress.display())
             }
