@@ -42,3 +42,24 @@ extension StringIdentifier {
 
 extension RunID: StringIdentifier {}
 extension StepID: StringIdentifier {}
+
+/// An offboarding submitted to `turnover serve`: the plan waiting for approval, then its run.
+public struct OffboardingID: Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral, StringIdentifier {
+    public var rawValue: String
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { rawValue = value }
+    public var description: String { rawValue }
+
+    /// `o-20261124-061200-3fa9c1`: sortable by time like run ids, told apart from them by the prefix.
+    public static func make(now: Date) -> OffboardingID {
+        OffboardingID("o" + RunID.make(now: now).rawValue.dropFirst())
+    }
+}
+
+/// An operator of `turnover serve`, by the name they sign in with.
+public struct OperatorName: Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral, StringIdentifier {
+    public var rawValue: String
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { rawValue = value }
+    public var description: String { rawValue }
+}

@@ -103,6 +103,27 @@ public struct Plan: Codable, Sendable, Equatable {
     public var runnableSteps: [PlannedStep] { steps.filter { $0.disposition == .run } }
 
     public func step(_ id: StepID) -> PlannedStep? { steps.first { $0.id == id } }
+
+    /// The plan without the steps `ids` and without every step that needs one of them to succeed
+    /// (transitively): a step whose condition is gone must not run. Returns what was left out.
+    public func dropping(_ ids: Set<StepID>) -> (plan: Plan, dropped: [StepID]) {
+        var dropped = ids.intersection(steps.map(\.id))
+        var changed = true
+        while changed {
+            changed = false
+            for step in steps where !dropped.contains(step.id) && step.dependsOn.contains(where: dropped.contains) {
+                dropped.insert(step.id)
+                changed = true
+            }
+        }
+        var plan = self
+        plan.steps = steps.filter { !dropped.contains($0.id) }.map { step in
+            var step = step
+            step.runsAfter = step.runsAfter?.filter { !dropped.contains($0) }
+            return step
+        }
+        return (plan, steps.map(\.id).filter(dropped.contains))
+    }
 }
 
 /// An earlier run for the same leaver that did not finish everything. What it did that live state

@@ -50,6 +50,18 @@ public struct Policy: Codable, Sendable, Equatable {
     public var breakGlass: [String] = []
     /// How long the shared mailbox (and the delegate's access) is kept before someone reviews it.
     public var retainMailboxDays: Int? = 90
+    /// Four-eyes approval: who must approve before a run starts, and for how long a plan waits.
+    public var approval = Approval()
+
+    public struct Approval: Sendable, Equatable, Codable {
+        /// When true, the CLI's own `offboard` refuses to run without an approval recorded by `turnover serve`.
+        public var required: Bool = false
+        /// How many approvers, none of them the submitter (1 or 2).
+        public var quorum: Int = 1
+        /// How long a submitted plan waits for its approvals before it expires.
+        public var expiresHours: Int = 24
+        public init() {}
+    }
 
     public init() {}
 
@@ -88,7 +100,7 @@ public struct Policy: Codable, Sendable, Equatable {
     static let knownKeys: Set<String> = [
         "name", "steps", "delegate", "forwarding", "autoReply", "successor", "keepLicences", "breakGlass", "retainMailboxDays",
         "directReportsTo", "litigationHoldDays", "cancelMeetingsDays", "leaverDisplayNamePrefix", "blockGroup", "delegateAutoMapping",
-        "mobileDeviceAction",
+        "mobileDeviceAction", "approval",
     ]
 
     /// `steps: all` (and `--set steps=all`): every step that destroys nothing; wipe and delete are
@@ -192,6 +204,38 @@ public struct Policy: Codable, Sendable, Equatable {
                 } else {
                     problems.append(
                         Problem(line: line(value), message: "litigationHoldDays must be a number of days or unlimited, not '\(text)'"))
+                }
+            case "approval":
+                guard let settings = value.mapping else {
+                    problems.append(Problem(line: line(value), message: "'approval' must be a mapping with 'required', 'quorum' and 'expiresHours'"))
+                    continue
+                }
+                for (innerKey, innerValue) in settings {
+                    switch innerKey.scalar?.string ?? "" {
+                    case "required":
+                        guard let flag = innerValue.bool else {
+                            problems.append(Problem(line: line(innerValue), message: "'required' must be true or false"))
+                            continue
+                        }
+                        policy.approval.required = flag
+                    case "quorum":
+                        guard let number = innerValue.int, (1...2).contains(number) else {
+                            problems.append(Problem(line: line(innerValue), message: "'quorum' is 1 or 2 approvers"))
+                            continue
+                        }
+                        policy.approval.quorum = number
+                    case "expiresHours":
+                        guard let number = innerValue.int, (1...720).contains(number) else {
+                            problems.append(Problem(line: line(innerValue), message: "'expiresHours' is a number of hours from 1 to 720"))
+                            continue
+                        }
+                        policy.approval.expiresHours = number
+                    default:
+                        problems.append(
+                            Problem(
+                                line: line(innerKey),
+                                message: "unknown approval setting '\(innerKey.scalar?.string ?? "")'; use 'required', 'quorum' and 'expiresHours'"))
+                    }
                 }
             case "delegate":
                 policy.delegate = Recipient(value.scalar?.string ?? "")

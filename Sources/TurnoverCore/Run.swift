@@ -100,10 +100,15 @@ public struct RunRecord: Codable, Sendable {
     public var steps: [StepRecord]
     public var licencesFreed: [String]
     public var operator_: String?
+    /// The offboarding of `turnover serve` this run carries out, with each approval: who, when, and
+    /// the hash of the exact plan approved. Nil for a run started by the CLI's own `offboard`.
+    public var offboarding: OffboardingID?
+    public var approvals: [OffboardingRequest.Decision]?
 
     enum CodingKeys: String, CodingKey {
         case id, tenant, user, status, createdAt, startedAt, finishedAt, containedAt, plan, snapshot, steps, licencesFreed
         case operator_ = "operator"
+        case offboarding, approvals
     }
 
     public init(id: RunID, plan: Plan, snapshot: LeaverSnapshot, createdAt: Date, operator_: String?) {

@@ -7,7 +7,7 @@ public import TurnoverStore
 /// record a blocked plan, start an approved one, execute and resume it durably, and test the app's
 /// permissions per step.
 public struct OffboardingService: Sendable {
-    public let store: any TurnoverStore
+    public let store: any RunStore
     public let client: MicrosoftClient
     /// The tenant's name as runs record it.
     public let tenantName: String
@@ -15,7 +15,7 @@ public struct OffboardingService: Sendable {
     public var now: @Sendable () -> Date
 
     public init(
-        store: any TurnoverStore, client: MicrosoftClient, tenantName: String, runnerOptions: RunnerOptions = RunnerOptions(),
+        store: any RunStore, client: MicrosoftClient, tenantName: String, runnerOptions: RunnerOptions = RunnerOptions(),
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
@@ -121,8 +121,12 @@ public struct OffboardingService: Sendable {
     }
 
     /// Executes (or resumes) a stored run.
-    public func execute(_ id: RunID, onEvent: @escaping @Sendable (RunEvent) -> Void = { _ in }) async throws -> RunRecord {
-        try await Runner(store: store, tenant: .live(client), options: runnerOptions, now: now, onEvent: onEvent).execute(id)
+    public func execute(
+        _ id: RunID, onEvent: @escaping @Sendable (RunEvent) -> Void = { _ in }, shouldStop: @escaping @Sendable () -> Bool = { false }
+    ) async throws -> RunRecord {
+        var runner = Runner(store: store, tenant: .live(client), options: runnerOptions, now: now, onEvent: onEvent)
+        runner.shouldStop = shouldStop
+        return try await runner.execute(id)
     }
 
     /// The leaver's most recent run in this tenant that was approved, when it ended partially or failed.

@@ -29,16 +29,19 @@ public struct RunEvent: Sendable {
 /// The runner knows no step kind: it asks ``StepRegistry`` for each step's definition, and the
 /// ``RunStateMachine`` says what may start.
 public struct Runner: Sendable {
-    public let store: any TurnoverStore
+    public let store: any RunStore
     public let tenant: TenantOperations
     public var options: RunnerOptions
     public var now: @Sendable () -> Date
     public var sleep: @Sendable (Duration) async throws -> Void
     public var makePassword: @Sendable () -> String
     public var onEvent: @Sendable (RunEvent) -> Void
+    /// Asked before each step starts: when true (a graceful shutdown, a lost lease), no further step
+    /// starts, the steps in flight finish, and the run is left running for whoever resumes it.
+    public var shouldStop: @Sendable () -> Bool = { false }
 
     public init(
-        store: any TurnoverStore, tenant: TenantOperations, options: RunnerOptions = RunnerOptions(),
+        store: any RunStore, tenant: TenantOperations, options: RunnerOptions = RunnerOptions(),
         now: @escaping @Sendable () -> Date = { Date() },
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
         makePassword: @escaping @Sendable () -> String = PasswordGenerator.make,
@@ -81,6 +84,7 @@ public struct Runner: Sendable {
 
         try await withThrowingTaskGroup(of: StepRecord.self) { group in
             func startReady() async throws {
+                guard !shouldStop() else { return }
                 for action in machine.nextActions(now: now()) {
                     switch action {
                     case .block(let record):
@@ -115,8 +119,14 @@ public struct Runner: Sendable {
         // Every containment step may have been final before this execution (a resumed run).
         if run.containedAt == nil, machine.isContained { run.containedAt = now() }
         run.licencesFreed = machine.licencesFreed
-        run.finishedAt = now()
         run.status = machine.status(blocked: run.plan.isBlocked)
+        if run.status == .planned || run.status == .running {
+            // Stopped before the end: the run stays running, to be resumed.
+            run.status = .running
+            try await store.updateRun(run)
+            return run
+        }
+        run.finishedAt = now()
         try await store.updateRun(run)
         return run
     }

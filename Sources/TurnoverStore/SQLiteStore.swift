@@ -11,6 +11,7 @@ public final class SQLiteStore: TurnoverStore {
     private let database: any SQLDatabase
     private let encoder: JSONEncoder
     private let decoder: JSONDecoder
+    private let gate = SerialGate()
 
     public static func open(path: String) async throws -> SQLiteStore {
         var logger = Logger(label: "turnover.store")
@@ -36,154 +37,469 @@ public final class SQLiteStore: TurnoverStore {
         try await database.raw("PRAGMA journal_mode=WAL").run()
         try await database.raw("PRAGMA synchronous=FULL").run()
         try await database.raw("PRAGMA busy_timeout=5000").run()
-        try await database.raw(
-            """
-            CREATE TABLE IF NOT EXISTS tenants (name TEXT PRIMARY KEY, record TEXT NOT NULL)
-            """
-        ).run()
-        try await database.raw(
-            """
-            CREATE TABLE IF NOT EXISTS runs (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, upn TEXT NOT NULL, status TEXT NOT NULL,
-              created_at REAL NOT NULL, record TEXT NOT NULL)
-            """
-        ).run()
-        try await database.raw(
-            """
-            CREATE TABLE IF NOT EXISTS steps (run_id TEXT NOT NULL, step_id TEXT NOT NULL, position INTEGER NOT NULL, record TEXT NOT NULL,
-              PRIMARY KEY (run_id, step_id))
-            """
-        ).run()
-        try await database.raw(
-            """
-            CREATE TABLE IF NOT EXISTS attempts (run_id TEXT NOT NULL, step_id TEXT NOT NULL, number INTEGER NOT NULL, started_at REAL NOT NULL,
-              finished_at REAL, outcome TEXT, PRIMARY KEY (run_id, step_id, number))
-            """
-        ).run()
-    }
-
-    private func json(_ value: some Encodable) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
-
-    public func saveTenant(_ tenant: StoredTenant) async throws {
-        try await database.raw("INSERT OR REPLACE INTO tenants (name, record) VALUES (\(bind: tenant.name), \(bind: try json(tenant)))")
+        try await database.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)")
             .run()
-    }
-
-    public func tenant(named name: String) async throws -> StoredTenant? {
-        let rows = try await database.raw("SELECT record FROM tenants WHERE name = \(bind: name)").all()
-        return try rows.first.map {
-            try decoder.decode(StoredTenant.self, from: Data(try $0.decode(column: "record", as: String.self).utf8))
-        }
-    }
-
-    public func tenants() async throws -> [StoredTenant] {
-        try await database.raw("SELECT record FROM tenants ORDER BY name").all().map {
-            try decoder.decode(StoredTenant.self, from: Data(try $0.decode(column: "record", as: String.self).utf8))
-        }
-    }
-
-    public func deleteTenant(named name: String) async throws -> Bool {
-        let existed = try await tenant(named: name) != nil
-        try await database.raw("DELETE FROM tenants WHERE name = \(bind: name)").run()
-        return existed
-    }
-
-    public func createRun(_ run: RunRecord) async throws {
-        var header = run
-        header.steps = []
-        // One transaction: a run is never stored without all of its steps, whatever moment a crash picks.
-        try await database.raw("BEGIN IMMEDIATE").run()
-        do {
-            try await database.raw(
-                """
-                INSERT INTO runs (id, tenant, upn, status, created_at, record) VALUES (\(bind: run.id.rawValue), \(bind: run.tenant),
-                \(bind: run.user.userPrincipalName), \(bind: run.status.rawValue), \(bind: run.createdAt.timeIntervalSince1970), \(bind: try json(header)))
-                """
-            ).run()
-            for (position, step) in run.steps.enumerated() {
+        let applied = Set(
+            try await database.raw("SELECT version FROM schema_migrations").all().map { try $0.decode(column: "version", as: Int.self) })
+        for migration in Migrations.all where !applied.contains(migration.version) {
+            try await transaction {
+                for statement in migration.statements { try await database.raw(SQLQueryString(statement)).run() }
                 try await database.raw(
-                    "INSERT INTO steps (run_id, step_id, position, record) VALUES (\(bind: run.id.rawValue), \(bind: step.id.rawValue), \(bind: position), \(bind: try json(step)))"
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: migration.version), \(bind: Date().timeIntervalSince1970))"
                 ).run()
             }
+        }
+    }
+
+    /// The schema version this database is at.
+    public func schemaVersion() async throws -> Int {
+        try await gate.run {
+            try await database.raw("SELECT MAX(version) AS v FROM schema_migrations").all().first?.decode(column: "v", as: Int?.self) ?? 0
+        }
+    }
+
+    private func transaction<T>(_ body: () async throws -> T) async throws -> T {
+        try await database.raw("BEGIN IMMEDIATE").run()
+        do {
+            let result = try await body()
             try await database.raw("COMMIT").run()
+            return result
         } catch {
             try? await database.raw("ROLLBACK").run()
             throw error
         }
     }
 
-    public func updateRun(_ run: RunRecord) async throws {
+    private func json(_ value: some Encodable) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
+    private func decode<T: Decodable>(_ type: T.Type, _ row: any SQLRow, column: String = "record") throws -> T {
+        try decoder.decode(T.self, from: Data(try row.decode(column: column, as: String.self).utf8))
+    }
+
+    // MARK: Tenants
+
+    public func saveTenant(_ tenant: StoredTenant) async throws {
+        try await gate.run {
+            try await database.raw(
+                """
+                INSERT INTO tenants (name, record) VALUES (\(bind: tenant.name), \(bind: try json(tenant)))
+                ON CONFLICT (name) DO UPDATE SET record = excluded.record
+                """
+            ).run()
+        }
+    }
+
+    public func tenant(named name: String) async throws -> StoredTenant? {
+        try await gate.run {
+            try await database.raw("SELECT record FROM tenants WHERE name = \(bind: name)").all().first.map {
+                try decode(StoredTenant.self, $0)
+            }
+        }
+    }
+
+    public func tenants() async throws -> [StoredTenant] {
+        try await gate.run {
+            try await database.raw("SELECT record FROM tenants ORDER BY name").all().map { try decode(StoredTenant.self, $0) }
+        }
+    }
+
+    public func deleteTenant(named name: String) async throws -> Bool {
+        try await gate.run {
+            let existed = try await database.raw("SELECT name FROM tenants WHERE name = \(bind: name)").all().isEmpty == false
+            try await database.raw("DELETE FROM tenants WHERE name = \(bind: name)").run()
+            return existed
+        }
+    }
+
+    // MARK: Runs
+
+    public func createRun(_ run: RunRecord) async throws {
+        try await gate.run {
+            // One transaction: a run is never stored without all of its steps, whatever moment a crash picks.
+            try await transaction { try await insertRun(run, leaseOwner: nil, until: nil) }
+        }
+    }
+
+    private func insertRun(_ run: RunRecord, leaseOwner: String?, until: Date?) async throws {
         var header = run
         header.steps = []
         try await database.raw(
-            "UPDATE runs SET status = \(bind: run.status.rawValue), record = \(bind: try json(header)) WHERE id = \(bind: run.id.rawValue)"
+            """
+            INSERT INTO runs (id, tenant, upn, status, created_at, record, lease_owner, lease_expires_at) VALUES (\(bind: run.id.rawValue),
+            \(bind: run.tenant), \(bind: run.user.userPrincipalName), \(bind: run.status.rawValue), \(bind: run.createdAt.timeIntervalSince1970),
+            \(bind: try json(header)), \(bind: leaseOwner), \(bind: until?.timeIntervalSince1970))
+            """
         ).run()
+        for (position, step) in run.steps.enumerated() {
+            try await database.raw(
+                "INSERT INTO steps (run_id, step_id, position, record) VALUES (\(bind: run.id.rawValue), \(bind: step.id.rawValue), \(bind: position), \(bind: try json(step)))"
+            ).run()
+        }
+    }
+
+    public func updateRun(_ run: RunRecord) async throws {
+        try await gate.run {
+            var header = run
+            header.steps = []
+            try await database.raw(
+                "UPDATE runs SET status = \(bind: run.status.rawValue), record = \(bind: try json(header)) WHERE id = \(bind: run.id.rawValue)"
+            ).run()
+        }
     }
 
     public func updateStep(run: RunID, _ step: StepRecord) async throws {
-        try await database.raw(
-            "UPDATE steps SET record = \(bind: try json(step)) WHERE run_id = \(bind: run.rawValue) AND step_id = \(bind: step.id.rawValue)"
-        ).run()
+        try await gate.run {
+            try await database.raw(
+                "UPDATE steps SET record = \(bind: try json(step)) WHERE run_id = \(bind: run.rawValue) AND step_id = \(bind: step.id.rawValue)"
+            ).run()
+        }
     }
 
     public func startAttempt(run: RunID, step: StepID, number: Int, at date: Date) async throws {
-        try await database.raw(
-            """
-            INSERT OR REPLACE INTO attempts (run_id, step_id, number, started_at) VALUES (\(bind: run.rawValue), \(bind: step.rawValue), \(bind: number),
-            \(bind: date.timeIntervalSince1970))
-            """
-        ).run()
+        try await gate.run {
+            try await database.raw(
+                """
+                INSERT INTO attempts (run_id, step_id, number, started_at) VALUES (\(bind: run.rawValue), \(bind: step.rawValue), \(bind: number),
+                \(bind: date.timeIntervalSince1970))
+                ON CONFLICT (run_id, step_id, number) DO UPDATE SET started_at = excluded.started_at, finished_at = NULL, outcome = NULL
+                """
+            ).run()
+        }
     }
 
     public func finishAttempt(run: RunID, step: StepID, number: Int, at date: Date, outcome: String) async throws {
-        try await database.raw(
-            """
-            UPDATE attempts SET finished_at = \(bind: date.timeIntervalSince1970), outcome = \(bind: outcome)
-            WHERE run_id = \(bind: run.rawValue) AND step_id = \(bind: step.rawValue) AND number = \(bind: number)
-            """
-        ).run()
+        try await gate.run {
+            try await database.raw(
+                """
+                UPDATE attempts SET finished_at = \(bind: date.timeIntervalSince1970), outcome = \(bind: outcome)
+                WHERE run_id = \(bind: run.rawValue) AND step_id = \(bind: step.rawValue) AND number = \(bind: number)
+                """
+            ).run()
+        }
     }
 
     public func unfinishedAttempts(run: RunID) async throws -> [StepID: Int] {
-        let rows = try await database.raw(
-            "SELECT step_id, number FROM attempts WHERE run_id = \(bind: run.rawValue) AND finished_at IS NULL"
-        ).all()
-        var result: [StepID: Int] = [:]
-        for row in rows {
-            result[StepID(try row.decode(column: "step_id", as: String.self))] = try row.decode(column: "number", as: Int.self)
+        try await gate.run {
+            let rows = try await database.raw(
+                "SELECT step_id, number FROM attempts WHERE run_id = \(bind: run.rawValue) AND finished_at IS NULL"
+            ).all()
+            var result: [StepID: Int] = [:]
+            for row in rows {
+                result[StepID(try row.decode(column: "step_id", as: String.self))] = try row.decode(column: "number", as: Int.self)
+            }
+            return result
         }
-        return result
     }
 
     public func run(_ id: RunID) async throws -> RunRecord? {
-        guard let row = try await database.raw("SELECT record FROM runs WHERE id = \(bind: id.rawValue)").all().first else { return nil }
-        var run = try decoder.decode(RunRecord.self, from: Data(try row.decode(column: "record", as: String.self).utf8))
-        run.steps = try await database.raw("SELECT record FROM steps WHERE run_id = \(bind: id.rawValue) ORDER BY position").all().map {
-            try decoder.decode(StepRecord.self, from: Data(try $0.decode(column: "record", as: String.self).utf8))
+        try await gate.run {
+            guard let row = try await database.raw("SELECT record FROM runs WHERE id = \(bind: id.rawValue)").all().first else { return nil }
+            var run = try decode(RunRecord.self, row)
+            run.steps = try await database.raw("SELECT record FROM steps WHERE run_id = \(bind: id.rawValue) ORDER BY position").all().map {
+                try decode(StepRecord.self, $0)
+            }
+            return run
         }
-        return run
     }
 
     public func runs(limit: Int, tenant: String?, userPrincipalName: String?) async throws -> [RunSummary] {
-        try await database.raw(
-            """
-            SELECT id, tenant, upn, status, created_at FROM runs
-            WHERE (\(bind: tenant) IS NULL OR tenant = \(bind: tenant)) AND (\(bind: userPrincipalName) IS NULL OR upn = \(bind: userPrincipalName) COLLATE NOCASE)
-            ORDER BY created_at DESC LIMIT \(bind: limit)
-            """
-        ).all().map { row in
-            RunSummary(
-                id: RunID(try row.decode(column: "id", as: String.self)), tenant: try row.decode(column: "tenant", as: String.self),
-                userPrincipalName: try row.decode(column: "upn", as: String.self),
-                status: RunStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .failed,
-                createdAt: Date(timeIntervalSince1970: try row.decode(column: "created_at", as: Double.self)))
+        try await gate.run {
+            try await database.raw(
+                """
+                SELECT id, tenant, upn, status, created_at FROM runs
+                WHERE (\(bind: tenant) IS NULL OR tenant = \(bind: tenant)) AND (\(bind: userPrincipalName) IS NULL OR upn = \(bind: userPrincipalName) COLLATE NOCASE)
+                ORDER BY created_at DESC LIMIT \(bind: limit)
+                """
+            ).all().map { row in
+                RunSummary(
+                    id: RunID(try row.decode(column: "id", as: String.self)), tenant: try row.decode(column: "tenant", as: String.self),
+                    userPrincipalName: try row.decode(column: "upn", as: String.self),
+                    status: RunStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .failed,
+                    createdAt: Date(timeIntervalSince1970: try row.decode(column: "created_at", as: Double.self)))
+            }
         }
     }
 
     public func unfinishedRuns() async throws -> [RunID] {
-        try await database.raw("SELECT id FROM runs WHERE status IN ('planned', 'running') ORDER BY created_at").all().map {
-            RunID(try $0.decode(column: "id", as: String.self))
+        try await gate.run {
+            try await database.raw("SELECT id FROM runs WHERE status IN ('planned', 'running') ORDER BY created_at").all().map {
+                RunID(try $0.decode(column: "id", as: String.self))
+            }
         }
     }
 
-    public func close() async throws { try await connection.close() }
+    // MARK: Leases
+
+    private static func readiness(_ work: LeasedWork) -> SQLQueryString {
+        switch work {
+        case .offboardings: "status = 'approved'"
+        case .runs: "status IN ('planned', 'running') AND tenant <> 'sandbox'"
+        }
+    }
+
+    public func claim(_ work: LeasedWork, id: String?, owner: String, until: Date, now: Date) async throws -> String? {
+        try await gate.run {
+            try await transaction {
+                let table = SQLQueryString(work.rawValue)
+                let rows = try await database.raw(
+                    """
+                    SELECT id FROM \(unsafeRaw: work.rawValue) WHERE \(Self.readiness(work))
+                    AND (lease_owner IS NULL OR lease_owner = \(bind: owner) OR lease_expires_at < \(bind: now.timeIntervalSince1970))
+                    AND (\(bind: id) IS NULL OR id = \(bind: id))
+                    ORDER BY id LIMIT 1
+                    """
+                ).all()
+                guard let claimed = try rows.first?.decode(column: "id", as: String.self) else { return nil }
+                try await database.raw(
+                    "UPDATE \(table) SET lease_owner = \(bind: owner), lease_expires_at = \(bind: until.timeIntervalSince1970) WHERE id = \(bind: claimed)"
+                ).run()
+                return claimed
+            }
+        }
+    }
+
+    public func heartbeat(_ work: LeasedWork, id: String, owner: String, until: Date) async throws -> Bool {
+        try await gate.run {
+            try await transaction {
+                let held = try await database.raw(
+                    "SELECT id FROM \(unsafeRaw: work.rawValue) WHERE id = \(bind: id) AND lease_owner = \(bind: owner)"
+                ).all()
+                guard !held.isEmpty else { return false }
+                try await database.raw(
+                    "UPDATE \(unsafeRaw: work.rawValue) SET lease_expires_at = \(bind: until.timeIntervalSince1970) WHERE id = \(bind: id)"
+                ).run()
+                return true
+            }
+        }
+    }
+
+    public func release(_ work: LeasedWork, id: String, owner: String) async throws {
+        try await gate.run {
+            try await database.raw(
+                """
+                UPDATE \(unsafeRaw: work.rawValue) SET lease_owner = NULL, lease_expires_at = NULL
+                WHERE id = \(bind: id) AND lease_owner = \(bind: owner)
+                """
+            ).run()
+        }
+    }
+
+    public func releaseAll(owner: String) async throws {
+        try await gate.run {
+            for work in [LeasedWork.offboardings, .runs] {
+                try await database.raw(
+                    "UPDATE \(unsafeRaw: work.rawValue) SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = \(bind: owner)"
+                ).run()
+            }
+        }
+    }
+
+    public func reapExpiredLeases(now: Date) async throws -> Int {
+        try await gate.run {
+            var reaped = 0
+            for work in [LeasedWork.offboardings, .runs] {
+                let rows = try await database.raw(
+                    """
+                    SELECT id FROM \(unsafeRaw: work.rawValue) WHERE lease_owner IS NOT NULL AND lease_expires_at < \(bind: now.timeIntervalSince1970)
+                    """
+                ).all()
+                reaped += rows.count
+                try await database.raw(
+                    """
+                    UPDATE \(unsafeRaw: work.rawValue) SET lease_owner = NULL, lease_expires_at = NULL
+                    WHERE lease_owner IS NOT NULL AND lease_expires_at < \(bind: now.timeIntervalSince1970)
+                    """
+                ).run()
+            }
+            return reaped
+        }
+    }
+
+    // MARK: Offboardings
+
+    public func createOffboarding(_ request: OffboardingRequest) async throws {
+        try await gate.run {
+            try await database.raw(
+                """
+                INSERT INTO offboardings (id, tenant, upn, status, submitted_at, version, record) VALUES (\(bind: request.id.rawValue),
+                \(bind: request.tenant), \(bind: request.userPrincipalName), \(bind: request.status.rawValue),
+                \(bind: request.submittedAt.timeIntervalSince1970), 1, \(bind: try json(request)))
+                """
+            ).run()
+        }
+    }
+
+    public func updateOffboarding(_ request: OffboardingRequest, expectedVersion: Int) async throws -> Bool {
+        try await gate.run { try await transaction { try await saveOffboarding(request, expectedVersion: expectedVersion) } }
+    }
+
+    private func saveOffboarding(_ request: OffboardingRequest, expectedVersion: Int) async throws -> Bool {
+        let current = try await database.raw("SELECT version FROM offboardings WHERE id = \(bind: request.id.rawValue)").all()
+        guard try current.first?.decode(column: "version", as: Int.self) == expectedVersion else { return false }
+        try await database.raw(
+            """
+            UPDATE offboardings SET status = \(bind: request.status.rawValue), version = \(bind: expectedVersion + 1),
+            record = \(bind: try json(request)) WHERE id = \(bind: request.id.rawValue)
+            """
+        ).run()
+        return true
+    }
+
+    public func offboarding(_ id: OffboardingID) async throws -> (request: OffboardingRequest, version: Int)? {
+        try await gate.run {
+            guard let row = try await database.raw("SELECT version, record FROM offboardings WHERE id = \(bind: id.rawValue)").all().first
+            else { return nil }
+            return (try decode(OffboardingRequest.self, row), try row.decode(column: "version", as: Int.self))
+        }
+    }
+
+    public func offboardings(_ filter: OffboardingFilter, limit: Int, after: OffboardingID?) async throws -> [OffboardingRequest] {
+        try await gate.run {
+            // The scope is applied after reading, in Swift: a list of tenants does not bind as one value.
+            var result: [OffboardingRequest] = []
+            var cursor = after?.rawValue
+            while result.count < limit {
+                let rows = try await database.raw(
+                    """
+                    SELECT record, id FROM offboardings
+                    WHERE (\(bind: filter.tenant) IS NULL OR tenant = \(bind: filter.tenant))
+                    AND (\(bind: filter.status?.rawValue) IS NULL OR status = \(bind: filter.status?.rawValue))
+                    AND (\(bind: filter.userPrincipalName) IS NULL OR upn = \(bind: filter.userPrincipalName) COLLATE NOCASE)
+                    AND (\(bind: cursor) IS NULL OR id < \(bind: cursor))
+                    ORDER BY id DESC LIMIT \(bind: limit * 2)
+                    """
+                ).all()
+                for row in rows {
+                    let request = try decode(OffboardingRequest.self, row)
+                    if filter.tenants.map({ $0.contains(request.tenant) }) ?? true, result.count < limit { result.append(request) }
+                }
+                guard rows.count == limit * 2, let last = rows.last else { break }
+                cursor = try last.decode(column: "id", as: String.self)
+            }
+            return result
+        }
+    }
+
+    public func startRun(
+        _ run: RunRecord, for request: OffboardingRequest, expectedVersion: Int, leaseOwner: String, until: Date
+    ) async throws -> Bool {
+        try await gate.run {
+            try await transaction {
+                guard try await saveOffboarding(request, expectedVersion: expectedVersion) else { return false }
+                try await database.raw(
+                    "UPDATE offboardings SET lease_owner = NULL, lease_expires_at = NULL WHERE id = \(bind: request.id.rawValue)"
+                ).run()
+                try await insertRun(run, leaseOwner: leaseOwner, until: until)
+                return true
+            }
+        }
+    }
+
+    // MARK: Operators and credentials
+
+    public func saveOperator(_ record: OperatorRecord) async throws {
+        try await gate.run {
+            try await database.raw(
+                """
+                INSERT INTO operators (name, record) VALUES (\(bind: record.name.rawValue), \(bind: try json(record)))
+                ON CONFLICT (name) DO UPDATE SET record = excluded.record
+                """
+            ).run()
+        }
+    }
+
+    public func operatorRecord(named name: OperatorName) async throws -> OperatorRecord? {
+        try await gate.run {
+            try await database.raw("SELECT record FROM operators WHERE name = \(bind: name.rawValue)").all().first.map {
+                try decode(OperatorRecord.self, $0)
+            }
+        }
+    }
+
+    public func operators() async throws -> [OperatorRecord] {
+        try await gate.run {
+            try await database.raw("SELECT record FROM operators ORDER BY name").all().map { try decode(OperatorRecord.self, $0) }
+        }
+    }
+
+    public func saveCredential(_ record: CredentialRecord, secretHash: String) async throws {
+        try await gate.run {
+            try await database.raw(
+                """
+                INSERT INTO credentials (id, secret_hash, operator, record) VALUES (\(bind: record.id), \(bind: secretHash),
+                \(bind: record.operator_.rawValue), \(bind: try json(record)))
+                """
+            ).run()
+        }
+    }
+
+    public func credential(secretHash: String) async throws -> CredentialRecord? {
+        try await gate.run {
+            try await database.raw("SELECT record FROM credentials WHERE secret_hash = \(bind: secretHash)").all().first.map {
+                try decode(CredentialRecord.self, $0)
+            }
+        }
+    }
+
+    public func credential(id: String) async throws -> CredentialRecord? {
+        try await gate.run {
+            try await database.raw("SELECT record FROM credentials WHERE id = \(bind: id)").all().first.map {
+                try decode(CredentialRecord.self, $0)
+            }
+        }
+    }
+
+    public func updateCredential(_ record: CredentialRecord) async throws {
+        try await gate.run {
+            try await database.raw("UPDATE credentials SET record = \(bind: try json(record)) WHERE id = \(bind: record.id)").run()
+        }
+    }
+
+    public func credentials(operator name: OperatorName?) async throws -> [CredentialRecord] {
+        try await gate.run {
+            try await database.raw(
+                "SELECT record FROM credentials WHERE (\(bind: name?.rawValue) IS NULL OR operator = \(bind: name?.rawValue)) ORDER BY id"
+            ).all().map { try decode(CredentialRecord.self, $0) }
+        }
+    }
+
+    // MARK: Audit
+
+    @discardableResult public func appendAudit(_ event: AuditEvent, at: Date) async throws -> AuditEntry {
+        try await gate.run {
+            try await transaction {
+                let last = try await database.raw("SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1").all().first
+                let entry = AuditChain.entry(
+                    event, sequence: (try last?.decode(column: "sequence", as: Int64.self) ?? 0) + 1, at: at,
+                    previousHash: try last?.decode(column: "hash", as: String.self) ?? AuditChain.genesis)
+                try await database.raw(
+                    """
+                    INSERT INTO audit_log (sequence, at_ms, actor, action, tenant, subject, detail, previous_hash, hash) VALUES
+                    (\(bind: entry.sequence), \(bind: entry.atMilliseconds), \(bind: entry.actor), \(bind: entry.action), \(bind: entry.tenant),
+                    \(bind: entry.subject), \(bind: entry.detail), \(bind: entry.previousHash), \(bind: entry.hash))
+                    """
+                ).run()
+                return entry
+            }
+        }
+    }
+
+    public func auditEntries(after: Int64, limit: Int) async throws -> [AuditEntry] {
+        try await gate.run {
+            try await database.raw(
+                """
+                SELECT sequence, at_ms, actor, action, tenant, subject, detail, previous_hash, hash FROM audit_log
+                WHERE sequence > \(bind: after) ORDER BY sequence LIMIT \(bind: limit)
+                """
+            ).all().map { row in
+                AuditEntry(
+                    sequence: try row.decode(column: "sequence", as: Int64.self), atMilliseconds: try row.decode(column: "at_ms", as: Int64.self),
+                    actor: try row.decode(column: "actor", as: String.self), action: try row.decode(column: "action", as: String.self),
+                    tenant: try row.decode(column: "tenant", as: String?.self), subject: try row.decode(column: "subject", as: String?.self),
+                    detail: try row.decode(column: "detail", as: String.self),
+                    previousHash: try row.decode(column: "previous_hash", as: String.self), hash: try row.decode(column: "hash", as: String.self))
+            }
+        }
+    }
+
+    public func close() async throws { try await gate.run { try await connection.close() } }
 }

@@ -41,11 +41,11 @@ public struct RunSummary: Sendable, Equatable {
     public var createdAt: Date
 }
 
-/// Where Turnover keeps tenants, runs, steps and attempts. SQLite by default.
+/// Where Turnover keeps tenants, runs, steps and attempts: what the runner and the CLI need.
 ///
 /// Every write is durable when the call returns: the runner records an attempt before it touches a
 /// tenant and the outcome right after, so a crash loses nothing it would need to resume safely.
-public protocol TurnoverStore: Sendable {
+public protocol RunStore: Sendable {
     func saveTenant(_ tenant: StoredTenant) async throws
     func tenant(named name: String) async throws -> StoredTenant?
     func tenants() async throws -> [StoredTenant]
@@ -66,6 +66,61 @@ public protocol TurnoverStore: Sendable {
     func close() async throws
 }
 
-extension TurnoverStore {
+/// The whole store of `turnover serve`: runs, plus leases, offboardings awaiting approval,
+/// operators, credentials and the audit chain. SQLite by default.
+public protocol TurnoverStore: RunStore {
+    /// The schema version the database is at (the highest migration applied).
+    func schemaVersion() async throws -> Int
+
+    // MARK: Leases
+
+    /// Takes the lease on one item of `work` that is ready and held by nobody (or whose lease
+    /// expired), until `until`; `id` asks for that item only. Returns the item's id, or nil.
+    /// Ready means: an approved offboarding; a run planned or running (a sandbox run never, its
+    /// simulator died with its process).
+    func claim(_ work: LeasedWork, id: String?, owner: String, until: Date, now: Date) async throws -> String?
+    /// Extends a lease `owner` holds; false when it was lost (expired and taken over).
+    func heartbeat(_ work: LeasedWork, id: String, owner: String, until: Date) async throws -> Bool
+    func release(_ work: LeasedWork, id: String, owner: String) async throws
+    /// Ends every lease `owner` holds (a graceful shutdown).
+    func releaseAll(owner: String) async throws
+    /// Clears leases that expired before `now`, so the work shows as free; returns how many.
+    func reapExpiredLeases(now: Date) async throws -> Int
+
+    // MARK: Offboardings awaiting approval
+
+    func createOffboarding(_ request: OffboardingRequest) async throws
+    /// Saves `request` if nobody saved it since `version` was read; false when someone did.
+    func updateOffboarding(_ request: OffboardingRequest, expectedVersion: Int) async throws -> Bool
+    func offboarding(_ id: OffboardingID) async throws -> (request: OffboardingRequest, version: Int)?
+    /// Newest first, after the offboarding `after` (the previous page's last) when given.
+    func offboardings(_ filter: OffboardingFilter, limit: Int, after: OffboardingID?) async throws -> [OffboardingRequest]
+    /// Stores the run and marks the offboarding running with it, in one transaction; the run's
+    /// lease goes to `leaseOwner`. False when the offboarding changed since `expectedVersion`.
+    func startRun(
+        _ run: RunRecord, for request: OffboardingRequest, expectedVersion: Int, leaseOwner: String, until: Date
+    ) async throws -> Bool
+
+    // MARK: Operators and credentials
+
+    func saveOperator(_ record: OperatorRecord) async throws
+    func operatorRecord(named name: OperatorName) async throws -> OperatorRecord?
+    func operators() async throws -> [OperatorRecord]
+    /// Stores a credential under the SHA-256 hex of its secret.
+    func saveCredential(_ record: CredentialRecord, secretHash: String) async throws
+    func credential(secretHash: String) async throws -> CredentialRecord?
+    func credential(id: String) async throws -> CredentialRecord?
+    func updateCredential(_ record: CredentialRecord) async throws
+    func credentials(operator name: OperatorName?) async throws -> [CredentialRecord]
+
+    // MARK: Audit
+
+    /// Appends to the hash chain; entries are numbered 1, 2, 3… in the order appended.
+    @discardableResult func appendAudit(_ event: AuditEvent, at: Date) async throws -> AuditEntry
+    /// In sequence order, from the entry after `after`.
+    func auditEntries(after: Int64, limit: Int) async throws -> [AuditEntry]
+}
+
+extension RunStore {
     public func runs(limit: Int) async throws -> [RunSummary] { try await runs(limit: limit, tenant: nil, userPrincipalName: nil) }
 }

@@ -271,12 +271,12 @@ struct OffboardBench: AsyncParsableCommand {
 
 /// A store that measures the wall time during which at least one of its writes is in flight, for
 /// the bench's store share (concurrent steps write at once; their durations must not be summed).
-actor TimedStore: TurnoverStore {
-    let base: any TurnoverStore
+actor TimedStore: RunStore {
+    let base: any RunStore
     private var busySeconds: Double = 0
     private var inFlight = 0
     private var busySince: ContinuousClock.Instant?
-    init(_ base: any TurnoverStore) { self.base = base }
+    init(_ base: any RunStore) { self.base = base }
 
     var writeSeconds: Double { busySeconds + (busySince.map { OffboardBench.seconds(ContinuousClock.now - $0) } ?? 0) }
 

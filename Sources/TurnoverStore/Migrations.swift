@@ -1,0 +1,52 @@
+/// The schema, as numbered migrations applied in order and recorded in `schema_migrations`.
+///
+/// A migration is never edited once released: a change is a new migration. Version 1 is the schema of
+/// the CLI-only releases, written so that their databases (which have no migrations table) pass it
+/// unchanged.
+enum Migrations {
+    struct Migration {
+        var version: Int
+        var summary: String
+        var statements: [String]
+    }
+
+    static let all: [Migration] = [
+        Migration(
+            version: 1, summary: "tenants, runs, steps and attempts",
+            statements: [
+                "CREATE TABLE IF NOT EXISTS tenants (name TEXT PRIMARY KEY, record TEXT NOT NULL)",
+                """
+                CREATE TABLE IF NOT EXISTS runs (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, upn TEXT NOT NULL, status TEXT NOT NULL,
+                  created_at REAL NOT NULL, record TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE IF NOT EXISTS steps (run_id TEXT NOT NULL, step_id TEXT NOT NULL, position INTEGER NOT NULL, record TEXT NOT NULL,
+                  PRIMARY KEY (run_id, step_id))
+                """,
+                """
+                CREATE TABLE IF NOT EXISTS attempts (run_id TEXT NOT NULL, step_id TEXT NOT NULL, number INTEGER NOT NULL, started_at REAL NOT NULL,
+                  finished_at REAL, outcome TEXT, PRIMARY KEY (run_id, step_id, number))
+                """,
+            ]),
+        Migration(
+            version: 2, summary: "leases on runs; offboardings for approval; operators, credentials and the audit chain",
+            statements: [
+                "ALTER TABLE runs ADD COLUMN lease_owner TEXT",
+                "ALTER TABLE runs ADD COLUMN lease_expires_at REAL",
+                """
+                CREATE TABLE offboardings (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, upn TEXT NOT NULL, status TEXT NOT NULL,
+                  submitted_at REAL NOT NULL, version INTEGER NOT NULL, lease_owner TEXT, lease_expires_at REAL, record TEXT NOT NULL)
+                """,
+                "CREATE INDEX offboardings_by_status ON offboardings (status, submitted_at)",
+                "CREATE TABLE operators (name TEXT PRIMARY KEY, record TEXT NOT NULL)",
+                """
+                CREATE TABLE credentials (id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL UNIQUE, operator TEXT NOT NULL,
+                  record TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE audit_log (sequence INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+                  tenant TEXT, subject TEXT, detail TEXT NOT NULL, previous_hash TEXT NOT NULL, hash TEXT NOT NULL)
+                """,
+            ]),
+    ]
+}
