@@ -351,3 +351,42 @@ extension MicrosoftClient {
             headers: [("X-HTTP-Method", "MERGE"), ("IF-MATCH", "*")])
     }
 }
+
+/// One page of a directory search, with the link to the next page (Graph's `@odata.nextLink`, opaque).
+public struct UserPage: Sendable {
+    public var users: [GraphUser]
+    public var nextLink: String?
+}
+
+extension MicrosoftClient {
+    /// Members of the directory whose display name, user principal name or mail starts with `text`
+    /// (all when empty), `top` per page. `nextLink` continues a previous page.
+    public func searchUsers(_ text: String, top: Int, nextLink: String? = nil) async throws -> UserPage {
+        let request: GraphRequest
+        if let nextLink {
+            precondition(isOwnLink(nextLink), "a next link of another host")
+            request = GraphRequest("GET", nextLink, batchable: false)
+        } else {
+            var parameters = [("$select", "id,userPrincipalName,displayName,accountEnabled"), ("$top", String(top))]
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            if !trimmed.isEmpty {
+                // OData quotes a quote by doubling it.
+                let quoted = trimmed.replacingOccurrences(of: "'", with: "''")
+                parameters.append(
+                    (
+                        "$filter",
+                        "startswith(displayName,'\(quoted)') or startswith(userPrincipalName,'\(quoted)') or startswith(mail,'\(quoted)')"
+                    ))
+            }
+            request = GraphRequest("GET", "/users" + GraphPath.query(parameters))
+        }
+        let page = nextLink == nil ? try await graph(request) : try await performGraph(request)
+        return UserPage(
+            users: try (page.body?["value"]?.array ?? []).map { try $0.decode(GraphUser.self) },
+            nextLink: page.body?["@odata.nextLink"]?.string)
+    }
+
+    /// Whether `link` points at this tenant's Graph: a next link from elsewhere is never followed
+    /// (it would carry the tenant's token to another host).
+    public func isOwnLink(_ link: String) -> Bool { link.hasPrefix(connection.cloud.graphHost + "/") }
+}

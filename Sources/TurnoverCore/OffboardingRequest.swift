@@ -165,7 +165,8 @@ public struct OffboardingRequest: Codable, Sendable, Equatable {
     /// Cancels a request that has not started: waiting for approval, or approved and not yet picked up.
     public mutating func cancel(by canceller: OperatorName, reason: String, at now: Date) throws(Refusal) {
         guard status == .awaitingApproval || status == .approved else {
-            throw Refusal(kind: .conflict, description: "This offboarding is \(status.rawValue); only one that has not started can be cancelled.")
+            throw Refusal(
+                kind: .conflict, description: "This offboarding is \(status.rawValue); only one that has not started can be cancelled.")
         }
         cancellation = Decision(operator_: canceller, at: now, planHash: planHash, comment: reason)
         status = .cancelled

@@ -207,7 +207,8 @@ public struct Policy: Codable, Sendable, Equatable {
                 }
             case "approval":
                 guard let settings = value.mapping else {
-                    problems.append(Problem(line: line(value), message: "'approval' must be a mapping with 'required', 'quorum' and 'expiresHours'"))
+                    problems.append(
+                        Problem(line: line(value), message: "'approval' must be a mapping with 'required', 'quorum' and 'expiresHours'"))
                     continue
                 }
                 for (innerKey, innerValue) in settings {
@@ -234,7 +235,9 @@ public struct Policy: Codable, Sendable, Equatable {
                         problems.append(
                             Problem(
                                 line: line(innerKey),
-                                message: "unknown approval setting '\(innerKey.scalar?.string ?? "")'; use 'required', 'quorum' and 'expiresHours'"))
+                                message:
+                                    "unknown approval setting '\(innerKey.scalar?.string ?? "")'; use 'required', 'quorum' and 'expiresHours'"
+                            ))
                     }
                 }
             case "delegate":

@@ -16,7 +16,7 @@ public struct OffboardingDesk: Sendable {
         self.now = now
     }
 
-    var store: any TurnoverStore { clients.workspace.store }
+    public var store: any TurnoverStore { clients.workspace.store }
 
     /// Something asked for that does not exist (or is outside the caller's view).
     public struct NotFound: Error, Sendable, CustomStringConvertible {
@@ -70,7 +70,8 @@ public struct OffboardingDesk: Sendable {
         request.undoes = id
         request.undoSteps = steps
         try await store.createOffboarding(request)
-        try await audit(submitter.rawValue, "offboarding.undo-submitted", request, "undoes \(id), \(request.plan.runnableSteps.count) steps")
+        try await audit(
+            submitter.rawValue, "offboarding.undo-submitted", request, "undoes \(id), \(request.plan.runnableSteps.count) steps")
         return request
     }
 
@@ -86,7 +87,8 @@ public struct OffboardingDesk: Sendable {
                 throw OffboardingService.Refusal(description: "An undo is approved as planned; submit a narrower undo instead.")
             }
             guard request.status == .awaitingApproval else {
-                throw OffboardingRequest.Refusal(kind: .conflict, description: "This offboarding is \(request.status.rawValue), not awaiting approval.")
+                throw OffboardingRequest.Refusal(
+                    kind: .conflict, description: "This offboarding is \(request.status.rawValue), not awaiting approval.")
             }
             let unknown = Set(dropSteps).subtracting(request.plan.steps.map(\.id))
             guard unknown.isEmpty else {
@@ -148,13 +150,14 @@ public struct OffboardingDesk: Sendable {
         _ request: OffboardingRequest, version: Int, actor: OperatorName, action: String, detail: String
     ) async throws -> OffboardingRequest {
         guard try await store.updateOffboarding(request, expectedVersion: version) else {
-            throw OffboardingRequest.Refusal(kind: .conflict, description: "Someone else changed this offboarding at the same moment; reload it.")
+            throw OffboardingRequest.Refusal(
+                kind: .conflict, description: "Someone else changed this offboarding at the same moment; reload it.")
         }
         try await audit(actor.rawValue, action, request, detail)
         return request
     }
 
-    func audit(_ actor: String, _ action: String, _ request: OffboardingRequest, _ detail: String) async throws {
+    public func audit(_ actor: String, _ action: String, _ request: OffboardingRequest, _ detail: String) async throws {
         try await store.appendAudit(
             AuditEvent(actor: actor, action: action, tenant: request.tenant, subject: request.id.rawValue, detail: detail), at: now())
     }

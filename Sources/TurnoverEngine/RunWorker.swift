@@ -214,7 +214,8 @@ public struct RunWorker: Service {
     func follow(_ run: RunRecord) async throws {
         guard let id = run.offboarding else {
             try await store.appendAudit(
-                AuditEvent(actor: "worker", action: "run.finished", tenant: run.tenant, subject: run.id.rawValue, detail: run.status.rawValue),
+                AuditEvent(
+                    actor: "worker", action: "run.finished", tenant: run.tenant, subject: run.id.rawValue, detail: run.status.rawValue),
                 at: now)
             return
         }
@@ -237,7 +238,9 @@ public struct LeaseReaper: Service {
     public var now: @Sendable () -> Date
     public var logger: Logger
 
-    public init(store: any TurnoverStore, interval: Duration = .seconds(5), now: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+    public init(
+        store: any TurnoverStore, interval: Duration = .seconds(5), now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
+    ) {
         self.store = store
         self.interval = interval
         self.now = now

@@ -93,7 +93,9 @@ public enum AuditChain {
             if entry.previousHash != previousHash {
                 return Verification(
                     entries: Int64(entries.count),
-                    firstBad: (entry.sequence, "entry \(entry.sequence) does not follow the entry before it: an entry was removed or reordered"))
+                    firstBad: (
+                        entry.sequence, "entry \(entry.sequence) does not follow the entry before it: an entry was removed or reordered"
+                    ))
             }
             previousHash = entry.hash
             expected += 1

@@ -192,7 +192,9 @@ public final class SQLiteStore: TurnoverStore {
 
     public func run(_ id: RunID) async throws -> RunRecord? {
         try await gate.run {
-            guard let row = try await database.raw("SELECT record FROM runs WHERE id = \(bind: id.rawValue)").all().first else { return nil }
+            guard let row = try await database.raw("SELECT record FROM runs WHERE id = \(bind: id.rawValue)").all().first else {
+                return nil
+            }
             var run = try decode(RunRecord.self, row)
             run.steps = try await database.raw("SELECT record FROM steps WHERE run_id = \(bind: id.rawValue) ORDER BY position").all().map {
                 try decode(StepRecord.self, $0)
@@ -492,11 +494,14 @@ public final class SQLiteStore: TurnoverStore {
                 """
             ).all().map { row in
                 AuditEntry(
-                    sequence: try row.decode(column: "sequence", as: Int64.self), atMilliseconds: try row.decode(column: "at_ms", as: Int64.self),
+                    sequence: try row.decode(column: "sequence", as: Int64.self),
+                    atMilliseconds: try row.decode(column: "at_ms", as: Int64.self),
                     actor: try row.decode(column: "actor", as: String.self), action: try row.decode(column: "action", as: String.self),
-                    tenant: try row.decode(column: "tenant", as: String?.self), subject: try row.decode(column: "subject", as: String?.self),
+                    tenant: try row.decode(column: "tenant", as: String?.self),
+                    subject: try row.decode(column: "subject", as: String?.self),
                     detail: try row.decode(column: "detail", as: String.self),
-                    previousHash: try row.decode(column: "previous_hash", as: String.self), hash: try row.decode(column: "hash", as: String.self))
+                    previousHash: try row.decode(column: "previous_hash", as: String.self),
+                    hash: try row.decode(column: "hash", as: String.self))
             }
         }
     }

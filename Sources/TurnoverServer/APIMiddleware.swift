@@ -1,0 +1,103 @@
+import Foundation
+import HTTPTypes
+import Logging
+import MicrosoftGraph
+import OpenAPIRuntime
+import TurnoverCore
+import TurnoverEngine
+
+/// Every API call passes here: the bearer credential is checked, the operation's rule in
+/// ``AccessRules`` is enforced, and any error becomes an RFC 9457 problem document.
+struct APIMiddleware: ServerMiddleware {
+    let accounts: OperatorAccounts
+    let logger: Logger
+
+    func intercept(
+        _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        let requestId = request.headerFields[HTTPField.Name("X-Request-Id")!] ?? UUID().uuidString.lowercased()
+        var logger = logger
+        logger[metadataKey: "request-id"] = "\(requestId)"
+        logger[metadataKey: "operation"] = "\(operationID)"
+        do {
+            guard let rule = AccessRules.table[operationID] else {
+                throw APIProblem.forbidden("No access rule covers \(operationID); it is refused to everyone until one does.")
+            }
+            var principal: Principal?
+            if rule != .open {
+                principal = try await authenticate(request)
+                try authorize(principal!, rule: rule)
+            }
+            let (response, responseBody) = try await Principal.$current.withValue(principal) {
+                try await next(request, body, metadata)
+            }
+            var tagged = response
+            tagged.headerFields[HTTPField.Name("X-Request-Id")!] = requestId
+            return (tagged, responseBody)
+        } catch {
+            let problem = Self.problem(for: error)
+            if problem.status >= 500 {
+                logger.error("request failed", metadata: ["error": "\(error)"])
+            } else {
+                logger.info("request refused", metadata: ["status": "\(problem.status)", "detail": "\(problem.detail)"])
+            }
+            var response = HTTPResponse(status: .init(code: problem.status))
+            response.headerFields[.contentType] = "application/problem+json"
+            response.headerFields[HTTPField.Name("X-Request-Id")!] = requestId
+            if problem.status == 401 { response.headerFields[.wwwAuthenticate] = "Bearer" }
+            return (response, HTTPBody(problem.body(instance: request.path)))
+        }
+    }
+
+    func authenticate(_ request: HTTPRequest) async throws -> Principal {
+        guard let header = request.headerFields[.authorization], header.lowercased().hasPrefix("bearer "),
+            let principal = try await accounts.authenticate(bearer: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
+        else {
+            throw APIProblem(
+                status: 401, title: "Not signed in",
+                detail: "Present a valid bearer token: a session from POST /api/v1/sessions or an API token.")
+        }
+        return principal
+    }
+
+    func authorize(_ principal: Principal, rule: AccessRules.Rule) throws {
+        switch rule {
+        case .open, .signedIn: return
+        case .roles(let allowed):
+            guard principal.hasAny(allowed) else {
+                throw APIProblem.forbidden(
+                    "This needs the role \(allowed.map(\.rawValue).sorted().joined(separator: " or ")); you hold \(principal.roles.map(\.rawValue).sorted().joined(separator: ", "))."
+                )
+            }
+        }
+    }
+
+    /// The problem document for any error a handler or the generated code threw.
+    static func problem(for error: any Error) -> APIProblem {
+        var underlying: any Error = error
+        while let server = underlying as? ServerError { underlying = server.underlyingError }
+        switch underlying {
+        case let problem as APIProblem: return problem
+        case let refusal as OperatorAccounts.Refusal: return refusal.problem
+        case let refusal as OffboardingRequest.Refusal:
+            return refusal.kind == .forbidden ? .forbidden(refusal.description) : .conflict(refusal.description)
+        case let refusal as OffboardingService.Refusal: return .unprocessable(refusal.description)
+        case let missing as OffboardingDesk.NotFound: return .notFound(missing.description)
+        case let refusal as UndoPlanner.Refusal: return .unprocessable(refusal.description)
+        case let errors as PolicyErrors: return .unprocessable(errors.description)
+        case let microsoft as MicrosoftAPIError where microsoft.status == 404:
+            return .notFound("Microsoft 365 has no such object: \(microsoft)")
+        case is MicrosoftAPIError, is RetriesExhausted:
+            return APIProblem(
+                status: 502, title: "Microsoft call failed",
+                detail: "A call to Microsoft 365 failed: \(underlying). Nothing was recorded as done; try again.")
+        case is DecodingError:
+            return .badRequest("The request does not match the API's schema: \(underlying)")
+        default:
+            // The generated code's own refusals (a malformed parameter or body, a wrong content type).
+            if String(describing: type(of: underlying)) == "RuntimeError" { return .badRequest("\(underlying)") }
+            return APIProblem(status: 500, title: "Internal error", detail: "Turnover failed: \(underlying)")
+        }
+    }
+}

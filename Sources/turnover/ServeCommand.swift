@@ -1,0 +1,174 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Logging
+import M365Simulator
+import ServiceLifecycle
+import TurnoverCore
+import TurnoverEngine
+import TurnoverServer
+import TurnoverStore
+import UnixSignals
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run Turnover for a team: the REST API, the durable run worker and the lease reaper, in one process.",
+        discussion: """
+            Technicians submit offboardings, approvers (never the submitter) approve them, and the worker runs them \
+            durably. SIGTERM or SIGINT shut down gracefully: the steps in flight finish and leases are released. \
+            Environment: TURNOVER_DATA_DIR, TURNOVER_SECRET_KEY, TURNOVER_HOST, TURNOVER_PORT.
+            """)
+
+    @OptionGroup var data: DataOptions
+    @Option(help: "Address to listen on (default: $TURNOVER_HOST or 127.0.0.1).") var host: String?
+    @Option(help: "Port to listen on; 0 picks a free one (default: $TURNOVER_PORT or 8080).") var port: Int?
+    @Flag(help: "Also run the built-in simulator with the demo tenants (Contoso, Fabrikam) and register them: no Microsoft tenant needed.")
+    var sandbox = false
+    @Option(help: "A PostgreSQL URL for several `turnover serve` processes to share; SQLite in the data directory when absent.")
+    var database: String?
+    @Option(
+        name: .customLong("bootstrap-admin"), help: "When no operator exists yet, create this admin and print their one-time credentials.")
+    var bootstrapAdmin: String?
+    @Flag(name: .customLong("print-config"), help: "Print the effective configuration, secrets redacted, and exit.") var printConfig = false
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning or error.") var logLevel = "notice"
+
+    struct Effective {
+        var host: String
+        var port: Int
+        var dataDirectory: String
+        var database: String
+        var sandbox: Bool
+        var secretKey: String
+    }
+
+    func effective() -> Effective {
+        let environment = ProcessInfo.processInfo.environment
+        return Effective(
+            host: host ?? environment["TURNOVER_HOST"] ?? "127.0.0.1",
+            port: port ?? environment["TURNOVER_PORT"].flatMap(Int.init) ?? 8080,
+            dataDirectory: data.dataDirectory ?? DataOptions.defaultDirectory(environment: environment),
+            database: database ?? environment["TURNOVER_DATABASE"] ?? "sqlite (in the data directory)", sandbox: sandbox,
+            secretKey: environment["TURNOVER_SECRET_KEY"] == nil ? "key file in the data directory" : "TURNOVER_SECRET_KEY (redacted)")
+    }
+
+    func run() async throws {
+        let settings = effective()
+        if printConfig {
+            output(
+                """
+                host: \(settings.host)
+                port: \(settings.port)
+                dataDirectory: \(settings.dataDirectory)
+                database: \(Self.redacted(settings.database))
+                sandbox: \(settings.sandbox)
+                secretKey: \(settings.secretKey)
+                """)
+            return
+        }
+        if database != nil || ProcessInfo.processInfo.environment["TURNOVER_DATABASE"] != nil {
+            throw CLIError("PostgreSQL is not supported by this build yet; leave --database out to use SQLite in the data directory.")
+        }
+        var configuredLogger = Logger(label: "turnover.serve")
+        configuredLogger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
+        let logger = configuredLogger
+        let host = settings.host, port = settings.port, sandbox = self.sandbox, bootstrapAdmin = self.bootstrapAdmin
+        try await data.withWorkspace { workspace in
+            let accounts = OperatorAccounts(store: workspace.store)
+            if try await workspace.store.operators().isEmpty {
+                guard let bootstrapAdmin else {
+                    throw CLIError(
+                        "No operator exists yet: start with --bootstrap-admin NAME once (or run `turnover operator add NAME --role admin`)."
+                    )
+                }
+                let created = try await accounts.addOperator(name: OperatorName(bootstrapAdmin), roles: [.admin], tenants: [])
+                try await workspace.store.appendAudit(
+                    AuditEvent(actor: "turnover serve", action: "operator.added", subject: bootstrapAdmin, detail: "bootstrap admin"),
+                    at: Date())
+                output(OperatorCommand.describe(created))
+            }
+            let http = HTTPClient(eventLoopGroupProvider: .singleton)
+            do {
+                let clients = TenantClients(workspace: workspace, http: http)
+                let desk = OffboardingDesk(clients: clients)
+                let owner =
+                    "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(6))"
+                let (ready, readyContinuation) = AsyncStream.makeStream(of: Void.self)
+                var services: [any Service] = []
+                if sandbox {
+                    let simulator = try Simulator()
+                    try simulator.loadDemoTenants()
+                    services.append(
+                        try simulator.makeApplication(host: "127.0.0.1", port: 0) { simulatorPort in
+                            do {
+                                try await Sandbox.register(simulator, url: "http://127.0.0.1:\(simulatorPort)", in: workspace)
+                            } catch {
+                                logger.critical("could not register the sandbox tenants", metadata: ["error": "\(error)"])
+                            }
+                            readyContinuation.yield()
+                        })
+                } else {
+                    readyContinuation.yield()
+                }
+                services.append(
+                    try ServerApplication.make(desk: desk, accounts: accounts, host: host, port: port, logger: logger) { boundPort in
+                        for await _ in ready { break }
+                        // Written unbuffered: scripts and tests wait for this line.
+                        output(
+                            "Turnover is listening on http://\(host):\(boundPort)\(sandbox ? " (sandbox tenants: contoso, fabrikam)" : "")")
+                    })
+                services.append(RunWorker(desk: desk, owner: owner, logger: logger))
+                services.append(LeaseReaper(store: workspace.store, logger: logger))
+                let group = ServiceGroup(
+                    configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                try await group.run()
+                try await http.shutdown()
+            } catch {
+                try? await http.shutdown()
+                throw error
+            }
+        }
+    }
+
+    static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = "REDACTED"
+        return components.string ?? url
+    }
+}
+
+/// The demo tenants of `serve --sandbox`, registered as ordinary tenants that point at the
+/// in-process simulator (its port is new at every start, so they are registered again each time).
+enum Sandbox {
+    static func register(_ simulator: Simulator, url: String, in workspace: Workspace) async throws {
+        for summary in simulator.tenantSummaries() {
+            guard let app = summary.apps.first(where: { !$0.displayName.contains("read-only") }) else { continue }
+            let name = summary.name.lowercased()
+            let existing = try await workspace.store.tenant(named: name)
+            try await workspace.store.saveTenant(
+                StoredTenant(
+                    name: name, tenantId: summary.tenantId, clientId: app.clientId, cloud: "simulator", simulatorURL: url,
+                    sealedSecret: app.certificatePEM == nil ? try workspace.secrets.seal(app.clientSecret) : nil,
+                    sealedCertificate: try app.certificatePEM.map { try workspace.secrets.seal($0 + "\n" + (app.privateKeyPEM ?? "")) },
+                    policyYAML: existing?.policyYAML ?? (name == "contoso" ? contosoPolicy : nil), createdAt: existing?.createdAt ?? Date())
+            )
+        }
+    }
+
+    /// The CLI sandbox's policy, as YAML an admin can edit through the API.
+    static var contosoPolicy: String {
+        let steps = sandboxPolicy.steps.map { "  - \($0)" }.joined(separator: "\n")
+        return """
+            name: sandbox
+            steps:
+            \(steps)
+            blockGroup: \(sandboxPolicy.blockGroup ?? "")
+            breakGlass:
+              - breakglass01@contoso.onmicrosoft.com
+            approval:
+              quorum: 1
+              expiresHours: 24
+
+            """
+    }
+}
