@@ -170,7 +170,8 @@ public struct RunWorker: Service {
             let service = try desk.clients.service(for: tenant, runnerOptions: settings.runnerOptions)
             let (events, continuation) = AsyncStream.makeStream(of: RunEvent.self)
             let auditor = Task {
-                for await event in events where event.step.status.isFinal {
+                var recorded: Set<StepID> = []
+                for await event in events where event.step.status.isFinal && recorded.insert(event.step.id).inserted {
                     try? await store.appendAudit(
                         AuditEvent(
                             actor: "worker", action: "step.finished", tenant: stored.tenant, subject: id.rawValue,

@@ -93,7 +93,7 @@ struct ServeCommand: AsyncParsableCommand {
                 let desk = OffboardingDesk(clients: clients)
                 let owner =
                     "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(6))"
-                let (ready, readyContinuation) = AsyncStream.makeStream(of: Void.self)
+                let (ready, readyContinuation) = AsyncStream.makeStream(of: String?.self)
                 var services: [any Service] = []
                 if sandbox {
                     let simulator = try Simulator()
@@ -105,17 +105,23 @@ struct ServeCommand: AsyncParsableCommand {
                             } catch {
                                 logger.critical("could not register the sandbox tenants", metadata: ["error": "\(error)"])
                             }
-                            readyContinuation.yield()
+                            readyContinuation.yield("http://127.0.0.1:\(simulatorPort)")
                         })
                 } else {
-                    readyContinuation.yield()
+                    readyContinuation.yield(nil)
                 }
                 services.append(
                     try ServerApplication.make(desk: desk, accounts: accounts, host: host, port: port, logger: logger) { boundPort in
-                        for await _ in ready { break }
+                        var simulatorURL: String?
+                        for await url in ready {
+                            simulatorURL = url
+                            break
+                        }
+                        if let simulatorURL {
+                            output("Sandbox simulator (tenants contoso and fabrikam) on \(simulatorURL); its control API is under /_sim/")
+                        }
                         // Written unbuffered: scripts and tests wait for this line.
-                        output(
-                            "Turnover is listening on http://\(host):\(boundPort)\(sandbox ? " (sandbox tenants: contoso, fabrikam)" : "")")
+                        output("Turnover is listening on http://\(host):\(boundPort)")
                     })
                 services.append(RunWorker(desk: desk, owner: owner, logger: logger))
                 services.append(LeaseReaper(store: workspace.store, logger: logger))
