@@ -179,14 +179,17 @@ let package = Package(
         ),
         .testTarget(
             name: "TurnoverStoreTests",
-            dependencies: ["TurnoverStore", "TurnoverCore"],
+            dependencies: [
+                "TurnoverStore", "TurnoverCore", .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "TurnoverServerTests",
             dependencies: [
                 // The server is tested over real HTTP against `turnover serve`, as a team uses it.
-                "TurnoverServer", "M365Simulator",
+                "TurnoverServer", "TurnoverStore", "TurnoverCore", "M365Simulator",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
                 .product(name: "NIOCore", package: "swift-nio"),

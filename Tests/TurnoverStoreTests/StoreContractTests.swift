@@ -1,0 +1,186 @@
+import Foundation
+import Logging
+import SQLiteKit
+import Testing
+import TurnoverCore
+import TurnoverStore
+
+/// What every store must do for `turnover serve`: leases, versions, the atomic start of a run, the
+/// audit chain, migrations. Each test runs against every store this machine can reach.
+enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+    var testDescription: String { rawValue }
+
+    func open() async throws -> any TurnoverStore {
+        switch self {
+        case .sqlite: try await SQLiteStore.open(path: try temporaryDatabase())
+        }
+    }
+}
+
+func sampleOffboarding(_ id: String = "o-1", at: Date = Date(timeIntervalSince1970: 1_795_000_000)) -> OffboardingRequest {
+    let run = sampleRun(createdAt: at)
+    return OffboardingRequest(
+        id: OffboardingID(id), tenant: "contoso", plan: run.plan, snapshot: run.snapshot, planHash: "h", submittedBy: "tess",
+        submittedAt: at, approval: Policy.Approval(), overrides: [], confirmedWipe: false)
+}
+
+@Suite("Store contract")
+struct StoreContractTests {
+    let now = Date(timeIntervalSince1970: 1_795_000_000)
+
+    @Test(
+        "a lease goes to one owner; another gets it only once it expires, and the loser's heartbeat says so", arguments: StoreKind.allCases)
+    func leases(_ kind: StoreKind) async throws {
+        let store = try await kind.open()
+        try await store.createRun(sampleRun(id: "r-lease"))
+        let first = try await store.claim(.runs, id: nil, owner: "a", until: now.addingTimeInterval(30), now: now)
+        #expect(first == "r-lease")
+        #expect(try await store.claim(.runs, id: nil, owner: "b", until: now.addingTimeInterval(30), now: now) == nil)
+        #expect(try await store.heartbeat(.runs, id: "r-lease", owner: "a", until: now.addingTimeInterval(60)))
+        // a's lease (renewed to +60 s) expires; b takes the work over.
+        let later = now.addingTimeInterval(61)
+        #expect(try await store.claim(.runs, id: nil, owner: "b", until: later.addingTimeInterval(30), now: later) == "r-lease")
+        #expect(try await store.heartbeat(.runs, id: "r-lease", owner: "a", until: later.addingTimeInterval(60)) == false)
+        try await store.release(.runs, id: "r-lease", owner: "a")  // not a's to release any more
+        #expect(try await store.claim(.runs, id: nil, owner: "c", until: later.addingTimeInterval(30), now: later) == nil)
+        try await store.release(.runs, id: "r-lease", owner: "b")
+        #expect(try await store.claim(.runs, id: "r-lease", owner: "c", until: later.addingTimeInterval(30), now: later) == "r-lease")
+        try await store.releaseAll(owner: "c")
+        #expect(try await store.reapExpiredLeases(now: later) == 0)
+        try await store.close()
+    }
+
+    @Test("finished runs and sandbox runs are never claimed; an expired lease is reaped", arguments: StoreKind.allCases)
+    func readiness(_ kind: StoreKind) async throws {
+        let store = try await kind.open()
+        var done = sampleRun(id: "r-done")
+        done.status = .succeeded
+        try await store.createRun(done)
+        var sandbox = sampleRun(id: "r-sandbox")
+        sandbox.tenant = "sandbox"
+        try await store.createRun(sandbox)
+        #expect(try await store.claim(.runs, id: nil, owner: "a", until: now.addingTimeInterval(30), now: now) == nil)
+        try await store.createRun(sampleRun(id: "r-open"))
+        #expect(try await store.claim(.runs, id: nil, owner: "a", until: now.addingTimeInterval(30), now: now) == "r-open")
+        #expect(try await store.reapExpiredLeases(now: now.addingTimeInterval(31)) == 1)
+        #expect(
+            try await store.claim(.runs, id: nil, owner: "b", until: now.addingTimeInterval(60), now: now.addingTimeInterval(31))
+                == "r-open")
+        try await store.close()
+    }
+
+    @Test("an offboarding saved by someone else meanwhile is not overwritten", arguments: StoreKind.allCases)
+    func versions(_ kind: StoreKind) async throws {
+        let store = try await kind.open()
+        try await store.createOffboarding(sampleOffboarding())
+        let (read, version) = try #require(try await store.offboarding("o-1"))
+        var approved = read
+        approved.status = .approved
+        var cancelled = read
+        cancelled.status = .cancelled
+        #expect(try await store.updateOffboarding(approved, expectedVersion: version))
+        #expect(try await store.updateOffboarding(cancelled, expectedVersion: version) == false)
+        #expect(try await store.offboarding("o-1")?.request.status == .approved)
+        #expect(try await store.claim(.offboardings, id: nil, owner: "w", until: now.addingTimeInterval(30), now: now) == "o-1")
+        try await store.close()
+    }
+
+    @Test("starting a run stores it and marks the offboarding running in one step, or does neither", arguments: StoreKind.allCases)
+    func startRun(_ kind: StoreKind) async throws {
+        let store = try await kind.open()
+        try await store.createOffboarding(sampleOffboarding())
+        let (read, version) = try #require(try await store.offboarding("o-1"))
+        var running = read
+        running.status = .running
+        running.runId = "r-started"
+        #expect(try await store.startRun(sampleRun(id: "r-started"), for: running, expectedVersion: version, leaseOwner: "w", until: now))
+        #expect(try await store.run("r-started") != nil)
+        #expect(try await store.offboarding("o-1")?.request.runId == "r-started")
+        // A stale version starts nothing.
+        #expect(
+            try await store.startRun(sampleRun(id: "r-second"), for: running, expectedVersion: version, leaseOwner: "w", until: now)
+                == false)
+        #expect(try await store.run("r-second") == nil)
+        try await store.close()
+    }
+
+    @Test("offboardings list newest first, filtered and paged", arguments: StoreKind.allCases)
+    func listing(_ kind: StoreKind) async throws {
+        let store = try await kind.open()
+        for number in 1...5 {
+            var request = sampleOffboarding("o-2026120\(number)", at: now.addingTimeInterval(Double(number)))
+            if number == 3 { request.tenant = "fabrikam" }
+            try await store.createOffboarding(request)
+        }
+        let first = try await store.offboardings(OffboardingFilter(), limit: 2, after: nil)
+        #expect(first.map(\.id.rawValue) == ["o-20261205", "o-20261204"])
+        let next = try await store.offboardings(OffboardingFilter(), limit: 2, after: first.last?.id)
+        #expect(next.map(\.id.rawValue) == ["o-20261203", "o-20261202"])
+        let scoped = try await store.offboardings(OffboardingFilter(tenants: ["contoso"]), limit: 10, after: nil)
+        #expect(!scoped.map(\.tenant).contains("fabrikam") && scoped.count == 4)
+        try await store.close()
+    }
+
+    @Test("audit entries are numbered in order and chained", arguments: StoreKind.allCases)
+    func audit(_ kind: StoreKind) async throws {
+        let store = try await kind.open()
+        let first = try await store.appendAudit(AuditEvent(actor: "a", action: "x"), at: now)
+        let second = try await store.appendAudit(AuditEvent(actor: "b", action: "y", detail: "d"), at: now)
+        #expect(first.sequence == 1 && second.sequence == 2)
+        #expect(first.previousHash == AuditChain.genesis && second.previousHash == first.hash)
+        #expect(AuditChain.verify(try await store.auditEntries(after: 0, limit: 10)).isIntact)
+        #expect(try await store.schemaVersion() == 2)
+        try await store.close()
+    }
+
+    @Test("concurrent writers never interleave inside one another's transaction", arguments: StoreKind.allCases)
+    func serialTransactions(_ kind: StoreKind) async throws {
+        let store = try await kind.open()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for number in 0..<40 {
+                group.addTask {
+                    if number % 2 == 0 {
+                        try await store.createRun(sampleRun(id: "r-\(number)"))
+                    } else {
+                        try await store.appendAudit(AuditEvent(actor: "t", action: "n\(number)"), at: Date())
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await store.runs(limit: 100).count == 20)
+        let entries = try await store.auditEntries(after: 0, limit: 100)
+        #expect(entries.map(\.sequence) == Array(1...20))
+        #expect(AuditChain.verify(entries).isIntact)
+        try await store.close()
+    }
+}
+
+@Suite("Migrations")
+struct MigrationTests {
+    @Test("a database of the CLI-only releases (no migrations table) is migrated and keeps its runs")
+    func fromVersionZero() async throws {
+        let path = try temporaryDatabase()
+        // Made the way the earlier releases left a database: version 1's tables and nothing else.
+        do {
+            let store = try await SQLiteStore.open(path: path)
+            try await store.createRun(sampleRun(id: "r-old"))
+            try await store.close()
+            var logger = Logger(label: "downgrade")
+            logger.logLevel = .critical
+            let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            for statement in [
+                "DROP TABLE schema_migrations", "DROP TABLE offboardings", "DROP TABLE operators", "DROP TABLE credentials",
+                "DROP TABLE audit_log", "ALTER TABLE runs DROP COLUMN lease_owner", "ALTER TABLE runs DROP COLUMN lease_expires_at",
+            ] {
+                try await connection.sql().raw(SQLQueryString(statement)).run()
+            }
+            try await connection.close()
+        }
+        let reopened = try await SQLiteStore.open(path: path)
+        #expect(try await reopened.schemaVersion() == 2)
+        #expect(try await reopened.run("r-old") != nil)
+        try await reopened.close()
+    }
+}
