@@ -1,7 +1,15 @@
 public import Foundation
 public import MicrosoftGraph
+import Synchronization
 public import TurnoverCore
 public import TurnoverStore
+
+/// Set when a run's lease was taken over by another process: this one starts no further step.
+final class LeaseLoss: Sendable {
+    private let lost = Mutex(false)
+    func lose() { lost.withLock { $0 = true } }
+    var isLost: Bool { lost.withLock { $0 } }
+}
 
 /// The offboarding flow for one tenant, shared by the CLI and the server: plan from live state,
 /// record a blocked plan, start an approved one, execute and resume it durably, and test the app's
@@ -13,6 +21,10 @@ public struct OffboardingService: Sendable {
     public let tenantName: String
     public var runnerOptions: RunnerOptions
     public var now: @Sendable () -> Date
+    /// Who holds a run's lease while this service executes it (a CLI process, a worker). With a
+    /// store that keeps leases, a run held by another process is never executed here too.
+    public var leaseOwner: String?
+    public static let leaseDuration: TimeInterval = 30
 
     public init(
         store: any RunStore, client: MicrosoftClient, tenantName: String, runnerOptions: RunnerOptions = RunnerOptions(),
@@ -76,7 +88,9 @@ public struct OffboardingService: Sendable {
         let at = now()
         let run = RunRecord(
             id: RunID.make(now: at), plan: proposal.plan, snapshot: proposal.snapshot, createdAt: at, operator_: operatorName)
-        try await store.createRun(run)
+        let leased = leaseOwner != nil && store is any TurnoverStore
+        try await store.createRun(
+            run, leaseOwner: leased ? leaseOwner : nil, until: leased ? at.addingTimeInterval(Self.leaseDuration) : nil)
         return run
     }
 
@@ -125,8 +139,37 @@ public struct OffboardingService: Sendable {
         _ id: RunID, onEvent: @escaping @Sendable (RunEvent) -> Void = { _ in }, shouldStop: @escaping @Sendable () -> Bool = { false }
     ) async throws -> RunRecord {
         var runner = Runner(store: store, tenant: .live(client), options: runnerOptions, now: now, onEvent: onEvent)
-        runner.shouldStop = shouldStop
-        return try await runner.execute(id)
+        guard let leaseOwner, let leases = store as? any TurnoverStore else {
+            runner.shouldStop = shouldStop
+            return try await runner.execute(id)
+        }
+        guard
+            try await leases.claim(
+                .runs, id: id.rawValue, owner: leaseOwner, until: now().addingTimeInterval(Self.leaseDuration), now: now())
+                != nil
+        else {
+            if let run = try await store.run(id), run.status != .planned, run.status != .running { return run }
+            throw Refusal(description: "Run \(id) is being executed by another process (a turnover serve); it finishes there.")
+        }
+        let lost = LeaseLoss()
+        runner.shouldStop = { shouldStop() || lost.isLost }
+        let now = self.now
+        let heartbeat = Task {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .seconds(Self.leaseDuration / 3))
+                if try await !leases.heartbeat(
+                    .runs, id: id.rawValue, owner: leaseOwner, until: now().addingTimeInterval(Self.leaseDuration))
+                {
+                    lost.lose()
+                    return
+                }
+            }
+        }
+        defer { heartbeat.cancel() }
+        let run = try await runner.execute(id)
+        heartbeat.cancel()
+        if !lost.isLost { try await leases.release(.runs, id: id.rawValue, owner: leaseOwner) }
+        return run
     }
 
     /// The leaver's most recent run in this tenant that was approved, when it ended partially or failed.

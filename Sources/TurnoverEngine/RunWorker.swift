@@ -157,17 +157,17 @@ public struct RunWorker: Service {
         }
     }
 
-    /// Executes (or resumes) a run this worker holds the lease on, renewing the lease as it goes.
+    /// Executes (or resumes) a run this worker holds the lease on; the service renews the lease as
+    /// it goes and releases it at the end.
     func execute(_ id: RunID, stopping: Flag) async {
         var logger = logger
         logger[metadataKey: "run"] = "\(id)"
-        let lost = Flag()
         do {
             guard let stored = try await store.run(id), let tenant = try await desk.clients.tenant(stored.tenant) else {
                 logger.warning("run or its tenant is gone; left alone")
                 return
             }
-            let service = try desk.clients.service(for: tenant, runnerOptions: settings.runnerOptions)
+            let service = try desk.clients.service(for: tenant, runnerOptions: settings.runnerOptions, leaseOwner: owner)
             let (events, continuation) = AsyncStream.makeStream(of: RunEvent.self)
             let auditor = Task {
                 var recorded: Set<StepID> = []
@@ -179,33 +179,19 @@ public struct RunWorker: Service {
                         at: now)
                 }
             }
-            let heartbeat = Task {
-                while !Task.isCancelled {
-                    try await Task.sleep(for: settings.leaseDuration / 3)
-                    if try await !store.heartbeat(.runs, id: id.rawValue, owner: owner, until: leaseEnd()) {
-                        logger.warning("lease lost; stopping after the steps in flight")
-                        lost.set()
-                        return
-                    }
-                }
-            }
             let finished: RunRecord
             do {
-                finished = try await service.execute(
-                    id, onEvent: { continuation.yield($0) }, shouldStop: { stopping.isSet || lost.isSet })
+                finished = try await service.execute(id, onEvent: { continuation.yield($0) }, shouldStop: { stopping.isSet })
             } catch {
-                heartbeat.cancel()
                 continuation.finish()
                 await auditor.value
                 throw error
             }
-            heartbeat.cancel()
             continuation.finish()
             await auditor.value
             if finished.status != .running && finished.status != .planned {
                 try await follow(finished)
             }
-            if !lost.isSet { try await store.release(.runs, id: id.rawValue, owner: owner) }
         } catch {
             logger.error("run stopped with an error; it resumes when its lease expires", metadata: ["error": "\(error)"])
         }

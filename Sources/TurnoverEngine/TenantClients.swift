@@ -29,8 +29,13 @@ public final class TenantClients: Sendable {
     }
 
     /// The offboarding service for a stored tenant.
-    public func service(for tenant: StoredTenant, runnerOptions: RunnerOptions = RunnerOptions()) throws -> OffboardingService {
-        OffboardingService(store: workspace.store, client: try client(for: tenant), tenantName: tenant.name, runnerOptions: runnerOptions)
+    public func service(
+        for tenant: StoredTenant, runnerOptions: RunnerOptions = RunnerOptions(), leaseOwner: String? = nil
+    ) throws -> OffboardingService {
+        var service = OffboardingService(
+            store: workspace.store, client: try client(for: tenant), tenantName: tenant.name, runnerOptions: runnerOptions)
+        service.leaseOwner = leaseOwner
+        return service
     }
 
     /// The tenant's policy with `overrides` applied; a bad override is refused with its reason.

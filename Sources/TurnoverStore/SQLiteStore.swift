@@ -112,10 +112,10 @@ public final class SQLiteStore: TurnoverStore {
 
     // MARK: Runs
 
-    public func createRun(_ run: RunRecord) async throws {
+    public func createRun(_ run: RunRecord, leaseOwner: String?, until: Date?) async throws {
         try await gate.run {
             // One transaction: a run is never stored without all of its steps, whatever moment a crash picks.
-            try await transaction { try await insertRun(run, leaseOwner: nil, until: nil) }
+            try await transaction { try await insertRun(run, leaseOwner: leaseOwner, until: until) }
         }
     }
 

@@ -51,7 +51,9 @@ public protocol RunStore: Sendable {
     func tenants() async throws -> [StoredTenant]
     func deleteTenant(named name: String) async throws -> Bool
 
-    func createRun(_ run: RunRecord) async throws
+    /// Stores a run with all of its steps; with `leaseOwner`, the run's lease is taken in the same
+    /// transaction, so no worker can claim it before its creator starts it.
+    func createRun(_ run: RunRecord, leaseOwner: String?, until: Date?) async throws
     /// Saves the run-level fields (status, times, licences freed).
     func updateRun(_ run: RunRecord) async throws
     func updateStep(run: RunID, _ step: StepRecord) async throws
@@ -122,5 +124,7 @@ public protocol TurnoverStore: RunStore {
 }
 
 extension RunStore {
+    public func createRun(_ run: RunRecord) async throws { try await createRun(run, leaseOwner: nil, until: nil) }
+
     public func runs(limit: Int) async throws -> [RunSummary] { try await runs(limit: limit, tenant: nil, userPrincipalName: nil) }
 }

@@ -302,7 +302,9 @@ actor TimedStore: RunStore {
     func tenant(named name: String) async throws -> StoredTenant? { try await base.tenant(named: name) }
     func tenants() async throws -> [StoredTenant] { try await base.tenants() }
     func deleteTenant(named name: String) async throws -> Bool { try await timed { try await base.deleteTenant(named: name) } }
-    func createRun(_ run: RunRecord) async throws { try await timed { try await base.createRun(run) } }
+    func createRun(_ run: RunRecord, leaseOwner: String?, until: Date?) async throws {
+        try await timed { try await base.createRun(run, leaseOwner: leaseOwner, until: until) }
+    }
     func updateRun(_ run: RunRecord) async throws { try await timed { try await base.updateRun(run) } }
     func updateStep(run: RunID, _ step: StepRecord) async throws { try await timed { try await base.updateStep(run: run, step) } }
     func startAttempt(run: RunID, step: StepID, number: Int, at: Date) async throws {

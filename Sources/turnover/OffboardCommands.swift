@@ -71,7 +71,15 @@ struct OffboardCommand: AsyncParsableCommand {
                 client, tenant in
                 let policy = try resolvePolicy(
                     workspace: workspace, tenant: tenant, template: planOptions.template, overrides: planOptions.overrides)
-                let service = OffboardingService(store: workspace.store, client: client, tenantName: tenant?.name ?? "sandbox")
+                var service = OffboardingService(store: workspace.store, client: client, tenantName: tenant?.name ?? "sandbox")
+                service.leaseOwner = cliLeaseOwner
+                // The tenant's own policy decides, whatever template or overrides this command was given.
+                if try policy.approval.required || (tenant.map { try workspace.policy(for: $0).approval.required } ?? false) {
+                    note(
+                        "Refused: the policy of \(tenant?.name ?? "this tenant") requires four-eyes approval. Submit it through `turnover serve` (POST /api/v1/offboardings) for an approver to approve. Nothing was changed."
+                    )
+                    throw ExitCode(3)
+                }
                 let proposal = try await service.plan(upn, policy: policy)
                 let plan = proposal.plan
                 note(Report.planText(plan))
@@ -240,9 +248,16 @@ struct ResumeCommand: AsyncParsableCommand {
                     continue
                 }
                 note("Resuming \(runId) (\(stored.user.userPrincipalName) in \(stored.tenant)).")
-                let finished = try await withTenantClient(workspace: workspace, tenantName: stored.tenant, sandbox: false) { client, _ in
-                    try await OffboardingService(store: workspace.store, client: client, tenantName: stored.tenant).execute(
-                        runId, onEvent: Progress.display())
+                let finished: RunRecord
+                do {
+                    finished = try await withTenantClient(workspace: workspace, tenantName: stored.tenant, sandbox: false) { client, _ in
+                        var service = OffboardingService(store: workspace.store, client: client, tenantName: stored.tenant)
+                        service.leaseOwner = cliLeaseOwner
+                        return try await service.execute(runId, onEvent: Progress.display())
+                    }
+                } catch let refusal as OffboardingService.Refusal {
+                    note("\(runId): \(refusal.description)")
+                    continue
                 }
                 output("\(runId): \(Report.headline(finished))")
                 worst = max(worst, finished.status.exitCode)
@@ -252,6 +267,10 @@ struct ResumeCommand: AsyncParsableCommand {
         }
     }
 }
+
+/// This process's identity when it holds a run's lease, so a `turnover serve` on the same data
+/// directory never executes a run the CLI is executing (and the CLI never resumes one it holds).
+let cliLeaseOwner = "cli-\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
 
 /// JSON as every `--json` prints it: sorted keys, ISO 8601 dates.
 enum JSONText {

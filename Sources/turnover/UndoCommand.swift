@@ -35,7 +35,16 @@ struct UndoCommand: AsyncParsableCommand {
             }
             let operatorName = ProcessInfo.processInfo.environment["USER"]
             let finished = try await withTenantClient(workspace: workspace, tenantName: original.tenant, sandbox: false) { client, _ in
-                let service = OffboardingService(store: workspace.store, client: client, tenantName: original.tenant)
+                var service = OffboardingService(store: workspace.store, client: client, tenantName: original.tenant)
+                service.leaseOwner = cliLeaseOwner
+                if let tenant = try await workspace.store.tenant(named: original.tenant),
+                    try workspace.policy(for: tenant).approval.required
+                {
+                    note(
+                        "Refused: the policy of \(original.tenant) requires four-eyes approval; submit the undo through `turnover serve` (POST /api/v1/offboardings/{id}/undo). Nothing was changed."
+                    )
+                    throw ExitCode(3)
+                }
                 let proposal: OffboardingService.Proposal
                 do { proposal = try await service.planUndo(runId, only: only.isEmpty ? nil : only) } catch let refusal
                     as OffboardingService.Refusal
