@@ -189,7 +189,7 @@ let package = Package(
             name: "TurnoverServerTests",
             dependencies: [
                 // The server is tested over real HTTP against `turnover serve`, as a team uses it.
-                "TurnoverServer", "TurnoverStore", "TurnoverCore", "M365Simulator",
+                "TurnoverServer", "TurnoverStore", "TurnoverCore", "MicrosoftGraph", "M365Simulator",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -161,9 +161,11 @@ enum Sandbox {
         }
     }
 
-    /// The CLI sandbox's policy, as YAML an admin can edit through the API.
+    /// The CLI sandbox's policy, as YAML an admin can edit through the API, without the reverse
+    /// lookup of the leaver's rights on other mailboxes: it costs an Exchange command per mailbox,
+    /// and the worker plans twice (at submission, and again just before the run).
     static var contosoPolicy: String {
-        let steps = sandboxPolicy.steps.map { "  - \($0)" }.joined(separator: "\n")
+        let steps = sandboxPolicy.steps.filter { $0 != RemoveMailboxRight.policyName }.map { "  - \($0)" }.joined(separator: "\n")
         return """
             name: sandbox
             steps:
