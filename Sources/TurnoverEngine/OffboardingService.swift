@@ -143,11 +143,13 @@ public struct OffboardingService: Sendable {
             runner.shouldStop = shouldStop
             return try await runner.execute(id)
         }
-        guard
-            try await leases.claim(
-                .runs, id: id.rawValue, owner: leaseOwner, until: now().addingTimeInterval(Self.leaseDuration), now: now())
-                != nil
-        else {
+        let until = now().addingTimeInterval(Self.leaseDuration)
+        var claimed = try await leases.claim(.runs, id: id.rawValue, owner: leaseOwner, until: until, now: now()) != nil
+        if !claimed, let holder = try await leases.leaseHolders(.runs)[id.rawValue], LeaseOwner.isDeadLocalProcess(holder) {
+            // Its holder was killed on this machine: nobody is executing it, so no need to wait for the lease to expire.
+            claimed = try await leases.takeOver(.runs, id: id.rawValue, from: holder, to: leaseOwner, until: until)
+        }
+        guard claimed else {
             if let run = try await store.run(id), run.status != .planned, run.status != .running { return run }
             throw Refusal(description: "Run \(id) is being executed by another process (a turnover serve); it finishes there.")
         }

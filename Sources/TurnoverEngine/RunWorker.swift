@@ -237,8 +237,14 @@ public struct LeaseReaper: Service {
     public func run() async throws {
         while !Task.isShuttingDownGracefully {
             do {
-                let reaped = try await store.reapExpiredLeases(now: now())
-                if reaped > 0 { logger.notice("expired leases cleared", metadata: ["count": "\(reaped)"]) }
+                var reaped = try await store.reapExpiredLeases(now: now())
+                // Leases of processes of this host that were killed: free now, not at their expiry.
+                for work in [LeasedWork.offboardings, .runs] {
+                    for (id, holder) in try await store.leaseHolders(work) where LeaseOwner.isDeadLocalProcess(holder) {
+                        if try await store.takeOver(work, id: id, from: holder, to: "reaper", until: .distantPast) { reaped += 1 }
+                    }
+                }
+                if reaped > 0 { logger.notice("leases of ended processes cleared", metadata: ["count": "\(reaped)"]) }
             } catch {
                 logger.error("could not reap leases", metadata: ["error": "\(error)"])
             }

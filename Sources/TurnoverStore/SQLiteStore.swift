@@ -245,7 +245,8 @@ public final class SQLiteStore: TurnoverStore {
                 let rows = try await database.raw(
                     """
                     SELECT id FROM \(unsafeRaw: work.rawValue) WHERE \(Self.readiness(work))
-                    AND (lease_owner IS NULL OR lease_owner = \(bind: owner) OR lease_expires_at < \(bind: now.timeIntervalSince1970))
+                    AND (lease_owner IS NULL OR lease_expires_at < \(bind: now.timeIntervalSince1970)
+                         OR (\(bind: id) IS NOT NULL AND lease_owner = \(bind: owner)))
                     AND (\(bind: id) IS NULL OR id = \(bind: id))
                     ORDER BY id LIMIT 1
                     """
@@ -313,6 +314,35 @@ public final class SQLiteStore: TurnoverStore {
                 ).run()
             }
             return reaped
+        }
+    }
+
+    public func leaseHolders(_ work: LeasedWork) async throws -> [String: String] {
+        try await gate.run {
+            var holders: [String: String] = [:]
+            for row in try await database.raw("SELECT id, lease_owner FROM \(unsafeRaw: work.rawValue) WHERE lease_owner IS NOT NULL").all()
+            {
+                holders[try row.decode(column: "id", as: String.self)] = try row.decode(column: "lease_owner", as: String.self)
+            }
+            return holders
+        }
+    }
+
+    public func takeOver(_ work: LeasedWork, id: String, from previous: String, to owner: String, until: Date) async throws -> Bool {
+        try await gate.run {
+            try await transaction {
+                let held = try await database.raw(
+                    "SELECT id FROM \(unsafeRaw: work.rawValue) WHERE id = \(bind: id) AND lease_owner = \(bind: previous)"
+                ).all()
+                guard !held.isEmpty else { return false }
+                try await database.raw(
+                    """
+                    UPDATE \(unsafeRaw: work.rawValue) SET lease_owner = \(bind: owner), lease_expires_at = \(bind: until.timeIntervalSince1970)
+                    WHERE id = \(bind: id)
+                    """
+                ).run()
+                return true
+            }
         }
     }
 

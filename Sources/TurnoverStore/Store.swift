@@ -77,7 +77,9 @@ public protocol TurnoverStore: RunStore {
     // MARK: Leases
 
     /// Takes the lease on one item of `work` that is ready and held by nobody (or whose lease
-    /// expired), until `until`; `id` asks for that item only. Returns the item's id, or nil.
+    /// expired), until `until`; `id` asks for that item only, and then a lease `owner` already holds
+    /// counts as taken (never otherwise: a worker must not pick up again what it is executing).
+    /// Returns the item's id, or nil.
     /// Ready means: an approved offboarding; a run planned or running (a sandbox run never, its
     /// simulator died with its process).
     func claim(_ work: LeasedWork, id: String?, owner: String, until: Date, now: Date) async throws -> String?
@@ -88,6 +90,10 @@ public protocol TurnoverStore: RunStore {
     func releaseAll(owner: String) async throws
     /// Clears leases that expired before `now`, so the work shows as free; returns how many.
     func reapExpiredLeases(now: Date) async throws -> Int
+    /// Who holds a lease on `work` now, by item.
+    func leaseHolders(_ work: LeasedWork) async throws -> [String: String]
+    /// Moves a lease from `previous` (known to be dead) to `owner`; false when `previous` no longer holds it.
+    func takeOver(_ work: LeasedWork, id: String, from previous: String, to owner: String, until: Date) async throws -> Bool
 
     // MARK: Offboardings awaiting approval
 

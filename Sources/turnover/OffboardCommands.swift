@@ -270,7 +270,7 @@ struct ResumeCommand: AsyncParsableCommand {
 
 /// This process's identity when it holds a run's lease, so a `turnover serve` on the same data
 /// directory never executes a run the CLI is executing (and the CLI never resumes one it holds).
-let cliLeaseOwner = "cli-\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+let cliLeaseOwner = LeaseOwner.make("cli")
 
 /// JSON as every `--json` prints it: sorted keys, ISO 8601 dates.
 enum JSONText {

@@ -92,7 +92,7 @@ struct ServeCommand: AsyncParsableCommand {
                 let clients = TenantClients(workspace: workspace, http: http)
                 let desk = OffboardingDesk(clients: clients)
                 let owner =
-                    "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(6))"
+                    LeaseOwner.make("serve-\(UUID().uuidString.prefix(6).lowercased())")
                 let (ready, readyContinuation) = AsyncStream.makeStream(of: String?.self)
                 var services: [any Service] = []
                 if sandbox {

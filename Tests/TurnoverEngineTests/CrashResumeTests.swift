@@ -11,7 +11,7 @@ import Testing
 
 /// Changes that took effect, keyed so that the same change sent twice has the same key.
 func effectKeys(_ entries: [RequestLogEntry]) -> [String] {
-    entries.filter { $0.isChange && $0.tookEffect }.map { "\($0.method) \($0.path) \($0.body ?? "")" }
+    entries.compactMap(\.effectKey)
 }
 
 @Suite("Crash and resume")

@@ -184,3 +184,17 @@ struct MigrationTests {
         try await reopened.close()
     }
 }
+
+@Suite("Store contract: own leases")
+struct OwnLeaseTests {
+    @Test("a worker never claims again what it already holds, unless it asks for that item by id", arguments: StoreKind.allCases)
+    func ownLease(_ kind: StoreKind) async throws {
+        let now = Date(timeIntervalSince1970: 1_795_000_000)
+        let store = try await kind.open()
+        try await store.createRun(sampleRun(id: "r-own"), leaseOwner: "w", until: now.addingTimeInterval(30))
+        #expect(try await store.claim(.runs, id: nil, owner: "w", until: now.addingTimeInterval(30), now: now) == nil)
+        #expect(try await store.claim(.runs, id: "r-own", owner: "w", until: now.addingTimeInterval(30), now: now) == "r-own")
+        #expect(try await store.claim(.runs, id: "r-own", owner: "x", until: now.addingTimeInterval(30), now: now) == nil)
+        try await store.close()
+    }
+}

@@ -46,6 +46,10 @@ extension RequestLogEntry {
         injected == "dropped-after-effect" || ((200..<300).contains(status) && injected == nil)
     }
 
+    /// For a change that took effect, a key that is the same for the same change sent twice: what
+    /// tests count to prove nothing was applied twice.
+    public var effectKey: String? { isChange && tookEffect ? "\(method) \(path) \(body ?? "")" : nil }
+
     static let readingActions = ["getByIds", "getMemberGroups", "getMemberObjects", "checkMemberGroups", "checkMemberObjects"]
 }
 
