@@ -56,6 +56,13 @@ extension APIHandler {
             name: body.name, tenantId: body.tenantId, clientId: body.clientId, cloud: cloud,
             simulatorURL: cloud == "simulator" ? body.simulatorURL : nil, sealedSecret: try body.clientSecret.map(secrets.seal),
             sealedCertificate: try body.certificatePEM.map(secrets.seal), policyYAML: body.policyYAML, createdAt: now)
+        // A tenant is registered only once its app can sign in: a typo in an id or a secret is found
+        // now, not in the middle of someone's offboarding.
+        do {
+            _ = try await clients.client(for: tenant).grantedPermissions(.graph)
+        } catch {
+            throw APIProblem.unprocessable("The app could not sign in to tenant \(body.tenantId): \(error). The tenant was not saved.")
+        }
         try await store.saveTenant(tenant)
         try await store.appendAudit(
             AuditEvent(actor: principal.name.rawValue, action: "tenant.added", tenant: tenant.name, detail: "\(cloud), \(tenant.tenantId)"),

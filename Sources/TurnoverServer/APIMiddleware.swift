@@ -97,6 +97,13 @@ struct APIMiddleware: ServerMiddleware {
         default:
             // The generated code's own refusals (a malformed parameter or body, a wrong content type).
             if String(describing: type(of: underlying)) == "RuntimeError" { return .badRequest("\(underlying)") }
+            // Microsoft could not be reached at all (DNS, TLS, a refused or dropped connection).
+            let module = String(reflecting: type(of: underlying))
+            if module.hasPrefix("AsyncHTTPClient.") || module.hasPrefix("NIO") {
+                return APIProblem(
+                    status: 502, title: "Microsoft unreachable",
+                    detail: "Microsoft 365 could not be reached: \(underlying). Nothing was recorded as done; try again.")
+            }
             return APIProblem(status: 500, title: "Internal error", detail: "Turnover failed: \(underlying)")
         }
     }
