@@ -224,11 +224,15 @@ public struct LiveUser: Sendable, Equatable {
     public var immutableId: String?
     /// Licences assigned through a group, by SKU: the group that assigns each.
     public var groupAssignedSkus: [String: [String]]
+    /// Licences assigned directly (Graph's `licenseAssignmentStates` without `assignedByGroup`), when
+    /// known; a licence can be direct and inherited at once.
+    public var directSkuIds: [String]?
 
     public init(
         accountEnabled: Bool? = nil, lastPasswordChange: Date? = nil, sessionsValidFrom: Date? = nil, assignedSkuIds: [String] = [],
-        groupAssignedSkus: [String: [String]] = [:], immutableId: String? = nil
+        groupAssignedSkus: [String: [String]] = [:], immutableId: String? = nil, directSkuIds: [String]? = nil
     ) {
+        self.directSkuIds = directSkuIds
         self.immutableId = immutableId
         self.accountEnabled = accountEnabled
         self.lastPasswordChange = lastPasswordChange

@@ -23,7 +23,9 @@ extension TenantOperations {
                 accountEnabled: user.accountEnabled, lastPasswordChange: user.lastPasswordChangeDateTime,
                 sessionsValidFrom: user.signInSessionsValidFromDateTime,
                 assignedSkuIds: (user.assignedLicenses ?? []).map(\.skuId),
-                groupAssignedSkus: groupAssigned, immutableId: user.onPremisesImmutableId)
+                groupAssignedSkus: groupAssigned, immutableId: user.onPremisesImmutableId,
+                directSkuIds: user.licenseAssignmentStates.map { states in states.filter { $0.assignedByGroup == nil }.compactMap(\.skuId) }
+            )
         }
         operations.setAccountEnabled = { userId, enabled in try await client.setAccountEnabled(userId, enabled) }
         operations.resetPassword = { userId, password in try await client.resetPassword(userId, to: password) }

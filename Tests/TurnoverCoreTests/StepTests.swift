@@ -132,10 +132,21 @@ struct StepTests {
     func licencesStillThere() async throws {
         var tenant = TenantOperations.unimplemented
         tenant.removeLicences = { _, _ in LicenceRemoval(remainingSkuIds: ["e3"]) }
+        tenant.user = { _ in LiveUser(assignedSkuIds: ["e3"], directSkuIds: ["e3"]) }
         await #expect(throws: StepFailure.self) {
             _ = try await RemoveLicences.apply(
                 .init(licences: [Self.e3], requiresSharedMailbox: false), in: Self.context(tenant))
         }
+    }
+
+    @Test("remove licences: a licence a group also assigns is not a failure, and not counted as freed")
+    func licenceAlsoInherited() async throws {
+        var tenant = TenantOperations.unimplemented
+        tenant.removeLicences = { _, _ in LicenceRemoval(remainingSkuIds: ["e3"]) }
+        tenant.user = { _ in LiveUser(assignedSkuIds: ["e3"], groupAssignedSkus: ["e3": ["g"]], directSkuIds: []) }
+        let outcome = try await RemoveLicences.apply(.init(licences: [Self.e3], requiresSharedMailbox: false), in: Self.context(tenant))
+        #expect(outcome.licencesFreed == [])
+        #expect(outcome.after?.contains("inherited") == true)
     }
 
     @Test("undo of a hand-over: the leaver is owner again before the successor goes, so the group never lacks an owner")

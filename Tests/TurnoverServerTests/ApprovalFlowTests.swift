@@ -74,11 +74,17 @@ struct ApprovalFlowTests {
             // Meanwhile another administrator adds Ben to a group.
             let state = try await api.simulatorState(serve)
             let benId = state.userId("ben.carter@contoso.com")
+            // A cloud security group he is not in, with no rule and no licence: its one effect is the membership.
+            let candidates = state.groups.filter {
+                !(($0.value["members"] as? [String]) ?? []).contains(benId) && $0.value["mailEnabled"] as? Bool != true
+                    && (($0.value["groupTypes"] as? [String]) ?? []).isEmpty && $0.value["onPremisesSyncEnabled"] as? Bool != true
+                    && $0.value["membershipRule"] == nil && (($0.value["assignedLicenses"] as? [Any]) ?? []).isEmpty
+                    && $0.value["isAssignableToRole"] as? Bool != true
+                    // Not the policy's block group: being in it is what the plan wants.
+                    && $0.value["displayName"] as? String != "CA - Blocked leavers"
+            }
             let group = try #require(
-                state.groups.first {
-                    !(($0.value["members"] as? [String]) ?? []).contains(benId) && $0.value["mailEnabled"] as? Bool != true
-                        && (($0.value["groupTypes"] as? [String]) ?? []).isEmpty
-                })
+                candidates.sorted { ($0.value["displayName"] as? String ?? "") < ($1.value["displayName"] as? String ?? "") }.first)
             let graph = try await Self.contosoClient(serve, api)
             try await graph.addGroupMember(groupId: group.key, userId: benId)
             // Graph's reads catch up with a write after a moment (the simulator replicates as Entra does):

@@ -46,8 +46,9 @@ public enum RemoveLicences: StepDefinition {
     }
 
     public static func isSatisfied(_ parameters: Parameters, in context: StepContext) async throws -> String? {
-        let assigned = Set(try await context.tenant.user(context.userId).assignedSkuIds)
-        return parameters.licences.allSatisfy { !assigned.contains($0.skuId) } ? "the licences are already removed" : nil
+        let user = try await context.tenant.user(context.userId)
+        let direct = Set(user.directSkuIds ?? user.assignedSkuIds)
+        return parameters.licences.allSatisfy { !direct.contains($0.skuId) } ? "the licences are already removed" : nil
     }
 
     public static func apply(_ parameters: Parameters, in context: StepContext) async throws -> StepOutcome {
@@ -69,14 +70,28 @@ public enum RemoveLicences: StepDefinition {
             if !left.isEmpty { result = try await context.tenant.removeLicences(context.userId, left) }
         }
         let remaining = Set(result.remainingSkuIds)
-        let stillThere = parameters.licences.filter { remaining.contains($0.skuId) }
+        var stillThere = parameters.licences.filter { remaining.contains($0.skuId) }
+        var inherited: [LicenceInfo] = []
+        if !stillThere.isEmpty {
+            // Still listed: either the direct assignment stayed, or a group assigns the same licence
+            // (Graph lists both as one). Only the first is a failure; the second is not freed yet.
+            let user = try await context.tenant.user(context.userId)
+            let direct = Set(user.directSkuIds ?? user.assignedSkuIds)
+            inherited = stillThere.filter { !direct.contains($0.skuId) }
+            stillThere = stillThere.filter { direct.contains($0.skuId) }
+        }
         guard stillThere.isEmpty else {
             throw StepFailure("still assigned after the change: \(stillThere.map(\.partNumber).joined(separator: ", "))")
         }
         let parts = parameters.licences.map(\.partNumber)
+        let inheritedParts = Set(inherited.map(\.partNumber))
+        let after =
+            inherited.isEmpty
+            ? "removed"
+            : "direct assignment removed; \(inheritedParts.sorted().joined(separator: ", ")) still inherited from a group, not freed yet"
         return StepOutcome(
-            before: parts.joined(separator: ","), after: "removed", beforeState: recording(BeforeState(licences: parameters.licences)),
-            verification: .byResponse, licencesFreed: parts)
+            before: parts.joined(separator: ","), after: after, beforeState: recording(BeforeState(licences: parameters.licences)),
+            verification: .byResponse, licencesFreed: parts.filter { !inheritedParts.contains($0) })
     }
 
     public static func isUndone(_ parameters: Parameters, before: BeforeState, in context: StepContext) async throws -> String? {
