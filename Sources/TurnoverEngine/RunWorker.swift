@@ -147,7 +147,7 @@ public struct RunWorker: Service {
                 return
             }
             try await desk.audit(
-                "worker", "run.started", updated,
+                "worker \(owner)", "run.started", updated,
                 "run \(run.id), plan \(PlanFingerprint.hash(run.plan).prefix(12)), approved by \(request.approvals.map(\.operator_.rawValue).joined(separator: ", "))"
             )
             await execute(run.id, stopping: stopping)
@@ -174,7 +174,7 @@ public struct RunWorker: Service {
                 for await event in events where event.step.status.isFinal && recorded.insert(event.step.id).inserted {
                     try? await store.appendAudit(
                         AuditEvent(
-                            actor: "worker", action: "step.finished", tenant: stored.tenant, subject: id.rawValue,
+                            actor: "worker \(owner)", action: "step.finished", tenant: stored.tenant, subject: id.rawValue,
                             detail: "\(event.step.id): \(event.step.status.rawValue)\(event.step.error.map { " — \($0)" } ?? "")"),
                         at: now)
                 }

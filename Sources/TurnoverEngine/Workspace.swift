@@ -14,12 +14,20 @@ public struct Workspace: Sendable {
     }
 
     /// Opens (creating it if needed) the data directory at `path`.
-    /// - Parameter secretKey: the base64 key from the environment, which takes the place of the key file.
-    public static func open(_ path: String, secretKey: String? = nil) async throws -> Workspace {
+    /// - Parameters:
+    ///   - secretKey: the base64 key from the environment, which takes the place of the key file.
+    ///   - database: a PostgreSQL URL to keep the store in instead of the directory's SQLite file
+    ///     (several `turnover serve` processes share one; they must share the secret key too).
+    public static func open(_ path: String, secretKey: String? = nil, database: String? = nil) async throws -> Workspace {
         let directory = URL(fileURLWithPath: path, isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let secrets = try SecretBox.load(keyFile: directory.appendingPathComponent("secret.key").path, encodedKey: secretKey)
-        let store = try await SQLiteStore.open(path: directory.appendingPathComponent("turnover.sqlite").path)
+        let store: any TurnoverStore
+        if let database, !database.isEmpty {
+            store = try await PostgresStore.open(url: database)
+        } else {
+            store = try await SQLiteStore.open(path: directory.appendingPathComponent("turnover.sqlite").path)
+        }
         return Workspace(directory: directory, store: store, secrets: secrets)
     }
 

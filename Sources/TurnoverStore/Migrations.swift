@@ -1,3 +1,5 @@
+import Foundation
+
 /// The schema, as numbered migrations applied in order and recorded in `schema_migrations`.
 ///
 /// A migration is never edited once released: a change is a new migration. Version 1 is the schema of
@@ -7,7 +9,21 @@ enum Migrations {
     struct Migration {
         var version: Int
         var summary: String
-        var statements: [String]
+        /// As SQLite takes them; PostgreSQL gets the same with its own type names.
+        var sqliteStatements: [String]
+
+        init(version: Int, summary: String, statements: [String]) {
+            self.version = version
+            self.summary = summary
+            sqliteStatements = statements
+        }
+
+        func statements(_ dialect: StoreDialect) -> [String] {
+            guard dialect.isPostgres else { return sqliteStatements }
+            return sqliteStatements.map {
+                $0.replacingOccurrences(of: " REAL", with: " DOUBLE PRECISION").replacingOccurrences(of: " INTEGER", with: " BIGINT")
+            }
+        }
     }
 
     static let all: [Migration] = [

@@ -14,10 +14,12 @@ struct DataOptions: ParsableArguments {
     var dataDirectory: String?
 
     /// Opens the data directory for `body` and closes its store afterwards, also when `body` throws.
-    func withWorkspace<T>(_ body: (Workspace) async throws -> T) async throws -> T {
+    /// The store is `database` (a PostgreSQL URL), else `$TURNOVER_DATABASE`, else the directory's SQLite file.
+    func withWorkspace<T>(database: String? = nil, _ body: (Workspace) async throws -> T) async throws -> T {
         let environment = ProcessInfo.processInfo.environment
         let workspace = try await Workspace.open(
-            dataDirectory ?? Self.defaultDirectory(environment: environment), secretKey: environment["TURNOVER_SECRET_KEY"])
+            dataDirectory ?? Self.defaultDirectory(environment: environment), secretKey: environment["TURNOVER_SECRET_KEY"],
+            database: database ?? environment["TURNOVER_DATABASE"])
         do {
             let result = try await body(workspace)
             try await workspace.store.close()

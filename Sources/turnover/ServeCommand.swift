@@ -32,6 +32,12 @@ struct ServeCommand: AsyncParsableCommand {
     var bootstrapAdmin: String?
     @Flag(name: .customLong("print-config"), help: "Print the effective configuration, secrets redacted, and exit.") var printConfig = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning or error.") var logLevel = "notice"
+    @Option(name: .customLong("max-runs"), help: "How many runs this process executes at once; more wait for it or another process.")
+    var maxRuns = 32
+
+    func validate() throws {
+        guard (1...1000).contains(maxRuns) else { throw ValidationError("--max-runs is 1 to 1000.") }
+    }
 
     struct Effective {
         var host: String
@@ -66,14 +72,11 @@ struct ServeCommand: AsyncParsableCommand {
                 """)
             return
         }
-        if database != nil || ProcessInfo.processInfo.environment["TURNOVER_DATABASE"] != nil {
-            throw CLIError("PostgreSQL is not supported by this build yet; leave --database out to use SQLite in the data directory.")
-        }
         var configuredLogger = Logger(label: "turnover.serve")
         configuredLogger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
         let logger = configuredLogger
-        let host = settings.host, port = settings.port, sandbox = self.sandbox, bootstrapAdmin = self.bootstrapAdmin
-        try await data.withWorkspace { workspace in
+        let host = settings.host, port = settings.port, sandbox = self.sandbox, bootstrapAdmin = self.bootstrapAdmin, maxRuns = self.maxRuns
+        try await data.withWorkspace(database: database) { workspace in
             let accounts = OperatorAccounts(store: workspace.store)
             if try await workspace.store.operators().isEmpty {
                 guard let bootstrapAdmin else {
@@ -123,7 +126,9 @@ struct ServeCommand: AsyncParsableCommand {
                         // Written unbuffered: scripts and tests wait for this line.
                         output("Turnover is listening on http://\(host):\(boundPort)")
                     })
-                services.append(RunWorker(desk: desk, owner: owner, logger: logger))
+                var workerSettings = RunWorker.Settings()
+                workerSettings.maxConcurrentRuns = maxRuns
+                services.append(RunWorker(desk: desk, owner: owner, settings: workerSettings, logger: logger))
                 services.append(LeaseReaper(store: workspace.store, logger: logger))
                 let group = ServiceGroup(
                     configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

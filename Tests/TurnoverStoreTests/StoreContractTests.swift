@@ -9,12 +9,26 @@ import TurnoverStore
 /// audit chain, migrations. Each test runs against every store this machine can reach.
 enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqlite
+    /// Run when `TURNOVER_TEST_POSTGRES` names a server (scripts/with-postgres starts one).
+    case postgres
     var testDescription: String { rawValue }
+
+    static var server: String? { ProcessInfo.processInfo.environment["TURNOVER_TEST_POSTGRES"] }
+    static var available: [StoreKind] { server == nil ? [.sqlite] : [.sqlite, .postgres] }
 
     func open() async throws -> any TurnoverStore {
         switch self {
-        case .sqlite: try await SQLiteStore.open(path: try temporaryDatabase())
+        case .sqlite: return try await SQLiteStore.open(path: try temporaryDatabase())
+        case .postgres: return try await PostgresStore.open(url: try await Self.freshDatabase())
         }
+    }
+
+    /// A new, empty database on the test server, for one test.
+    static func freshDatabase() async throws -> String {
+        let server = try #require(server)
+        let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try await PostgresStore.execute("CREATE DATABASE \(name)", url: server)
+        return server.replacingOccurrences(of: "/postgres?", with: "/\(name)?")
     }
 }
 
@@ -30,7 +44,8 @@ struct StoreContractTests {
     let now = Date(timeIntervalSince1970: 1_795_000_000)
 
     @Test(
-        "a lease goes to one owner; another gets it only once it expires, and the loser's heartbeat says so", arguments: StoreKind.allCases)
+        "a lease goes to one owner; another gets it only once it expires, and the loser's heartbeat says so", arguments: StoreKind.available
+    )
     func leases(_ kind: StoreKind) async throws {
         let store = try await kind.open()
         try await store.createRun(sampleRun(id: "r-lease"))
@@ -51,7 +66,7 @@ struct StoreContractTests {
         try await store.close()
     }
 
-    @Test("finished runs and sandbox runs are never claimed; an expired lease is reaped", arguments: StoreKind.allCases)
+    @Test("finished runs and sandbox runs are never claimed; an expired lease is reaped", arguments: StoreKind.available)
     func readiness(_ kind: StoreKind) async throws {
         let store = try await kind.open()
         var done = sampleRun(id: "r-done")
@@ -70,7 +85,7 @@ struct StoreContractTests {
         try await store.close()
     }
 
-    @Test("an offboarding saved by someone else meanwhile is not overwritten", arguments: StoreKind.allCases)
+    @Test("an offboarding saved by someone else meanwhile is not overwritten", arguments: StoreKind.available)
     func versions(_ kind: StoreKind) async throws {
         let store = try await kind.open()
         try await store.createOffboarding(sampleOffboarding())
@@ -86,7 +101,7 @@ struct StoreContractTests {
         try await store.close()
     }
 
-    @Test("starting a run stores it and marks the offboarding running in one step, or does neither", arguments: StoreKind.allCases)
+    @Test("starting a run stores it and marks the offboarding running in one step, or does neither", arguments: StoreKind.available)
     func startRun(_ kind: StoreKind) async throws {
         let store = try await kind.open()
         try await store.createOffboarding(sampleOffboarding())
@@ -105,7 +120,7 @@ struct StoreContractTests {
         try await store.close()
     }
 
-    @Test("offboardings list newest first, filtered and paged", arguments: StoreKind.allCases)
+    @Test("offboardings list newest first, filtered and paged", arguments: StoreKind.available)
     func listing(_ kind: StoreKind) async throws {
         let store = try await kind.open()
         for number in 1...5 {
@@ -122,7 +137,7 @@ struct StoreContractTests {
         try await store.close()
     }
 
-    @Test("audit entries are numbered in order and chained", arguments: StoreKind.allCases)
+    @Test("audit entries are numbered in order and chained", arguments: StoreKind.available)
     func audit(_ kind: StoreKind) async throws {
         let store = try await kind.open()
         let first = try await store.appendAudit(AuditEvent(actor: "a", action: "x"), at: now)
@@ -134,7 +149,7 @@ struct StoreContractTests {
         try await store.close()
     }
 
-    @Test("concurrent writers never interleave inside one another's transaction", arguments: StoreKind.allCases)
+    @Test("concurrent writers never interleave inside one another's transaction", arguments: StoreKind.available)
     func serialTransactions(_ kind: StoreKind) async throws {
         let store = try await kind.open()
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -187,7 +202,7 @@ struct MigrationTests {
 
 @Suite("Store contract: own leases")
 struct OwnLeaseTests {
-    @Test("a worker never claims again what it already holds, unless it asks for that item by id", arguments: StoreKind.allCases)
+    @Test("a worker never claims again what it already holds, unless it asks for that item by id", arguments: StoreKind.available)
     func ownLease(_ kind: StoreKind) async throws {
         let now = Date(timeIntervalSince1970: 1_795_000_000)
         let store = try await kind.open()

@@ -1,49 +1,41 @@
 public import Foundation
 import Logging
 import SQLKit
-import SQLiteKit
-import SQLiteNIO
 public import TurnoverCore
 
-/// The embedded default store: one SQLite file in the data directory.
-public final class SQLiteStore: TurnoverStore {
-    private let connection: SQLiteConnection
-    private let database: any SQLDatabase
+/// The store on SQL: SQLite (the embedded default, one file in the data directory) or PostgreSQL
+/// (for several `turnover serve` processes). One set of statements serves both; a ``StoreBackend``
+/// supplies the connection and what differs between the two.
+public final class SQLStore: TurnoverStore {
+    let backend: any StoreBackend
     private let encoder: JSONEncoder
     private let decoder: JSONDecoder
-    private let gate = SerialGate()
 
-    public static func open(path: String) async throws -> SQLiteStore {
-        var logger = Logger(label: "turnover.store")
-        logger.logLevel = .warning
-        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        let store = SQLiteStore(connection: connection)
-        try await store.migrate()
-        return store
-    }
-
-    private init(connection: SQLiteConnection) {
-        self.connection = connection
-        database = connection.sql()
+    init(backend: any StoreBackend) async throws {
+        self.backend = backend
         encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .secondsSince1970
         encoder.outputFormatting = [.sortedKeys]
         decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .secondsSince1970
+        try await migrate()
     }
 
     private func migrate() async throws {
-        // WAL keeps readers (turnover runs) working while a run writes; FULL sync makes each commit survive kill -9 and power loss.
-        try await database.raw("PRAGMA journal_mode=WAL").run()
-        try await database.raw("PRAGMA synchronous=FULL").run()
-        try await database.raw("PRAGMA busy_timeout=5000").run()
-        try await database.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)")
-            .run()
-        let applied = Set(
-            try await database.raw("SELECT version FROM schema_migrations").all().map { try $0.decode(column: "version", as: Int.self) })
-        for migration in Migrations.all where !applied.contains(migration.version) {
-            try await transaction {
-                for statement in migration.statements { try await database.raw(SQLQueryString(statement)).run() }
+        try await backend.prepare()
+        try await backend.withDatabase { database in
+            try await database.raw(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)"
+            ).run()
+        }
+        try await backend.transaction { database in
+            // Under the transaction's lock, so two processes starting at once migrate once.
+            if let lock = backend.dialect.migrationLock { try await database.raw(SQLQueryString(lock)).run() }
+            let applied = Set(
+                try await database.raw("SELECT version FROM schema_migrations").all().map { try $0.decode(column: "version", as: Int.self) }
+            )
+            for migration in Migrations.all where !applied.contains(migration.version) {
+                for statement in migration.statements(backend.dialect) { try await database.raw(SQLQueryString(statement)).run() }
                 try await database.raw(
                     "INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: migration.version), \(bind: Date().timeIntervalSince1970))"
                 ).run()
@@ -53,20 +45,8 @@ public final class SQLiteStore: TurnoverStore {
 
     /// The schema version this database is at.
     public func schemaVersion() async throws -> Int {
-        try await gate.run {
+        try await backend.withDatabase { database in
             try await database.raw("SELECT MAX(version) AS v FROM schema_migrations").all().first?.decode(column: "v", as: Int?.self) ?? 0
-        }
-    }
-
-    private func transaction<T>(_ body: () async throws -> T) async throws -> T {
-        try await database.raw("BEGIN IMMEDIATE").run()
-        do {
-            let result = try await body()
-            try await database.raw("COMMIT").run()
-            return result
-        } catch {
-            try? await database.raw("ROLLBACK").run()
-            throw error
         }
     }
 
@@ -78,7 +58,7 @@ public final class SQLiteStore: TurnoverStore {
     // MARK: Tenants
 
     public func saveTenant(_ tenant: StoredTenant) async throws {
-        try await gate.run {
+        try await backend.withDatabase { database in
             try await database.raw(
                 """
                 INSERT INTO tenants (name, record) VALUES (\(bind: tenant.name), \(bind: try json(tenant)))
@@ -89,7 +69,7 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func tenant(named name: String) async throws -> StoredTenant? {
-        try await gate.run {
+        try await backend.withDatabase { database in
             try await database.raw("SELECT record FROM tenants WHERE name = \(bind: name)").all().first.map {
                 try decode(StoredTenant.self, $0)
             }
@@ -97,13 +77,13 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func tenants() async throws -> [StoredTenant] {
-        try await gate.run {
+        try await backend.withDatabase { database in
             try await database.raw("SELECT record FROM tenants ORDER BY name").all().map { try decode(StoredTenant.self, $0) }
         }
     }
 
     public func deleteTenant(named name: String) async throws -> Bool {
-        try await gate.run {
+        try await backend.withDatabase { database in
             let existed = try await database.raw("SELECT name FROM tenants WHERE name = \(bind: name)").all().isEmpty == false
             try await database.raw("DELETE FROM tenants WHERE name = \(bind: name)").run()
             return existed
@@ -113,13 +93,11 @@ public final class SQLiteStore: TurnoverStore {
     // MARK: Runs
 
     public func createRun(_ run: RunRecord, leaseOwner: String?, until: Date?) async throws {
-        try await gate.run {
-            // One transaction: a run is never stored without all of its steps, whatever moment a crash picks.
-            try await transaction { try await insertRun(run, leaseOwner: leaseOwner, until: until) }
-        }
+        // One transaction: a run is never stored without all of its steps, whatever moment a crash picks.
+        try await backend.transaction { database in try await insertRun(run, leaseOwner: leaseOwner, until: until, in: database) }
     }
 
-    private func insertRun(_ run: RunRecord, leaseOwner: String?, until: Date?) async throws {
+    private func insertRun(_ run: RunRecord, leaseOwner: String?, until: Date?, in database: any SQLDatabase) async throws {
         var header = run
         header.steps = []
         try await database.raw(
@@ -137,7 +115,7 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func updateRun(_ run: RunRecord) async throws {
-        try await gate.run {
+        try await backend.withDatabase { database in
             var header = run
             header.steps = []
             try await database.raw(
@@ -147,7 +125,7 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func updateStep(run: RunID, _ step: StepRecord) async throws {
-        try await gate.run {
+        try await backend.withDatabase { database in
             try await database.raw(
                 "UPDATE steps SET record = \(bind: try json(step)) WHERE run_id = \(bind: run.rawValue) AND step_id = \(bind: step.id.rawValue)"
             ).run()
@@ -155,7 +133,7 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func startAttempt(run: RunID, step: StepID, number: Int, at date: Date) async throws {
-        try await gate.run {
+        try await backend.withDatabase { database in
             try await database.raw(
                 """
                 INSERT INTO attempts (run_id, step_id, number, started_at) VALUES (\(bind: run.rawValue), \(bind: step.rawValue), \(bind: number),
@@ -167,7 +145,7 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func finishAttempt(run: RunID, step: StepID, number: Int, at date: Date, outcome: String) async throws {
-        try await gate.run {
+        try await backend.withDatabase { database in
             try await database.raw(
                 """
                 UPDATE attempts SET finished_at = \(bind: date.timeIntervalSince1970), outcome = \(bind: outcome)
@@ -178,7 +156,7 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func unfinishedAttempts(run: RunID) async throws -> [StepID: Int] {
-        try await gate.run {
+        try await backend.withDatabase { database in
             let rows = try await database.raw(
                 "SELECT step_id, number FROM attempts WHERE run_id = \(bind: run.rawValue) AND finished_at IS NULL"
             ).all()
@@ -191,7 +169,7 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func run(_ id: RunID) async throws -> RunRecord? {
-        try await gate.run {
+        try await backend.withDatabase { database in
             guard let row = try await database.raw("SELECT record FROM runs WHERE id = \(bind: id.rawValue)").all().first else {
                 return nil
             }
@@ -204,11 +182,11 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func runs(limit: Int, tenant: String?, userPrincipalName: String?) async throws -> [RunSummary] {
-        try await gate.run {
+        try await backend.withDatabase { database in
             try await database.raw(
                 """
                 SELECT id, tenant, upn, status, created_at FROM runs
-                WHERE (\(bind: tenant) IS NULL OR tenant = \(bind: tenant)) AND (\(bind: userPrincipalName) IS NULL OR upn = \(bind: userPrincipalName) COLLATE NOCASE)
+                WHERE (CAST(\(bind: tenant) AS TEXT) IS NULL OR tenant = \(bind: tenant)) AND (CAST(\(bind: userPrincipalName) AS TEXT) IS NULL OR lower(upn) = lower(\(bind: userPrincipalName)))
                 ORDER BY created_at DESC LIMIT \(bind: limit)
                 """
             ).all().map { row in
@@ -222,7 +200,7 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func unfinishedRuns() async throws -> [RunID] {
-        try await gate.run {
+        try await backend.withDatabase { database in
             try await database.raw("SELECT id FROM runs WHERE status IN ('planned', 'running') ORDER BY created_at").all().map {
                 RunID(try $0.decode(column: "id", as: String.self))
             }
@@ -239,16 +217,16 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func claim(_ work: LeasedWork, id: String?, owner: String, until: Date, now: Date) async throws -> String? {
-        try await gate.run {
-            try await transaction {
+        try await backend.transaction { database in
+            do {
                 let table = SQLQueryString(work.rawValue)
                 let rows = try await database.raw(
                     """
                     SELECT id FROM \(unsafeRaw: work.rawValue) WHERE \(Self.readiness(work))
                     AND (lease_owner IS NULL OR lease_expires_at < \(bind: now.timeIntervalSince1970)
-                         OR (\(bind: id) IS NOT NULL AND lease_owner = \(bind: owner)))
-                    AND (\(bind: id) IS NULL OR id = \(bind: id))
-                    ORDER BY id LIMIT 1
+                         OR (CAST(\(bind: id) AS TEXT) IS NOT NULL AND lease_owner = \(bind: owner)))
+                    AND (CAST(\(bind: id) AS TEXT) IS NULL OR id = \(bind: id))
+                    ORDER BY id LIMIT 1 \(unsafeRaw: backend.dialect.lockSkippingLocked)
                     """
                 ).all()
                 guard let claimed = try rows.first?.decode(column: "id", as: String.self) else { return nil }
@@ -261,8 +239,8 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func heartbeat(_ work: LeasedWork, id: String, owner: String, until: Date) async throws -> Bool {
-        try await gate.run {
-            try await transaction {
+        try await backend.transaction { database in
+            do {
                 let held = try await database.raw(
                     "SELECT id FROM \(unsafeRaw: work.rawValue) WHERE id = \(bind: id) AND lease_owner = \(bind: owner)"
                 ).all()
@@ -276,7 +254,7 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func release(_ work: LeasedWork, id: String, owner: String) async throws {
-        try await gate.run {
+        try await backend.withDatabase { database in
             try await database.raw(
                 """
                 UPDATE \(unsafeRaw: work.rawValue) SET lease_owner = NULL, lease_expires_at = NULL
@@ -287,7 +265,7 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func releaseAll(owner: String) async throws {
-        try await gate.run {
+        try await backend.withDatabase { database in
             for work in [LeasedWork.offboardings, .runs] {
                 try await database.raw(
                     "UPDATE \(unsafeRaw: work.rawValue) SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = \(bind: owner)"
@@ -297,7 +275,7 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func reapExpiredLeases(now: Date) async throws -> Int {
-        try await gate.run {
+        try await backend.withDatabase { database in
             var reaped = 0
             for work in [LeasedWork.offboardings, .runs] {
                 let rows = try await database.raw(
@@ -318,7 +296,7 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func leaseHolders(_ work: LeasedWork) async throws -> [String: String] {
-        try await gate.run {
+        try await backend.withDatabase { database in
             var holders: [String: String] = [:]
             for row in try await database.raw("SELECT id, lease_owner FROM \(unsafeRaw: work.rawValue) WHERE lease_owner IS NOT NULL").all()
             {
@@ -329,8 +307,8 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func takeOver(_ work: LeasedWork, id: String, from previous: String, to owner: String, until: Date) async throws -> Bool {
-        try await gate.run {
-            try await transaction {
+        try await backend.transaction { database in
+            do {
                 let held = try await database.raw(
                     "SELECT id FROM \(unsafeRaw: work.rawValue) WHERE id = \(bind: id) AND lease_owner = \(bind: previous)"
                 ).all()
@@ -349,7 +327,7 @@ public final class SQLiteStore: TurnoverStore {
     // MARK: Offboardings
 
     public func createOffboarding(_ request: OffboardingRequest) async throws {
-        try await gate.run {
+        try await backend.withDatabase { database in
             try await database.raw(
                 """
                 INSERT INTO offboardings (id, tenant, upn, status, submitted_at, version, record) VALUES (\(bind: request.id.rawValue),
@@ -361,10 +339,10 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func updateOffboarding(_ request: OffboardingRequest, expectedVersion: Int) async throws -> Bool {
-        try await gate.run { try await transaction { try await saveOffboarding(request, expectedVersion: expectedVersion) } }
+        try await backend.transaction { database in try await saveOffboarding(request, expectedVersion: expectedVersion, in: database) }
     }
 
-    private func saveOffboarding(_ request: OffboardingRequest, expectedVersion: Int) async throws -> Bool {
+    private func saveOffboarding(_ request: OffboardingRequest, expectedVersion: Int, in database: any SQLDatabase) async throws -> Bool {
         let current = try await database.raw("SELECT version FROM offboardings WHERE id = \(bind: request.id.rawValue)").all()
         guard try current.first?.decode(column: "version", as: Int.self) == expectedVersion else { return false }
         try await database.raw(
@@ -377,7 +355,7 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func offboarding(_ id: OffboardingID) async throws -> (request: OffboardingRequest, version: Int)? {
-        try await gate.run {
+        try await backend.withDatabase { database in
             guard let row = try await database.raw("SELECT version, record FROM offboardings WHERE id = \(bind: id.rawValue)").all().first
             else { return nil }
             return (try decode(OffboardingRequest.self, row), try row.decode(column: "version", as: Int.self))
@@ -385,7 +363,7 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func offboardings(_ filter: OffboardingFilter, limit: Int, after: OffboardingID?) async throws -> [OffboardingRequest] {
-        try await gate.run {
+        try await backend.withDatabase { database in
             // The scope is applied after reading, in Swift: a list of tenants does not bind as one value.
             var result: [OffboardingRequest] = []
             var cursor = after?.rawValue
@@ -393,10 +371,10 @@ public final class SQLiteStore: TurnoverStore {
                 let rows = try await database.raw(
                     """
                     SELECT record, id FROM offboardings
-                    WHERE (\(bind: filter.tenant) IS NULL OR tenant = \(bind: filter.tenant))
-                    AND (\(bind: filter.status?.rawValue) IS NULL OR status = \(bind: filter.status?.rawValue))
-                    AND (\(bind: filter.userPrincipalName) IS NULL OR upn = \(bind: filter.userPrincipalName) COLLATE NOCASE)
-                    AND (\(bind: cursor) IS NULL OR id < \(bind: cursor))
+                    WHERE (CAST(\(bind: filter.tenant) AS TEXT) IS NULL OR tenant = \(bind: filter.tenant))
+                    AND (CAST(\(bind: filter.status?.rawValue) AS TEXT) IS NULL OR status = \(bind: filter.status?.rawValue))
+                    AND (CAST(\(bind: filter.userPrincipalName) AS TEXT) IS NULL OR lower(upn) = lower(\(bind: filter.userPrincipalName)))
+                    AND (CAST(\(bind: cursor) AS TEXT) IS NULL OR id < \(bind: cursor))
                     ORDER BY id DESC LIMIT \(bind: limit * 2)
                     """
                 ).all()
@@ -414,13 +392,13 @@ public final class SQLiteStore: TurnoverStore {
     public func startRun(
         _ run: RunRecord, for request: OffboardingRequest, expectedVersion: Int, leaseOwner: String, until: Date
     ) async throws -> Bool {
-        try await gate.run {
-            try await transaction {
-                guard try await saveOffboarding(request, expectedVersion: expectedVersion) else { return false }
+        try await backend.transaction { database in
+            do {
+                guard try await saveOffboarding(request, expectedVersion: expectedVersion, in: database) else { return false }
                 try await database.raw(
                     "UPDATE offboardings SET lease_owner = NULL, lease_expires_at = NULL WHERE id = \(bind: request.id.rawValue)"
                 ).run()
-                try await insertRun(run, leaseOwner: leaseOwner, until: until)
+                try await insertRun(run, leaseOwner: leaseOwner, until: until, in: database)
                 return true
             }
         }
@@ -429,7 +407,7 @@ public final class SQLiteStore: TurnoverStore {
     // MARK: Operators and credentials
 
     public func saveOperator(_ record: OperatorRecord) async throws {
-        try await gate.run {
+        try await backend.withDatabase { database in
             try await database.raw(
                 """
                 INSERT INTO operators (name, record) VALUES (\(bind: record.name.rawValue), \(bind: try json(record)))
@@ -440,7 +418,7 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func operatorRecord(named name: OperatorName) async throws -> OperatorRecord? {
-        try await gate.run {
+        try await backend.withDatabase { database in
             try await database.raw("SELECT record FROM operators WHERE name = \(bind: name.rawValue)").all().first.map {
                 try decode(OperatorRecord.self, $0)
             }
@@ -448,13 +426,13 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func operators() async throws -> [OperatorRecord] {
-        try await gate.run {
+        try await backend.withDatabase { database in
             try await database.raw("SELECT record FROM operators ORDER BY name").all().map { try decode(OperatorRecord.self, $0) }
         }
     }
 
     public func saveCredential(_ record: CredentialRecord, secretHash: String) async throws {
-        try await gate.run {
+        try await backend.withDatabase { database in
             try await database.raw(
                 """
                 INSERT INTO credentials (id, secret_hash, operator, record) VALUES (\(bind: record.id), \(bind: secretHash),
@@ -465,7 +443,7 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func credential(secretHash: String) async throws -> CredentialRecord? {
-        try await gate.run {
+        try await backend.withDatabase { database in
             try await database.raw("SELECT record FROM credentials WHERE secret_hash = \(bind: secretHash)").all().first.map {
                 try decode(CredentialRecord.self, $0)
             }
@@ -473,7 +451,7 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func credential(id: String) async throws -> CredentialRecord? {
-        try await gate.run {
+        try await backend.withDatabase { database in
             try await database.raw("SELECT record FROM credentials WHERE id = \(bind: id)").all().first.map {
                 try decode(CredentialRecord.self, $0)
             }
@@ -481,15 +459,15 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func updateCredential(_ record: CredentialRecord) async throws {
-        try await gate.run {
+        try await backend.withDatabase { database in
             try await database.raw("UPDATE credentials SET record = \(bind: try json(record)) WHERE id = \(bind: record.id)").run()
         }
     }
 
     public func credentials(operator name: OperatorName?) async throws -> [CredentialRecord] {
-        try await gate.run {
+        try await backend.withDatabase { database in
             try await database.raw(
-                "SELECT record FROM credentials WHERE (\(bind: name?.rawValue) IS NULL OR operator = \(bind: name?.rawValue)) ORDER BY id"
+                "SELECT record FROM credentials WHERE (CAST(\(bind: name?.rawValue) AS TEXT) IS NULL OR operator = \(bind: name?.rawValue)) ORDER BY id"
             ).all().map { try decode(CredentialRecord.self, $0) }
         }
     }
@@ -497,8 +475,9 @@ public final class SQLiteStore: TurnoverStore {
     // MARK: Audit
 
     @discardableResult public func appendAudit(_ event: AuditEvent, at: Date) async throws -> AuditEntry {
-        try await gate.run {
-            try await transaction {
+        try await backend.transaction { database in
+            do {
+                if let lock = backend.dialect.auditLock { try await database.raw(SQLQueryString(lock)).run() }
                 let last = try await database.raw("SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1").all().first
                 let entry = AuditChain.entry(
                     event, sequence: (try last?.decode(column: "sequence", as: Int64.self) ?? 0) + 1, at: at,
@@ -516,7 +495,7 @@ public final class SQLiteStore: TurnoverStore {
     }
 
     public func auditEntries(after: Int64, limit: Int) async throws -> [AuditEntry] {
-        try await gate.run {
+        try await backend.withDatabase { database in
             try await database.raw(
                 """
                 SELECT sequence, at_ms, actor, action, tenant, subject, detail, previous_hash, hash FROM audit_log
@@ -536,5 +515,5 @@ public final class SQLiteStore: TurnoverStore {
         }
     }
 
-    public func close() async throws { try await gate.run { try await connection.close() } }
+    public func close() async throws { try await backend.close() }
 }
