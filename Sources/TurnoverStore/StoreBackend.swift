@@ -30,6 +30,19 @@ protocol StoreBackend: Sendable {
     func close() async throws
 }
 
+/// `body` between `begin` and COMMIT, rolled back when it throws.
+func inTransaction<T>(_ database: any SQLDatabase, begin: String, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
+    try await database.raw(SQLQueryString(begin)).run()
+    do {
+        let result = try await body(database)
+        try await database.raw("COMMIT").run()
+        return result
+    } catch {
+        try? await database.raw("ROLLBACK").run()
+        throw error
+    }
+}
+
 // MARK: SQLite
 
 /// Lets one operation at a time through, in arrival order. SQLite is used over one connection:
@@ -101,19 +114,8 @@ final class SQLiteBackend: StoreBackend {
     }
 
     func transaction<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await gate.run {
-            let database = connection.sql()
-            // IMMEDIATE takes the write lock now: another process (a CLI beside a server) waits instead of failing later.
-            try await database.raw("BEGIN IMMEDIATE").run()
-            do {
-                let result = try await body(database)
-                try await database.raw("COMMIT").run()
-                return result
-            } catch {
-                try? await database.raw("ROLLBACK").run()
-                throw error
-            }
-        }
+        // IMMEDIATE takes the write lock now: another process (a CLI beside a server) waits instead of failing later.
+        try await gate.run { try await inTransaction(connection.sql(), begin: "BEGIN IMMEDIATE", body) }
     }
 
     func close() async throws { try await gate.run { try await connection.close() } }
@@ -168,6 +170,7 @@ final class PostgresBackend: StoreBackend {
     }
 
     func transactionUnexplained<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        // Written out here: handing `body` on from inside the pool's closure is refused by the sendability checker.
         try await client.withConnection { connection in
             let database = connection.sql(queryLogLevel: nil)
             try await database.raw("BEGIN").run()

@@ -21,15 +21,7 @@ struct ServeCrashTests {
             var serve = try await ServeProcess(dataDirectory: directory, arguments: ["--bootstrap-admin", "root"])
             var api = APIClient(baseURL: serve.baseURL, http: http)
             let team = try await Team.make(serve, api)
-            let contoso = try #require(simulator.tenantSummaries().first { $0.name == "Contoso" })
-            let app = try #require(contoso.apps.first { !$0.displayName.contains("read-only") })
-            let added = try await api.call(
-                "POST", "/tenants", token: team.admin,
-                json: [
-                    "name": "contoso", "tenantId": contoso.tenantId, "clientId": app.clientId, "cloud": "simulator",
-                    "simulatorURL": simulatorURL, "certificatePEM": (app.certificatePEM ?? "") + "\n" + (app.privateKeyPEM ?? ""),
-                ])
-            #expect(added.status == 201, "\(added.text)")
+            try await api.addSimulatorTenant(simulator, url: simulatorURL, token: team.admin)
 
             let leavers = ["ben.carter@contoso.com", "grace.hall@contoso.com", "laura.nash@contoso.com", "chloe.diaz@contoso.com"]
             let seed = ProcessInfo.processInfo.environment["TURNOVER_CRASH_SEED"].flatMap(UInt64.init) ?? 20_261_202

@@ -191,6 +191,21 @@ func withServe<T: Sendable>(_ body: @Sendable (ServeProcess, APIClient, Team) as
 }
 
 extension APIClient {
+    /// Registers the simulator's Contoso as tenant `contoso` through the API, by certificate (as
+    /// SharePoint requires).
+    func addSimulatorTenant(_ simulator: Simulator, url simulatorURL: String, token: String) async throws {
+        guard let contoso = simulator.tenantSummaries().first(where: { $0.name == "Contoso" }),
+            let app = contoso.apps.first(where: { !$0.displayName.contains("read-only") })
+        else { throw ServeProcess.Failed(description: "no Contoso in the simulator") }
+        let added = try await call(
+            "POST", "/tenants", token: token,
+            json: [
+                "name": "contoso", "tenantId": contoso.tenantId, "clientId": app.clientId, "cloud": "simulator",
+                "simulatorURL": simulatorURL, "certificatePEM": (app.certificatePEM ?? "") + "\n" + (app.privateKeyPEM ?? ""),
+            ])
+        guard added.status == 201 else { throw ServeProcess.Failed(description: "adding contoso: \(added.status) \(added.text)") }
+    }
+
     /// The sandbox tenant's state, read from the simulator's control API.
     func simulatorState(_ serve: ServeProcess, tenant: String = "Contoso") async throws -> SimulatorState {
         guard let simulatorURL = serve.simulatorURL else { throw ServeProcess.Failed(description: "no sandbox simulator") }

@@ -36,15 +36,7 @@ struct SharedDatabaseTests {
         let one = APIClient(baseURL: first.baseURL, http: http)
         let two = APIClient(baseURL: second.baseURL, http: http)
         let team = try await Team.make(first, one)
-        let contoso = try #require(simulator.tenantSummaries().first { $0.name == "Contoso" })
-        let app = try #require(contoso.apps.first { !$0.displayName.contains("read-only") })
-        let added = try await two.call(
-            "POST", "/tenants", token: team.admin,
-            json: [
-                "name": "contoso", "tenantId": contoso.tenantId, "clientId": app.clientId, "cloud": "simulator",
-                "simulatorURL": simulatorURL, "certificatePEM": (app.certificatePEM ?? "") + "\n" + (app.privateKeyPEM ?? ""),
-            ])
-        #expect(added.status == 201, "\(added.text)")
+        try await two.addSimulatorTenant(simulator, url: simulatorURL, token: team.admin)
 
         let state = try SimulatorState(simulator)
         // Ten plain leavers: enabled members with a mailbox, whose plans have no blocker.
