@@ -34,6 +34,9 @@ public final class OperatorAccounts: Sendable {
         public var totpURL: String?
     }
 
+    /// A bcrypt hash of `password` (for operators made outside the API, such as a benchmark's).
+    public static func hashPassword(_ password: String, cost: UInt8) -> String { Bcrypt.hash(password, cost: cost) }
+
     /// Admins and approvers sign in with a second factor.
     public static func needsSecondFactor(_ roles: [Role]) -> Bool { roles.contains(.admin) || roles.contains(.approver) }
 
