@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+import Metrics
 public import ServiceLifecycle
 import Synchronization
 public import TurnoverCore
@@ -44,7 +45,7 @@ public struct RunWorker: Service {
     }
 
     /// How many starts and runs are in flight.
-    final class Counter: Sendable {
+    final class InFlight: Sendable {
         private let value = Mutex(0)
         func add(_ delta: Int) { value.withLock { $0 += delta } }
         var current: Int { value.withLock { $0 } }
@@ -52,7 +53,7 @@ public struct RunWorker: Service {
 
     public func run() async throws {
         let stopping = Flag()
-        let active = Counter()
+        let active = InFlight()
         try await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 var lastExpiry = Date.distantPast
@@ -172,6 +173,12 @@ public struct RunWorker: Service {
             let auditor = Task {
                 var recorded: Set<StepID> = []
                 for await event in events where event.step.status.isFinal && recorded.insert(event.step.id).inserted {
+                    if let started = event.step.startedAt, let ended = event.step.finishedAt {
+                        Metrics.Timer(
+                            label: "turnover_step_duration_seconds",
+                            dimensions: [("kind", event.step.kind.rawValue), ("status", event.step.status.rawValue)]
+                        ).recordSeconds(ended.timeIntervalSince(started))
+                    }
                     try? await store.appendAudit(
                         AuditEvent(
                             actor: "worker \(owner)", action: "step.finished", tenant: stored.tenant, subject: id.rawValue,
@@ -199,6 +206,8 @@ public struct RunWorker: Service {
 
     /// Brings the offboarding's status in line with its finished run, and records the end.
     func follow(_ run: RunRecord) async throws {
+        Metrics.Counter(label: "turnover_runs_finished_total", dimensions: [("tenant", run.tenant), ("status", run.status.rawValue)])
+            .increment()
         guard let id = run.offboarding else {
             try await store.appendAudit(
                 AuditEvent(

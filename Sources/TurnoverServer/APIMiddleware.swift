@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Logging
+import Metrics
 import MicrosoftGraph
 import OpenAPIRuntime
 import TurnoverCore
@@ -34,6 +35,10 @@ struct APIMiddleware: ServerMiddleware {
             }
             var tagged = response
             tagged.headerFields[HTTPField.Name("X-Request-Id")!] = requestId
+            Counter(
+                label: "turnover_api_requests_total", dimensions: [("operation", operationID), ("status", String(response.status.code))]
+            )
+            .increment()
             return (tagged, responseBody)
         } catch {
             let problem = Self.problem(for: error)
@@ -42,6 +47,8 @@ struct APIMiddleware: ServerMiddleware {
             } else {
                 logger.info("request refused", metadata: ["status": "\(problem.status)", "detail": "\(problem.detail)"])
             }
+            Counter(label: "turnover_api_requests_total", dimensions: [("operation", operationID), ("status", String(problem.status))])
+                .increment()
             var response = HTTPResponse(status: .init(code: problem.status))
             response.headerFields[.contentType] = "application/problem+json"
             response.headerFields[HTTPField.Name("X-Request-Id")!] = requestId

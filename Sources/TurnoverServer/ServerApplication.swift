@@ -4,6 +4,8 @@ public import Hummingbird
 public import Logging
 import OpenAPIHummingbird
 import OpenAPIRuntime
+public import Prometheus
+import TurnoverCore
 public import TurnoverEngine
 import TurnoverStore
 import Yams
@@ -11,9 +13,11 @@ import Yams
 /// The HTTP face of `turnover serve`: the REST API under `/api/v1` (its handlers generated from
 /// `openapi.yaml`), the served OpenAPI document and its reference page, and `/health` and `/ready`.
 public enum ServerApplication {
+    /// - Parameter metrics: the registry swift-metrics was bootstrapped with; served at `/metrics`
+    ///   to an admin's or auditor's bearer token (its labels name the client tenants).
     public static func make(
         desk: OffboardingDesk, accounts: OperatorAccounts, host: String, port: Int, logger: Logger,
-        onServerRunning: @escaping @Sendable (Int) async -> Void
+        metrics: PrometheusCollectorRegistry? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void
     ) throws -> some ApplicationProtocol {
         let router = Router()
         router.add(middleware: SecurityHeaders())
@@ -24,6 +28,22 @@ public enum ServerApplication {
                 return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
             } catch {
                 return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "store unavailable: \(error)\n")))
+            }
+        }
+        if let metrics {
+            router.get("/metrics") { request, _ -> Response in
+                let bearer = request.headers[.authorization].flatMap {
+                    $0.lowercased().hasPrefix("bearer ") ? String($0.dropFirst(7)) : nil
+                }
+                guard let bearer, let principal = try await accounts.authenticate(bearer: bearer), principal.hasAny([.admin, .auditor])
+                else {
+                    return Response(
+                        status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"],
+                        body: .init(byteBuffer: ByteBuffer(string: "An admin's or auditor's API token is needed for /metrics.\n")))
+                }
+                return Response(
+                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
             }
         }
         let document = try APIDocument.load()

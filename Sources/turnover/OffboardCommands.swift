@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MicrosoftGraph
+import NIOHTTP1
 import Synchronization
 import TurnoverCore
 import TurnoverEngine
@@ -22,6 +23,17 @@ struct PlanOptions: ParsableArguments {
     }
 }
 
+extension ExitCode {
+    /// The exit status of `offboard` for an offboarding's status as the server reports it.
+    static func forOffboarding(_ status: String) -> ExitCode {
+        switch status {
+        case "succeeded": .success
+        case "blocked", "rejected", "cancelled", "expired": ExitCode(3)
+        default: ExitCode(2)
+        }
+    }
+}
+
 struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
@@ -30,8 +42,16 @@ struct PlanCommand: AsyncParsableCommand {
     @Argument(help: "The leaver's user principal name.") var upn: String
     @OptionGroup var planOptions: PlanOptions
     @Flag(help: "Print the plan as JSON.") var json = false
+    @OptionGroup var remote: RemoteOptions
 
     func run() async throws {
+        if let url = remote.url {
+            guard let tenant = planOptions.tenant else { throw CLIError("Give --tenant NAME: the server's tenant.") }
+            let plan = try await RemoteService(url).plan(upn, tenant: tenant, overrides: planOptions.overrides)
+            output(json ? try JSONText.encode(plan) : Report.planText(plan))
+            if plan.isBlocked { throw ExitCode(3) }
+            return
+        }
         try await data.withWorkspace { workspace in
             let upn = self.upn, json = self.json, planOptions = self.planOptions
             let plan = try await withTenantClient(workspace: workspace, tenantName: planOptions.tenant, sandbox: planOptions.sandbox) {
@@ -62,8 +82,23 @@ struct OffboardCommand: AsyncParsableCommand {
     @Flag(help: "Allow the plan to wipe company-owned devices (the policy's wipe-devices step); without it such a plan is refused.")
     var confirmWipe = false
     @Option(help: "Report format printed at the end: md or json.") var format = "md"
+    @OptionGroup var remote: RemoteOptions
 
     func run() async throws {
+        if let url = remote.url {
+            guard let tenant = planOptions.tenant else { throw CLIError("Give --tenant NAME: the server's tenant.") }
+            let service = try RemoteService(url)
+            let (status, id) = try await service.offboard(
+                upn, tenant: tenant, overrides: planOptions.overrides, confirmWipe: confirmWipe)
+            if ["succeeded", "partially-succeeded", "failed"].contains(status) {
+                output(
+                    String(
+                        decoding: try await service.call(
+                            .GET, "/offboardings/\(id)/report?format=\(format)",
+                            accept: format == "json" ? "application/json" : "text/markdown"), as: UTF8.self))
+            }
+            throw ExitCode.forOffboarding(status)
+        }
         try await data.withWorkspace { workspace in
             let upn = self.upn, yes = self.yes, planOptions = self.planOptions, format = self.format, confirmWipe = self.confirmWipe
             let operatorName = ProcessInfo.processInfo.environment["USER"]
@@ -166,8 +201,25 @@ struct RunsCommand: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
     @Option(help: "How many.") var limit = 20
     @Flag(help: "Print the runs as JSON.") var json = false
+    @OptionGroup var remote: RemoteOptions
 
     func run() async throws {
+        if let url = remote.url {
+            let page = try await RemoteService(url).object(.GET, "/offboardings?limit=\(min(max(limit, 1), 200))")
+            let items = page["items"] as? [[String: Any]] ?? []
+            if json {
+                output(
+                    String(
+                        decoding: try JSONSerialization.data(withJSONObject: items, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
+                return
+            }
+            for item in items {
+                output(
+                    [item["id"], item["submittedAt"], item["tenant"], item["userPrincipalName"], item["status"]].map { "\($0 ?? "")" }
+                        .joined(separator: "\t"))
+            }
+            return
+        }
         try await data.withWorkspace { workspace in
             let formatter = ISO8601DateFormatter()
             let runs = try await workspace.store.runs(limit: limit)
@@ -216,12 +268,20 @@ struct ReportCommand: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
     @Argument var id: String
     @Option(help: "md or json.") var format = "md"
+    @OptionGroup var remote: RemoteOptions
 
     func validate() throws {
         guard ["md", "json"].contains(format) else { throw ValidationError("--format is md or json") }
     }
 
     func run() async throws {
+        if let url = remote.url {
+            let text = try await RemoteService(url).call(
+                .GET, "/offboardings/\(RemoteService.escaped(id))/report?format=\(format)",
+                accept: format == "json" ? "application/json" : "text/markdown")
+            output(String(decoding: text, as: UTF8.self))
+            return
+        }
         try await data.withWorkspace { workspace in
             guard let run = try await workspace.store.run(RunID(id)) else { throw CLIError("No run \(id).") }
             output(format == "json" ? String(decoding: try Report.json(run), as: UTF8.self) : Report.markdown(run))

@@ -3,6 +3,8 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import M365Simulator
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import TurnoverCore
 import TurnoverEngine
@@ -76,6 +78,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuredLogger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
         let logger = configuredLogger
         let host = settings.host, port = settings.port, sandbox = self.sandbox, bootstrapAdmin = self.bootstrapAdmin, maxRuns = self.maxRuns
+        let metrics = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
         try await data.withWorkspace(database: database) { workspace in
             let accounts = OperatorAccounts(store: workspace.store)
             if try await workspace.store.operators().isEmpty {
@@ -114,7 +118,8 @@ struct ServeCommand: AsyncParsableCommand {
                     readyContinuation.yield(nil)
                 }
                 services.append(
-                    try ServerApplication.make(desk: desk, accounts: accounts, host: host, port: port, logger: logger) { boundPort in
+                    try ServerApplication.make(desk: desk, accounts: accounts, host: host, port: port, logger: logger, metrics: metrics) {
+                        boundPort in
                         var simulatorURL: String?
                         for await url in ready {
                             simulatorURL = url

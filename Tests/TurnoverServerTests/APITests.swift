@@ -1,6 +1,9 @@
 import AsyncHTTPClient
 import Foundation
 import M365Simulator
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
 import Testing
 
 @Suite("The REST API of turnover serve --sandbox, over real HTTP", .serialized)
@@ -72,6 +75,19 @@ struct APITests {
             }
             let verification = try await api.call("GET", "/audit/verification", token: team.auditor)
             #expect(verification.object["intact"] as? Bool == true)
+
+            // Prometheus metrics, for an auditor's token only (their labels name the client tenants).
+            var metricsRequest = HTTPClientRequest(url: serve.baseURL + "/metrics")
+            metricsRequest.headers.add(name: "Authorization", value: "Bearer \(team.auditor)")
+            let metrics = try await api.http.execute(metricsRequest, timeout: .seconds(30))
+            let text = String(buffer: try await metrics.body.collect(upTo: 8 << 20))
+            #expect(metrics.status.code == 200)
+            #expect(text.contains("turnover_runs_finished_total{") && text.contains("status=\"succeeded\""))
+            #expect(text.contains("turnover_step_duration_seconds") && text.contains("turnover_microsoft_"))
+            #expect(text.contains("turnover_api_requests_total{"))
+            var anonymous = HTTPClientRequest(url: serve.baseURL + "/metrics")
+            anonymous.headers.add(name: "Authorization", value: "Bearer \(team.technician)")
+            #expect(try await api.http.execute(anonymous, timeout: .seconds(30)).status.code == 401)
         }
     }
 
