@@ -244,8 +244,28 @@ struct RunShow: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
     @Argument var id: String
     @Flag(help: "Print the run, with its plan, snapshot and steps, as JSON.") var json = false
+    @OptionGroup var remote: RemoteOptions
 
     func run() async throws {
+        if let url = remote.url {
+            let offboarding = try await RemoteService(url).object(.GET, "/offboardings/\(RemoteService.escaped(id))")
+            if json {
+                output(
+                    String(
+                        decoding: try JSONSerialization.data(withJSONObject: offboarding, options: [.prettyPrinted, .sortedKeys]),
+                        as: UTF8.self))
+                return
+            }
+            output("\(id): \(offboarding["userPrincipalName"] ?? "") in \(offboarding["tenant"] ?? "") — \(offboarding["status"] ?? "")")
+            for step in offboarding["steps"] as? [[String: Any]] ?? [] {
+                var line =
+                    "  \((step["status"] as? String ?? "").padding(toLength: 10, withPad: " ", startingAt: 0)) \(step["title"] ?? "")"
+                if let reason = step["reason"] as? String { line += " (\(reason))" }
+                if let error = step["error"] as? String { line += " — \(error)" }
+                output(line)
+            }
+            return
+        }
         try await data.withWorkspace { workspace in
             guard let run = try await workspace.store.run(RunID(id)) else { throw CLIError("No run \(id).") }
             if json {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NIOHTTP1
 import TurnoverCore
 import TurnoverEngine
 import TurnoverStore
@@ -22,8 +23,19 @@ struct UndoCommand: AsyncParsableCommand {
     @Flag(help: "Do not ask for confirmation.") var yes = false
     @Flag(help: "Only show the reversal plan; change nothing.") var dryRun = false
     @Option(help: "Report format printed at the end: md or json.") var format = "md"
+    @OptionGroup var remote: RemoteOptions
 
     func run() async throws {
+        if let url = remote.url {
+            // Through the server an undo is an offboarding of its own, approved like any other.
+            guard !dryRun else { throw CLIError("--dry-run works on a local store; through a server, submit and read the plan it shows.") }
+            let service = try RemoteService(url)
+            var body: [String: Any] = [:]
+            if !steps.isEmpty { body["steps"] = steps.flatMap { $0.split(separator: ",").map(String.init) } }
+            let undo = try await service.object(.POST, "/offboardings/\(RemoteService.escaped(id))/undo", body)
+            output("Undo of \(id) submitted as \(undo["id"] ?? "?") (\(undo["status"] ?? "?")); an approver other than you approves it.")
+            return
+        }
         try await data.withWorkspace { workspace in
             let runId = RunID(id), yes = self.yes, dryRun = self.dryRun, format = self.format
             let only = steps.flatMap { $0.split(separator: ",").map(String.init) }

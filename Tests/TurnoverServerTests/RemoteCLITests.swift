@@ -65,6 +65,18 @@ struct RemoteCLITests {
             let report = await Self.finish(try await Self.run(["report", submitted] + server, token: token, directory: directory))
             #expect(report.status == 0 && report.out.contains("ben.carter@contoso.com"), "\(report.err)")
 
+            let show = await Self.finish(try await Self.run(["run", "show", submitted] + server, token: token, directory: directory))
+            #expect(show.status == 0 && show.out.contains("Block sign-in") && show.out.contains("succeeded"), "\(show.out)\(show.err)")
+            let undo = await Self.finish(
+                try await Self.run(["undo", submitted, "--steps", "block-sign-in"] + server, token: token, directory: directory))
+            #expect(undo.status == 0 && undo.out.contains("submitted as"), "\(undo.out)\(undo.err)")
+            let undos = try await api.call("GET", "/offboardings?status=awaiting-approval", token: team.approver)
+            let pending = (undos.object["items"] as? [[String: Any]] ?? []).first { $0["undoes"] as? String == submitted }
+            let undoId = try #require(pending?["id"] as? String)
+            #expect(try await api.call("POST", "/offboardings/\(undoId)/approve", token: team.approver, json: [:]).status == 200)
+            _ = try await api.waitFor(undoId, token: team.technician, statuses: ["succeeded", "partially-succeeded", "failed"])
+            #expect(try await api.simulatorState(serve).accountEnabled("ben.carter@contoso.com") == true)
+
             let unauthorised = await Self.finish(try await Self.run(["runs"] + server, token: "tot_wrong", directory: directory))
             #expect(unauthorised.status != 0 && unauthorised.err.contains("401"), "\(unauthorised.err)")
         }
