@@ -4,11 +4,11 @@ import Synchronization
 public import TurnoverCore
 public import TurnoverStore
 
-/// Set when a run's lease was taken over by another process: this one starts no further step.
-final class LeaseLoss: Sendable {
-    private let lost = Mutex(false)
-    func lose() { lost.withLock { $0 = true } }
-    var isLost: Bool { lost.withLock { $0 } }
+/// A flag set once from one task and read by others: a shutdown asked for, a lease lost.
+final class OnceFlag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
 }
 
 /// The offboarding flow for one tenant, shared by the CLI and the server: plan from live state,
@@ -51,13 +51,7 @@ public struct OffboardingService: Sendable {
     /// Reads the leaver's live state and computes the plan. Changes nothing. An earlier partial or
     /// failed run for the same leaver counts, so re-planning plans only what is left.
     public func plan(_ userPrincipalName: String, policy: Policy) async throws -> Proposal {
-        let upn = userPrincipalName.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !upn.isEmpty else {
-            throw Refusal(description: "Give the leaver's user principal name (for example ben.carter@contoso.com).")
-        }
-        guard !upn.contains(where: { $0 == "/" || $0 == "?" || $0.isNewline }) else {
-            throw Refusal(description: "'\(upn)' is not a user principal name.")
-        }
+        let upn = try Self.checked(userPrincipalName)
         var (snapshot, people) = try await StateReader(client: client, now: now).readForPlanning(upn, policy: policy)
         var earlier = try await earlierRun(upn: snapshot.user.userPrincipalName, userId: snapshot.user.id)
         if snapshot.manager == nil, let removed = earlier?.removedManager {
@@ -69,6 +63,22 @@ public struct OffboardingService: Sendable {
         }
         let plan = Planner.plan(snapshot: snapshot, policy: policy, people: people, tenant: tenantName, now: now(), earlier: earlier)
         return Proposal(plan: plan, snapshot: snapshot)
+    }
+
+    /// The leaver's live state as planning reads it. Changes nothing.
+    public func liveState(_ userPrincipalName: String, policy: Policy) async throws -> LeaverSnapshot {
+        try await StateReader(client: client, now: now).readForPlanning(try Self.checked(userPrincipalName), policy: policy).0
+    }
+
+    static func checked(_ userPrincipalName: String) throws -> String {
+        let upn = userPrincipalName.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !upn.isEmpty else {
+            throw Refusal(description: "Give the leaver's user principal name (for example ben.carter@contoso.com).")
+        }
+        guard !upn.contains(where: { $0 == "/" || $0 == "?" || $0.isNewline }) else {
+            throw Refusal(description: "'\(upn)' is not a user principal name.")
+        }
+        return upn
     }
 
     /// Stores an approved plan as a run, ready to execute. A blocked plan is stored too, so the
@@ -153,8 +163,8 @@ public struct OffboardingService: Sendable {
             if let run = try await store.run(id), run.status != .planned, run.status != .running { return run }
             throw Refusal(description: "Run \(id) is being executed by another process (a turnover serve); it finishes there.")
         }
-        let lost = LeaseLoss()
-        runner.shouldStop = { shouldStop() || lost.isLost }
+        let lost = OnceFlag()
+        runner.shouldStop = { shouldStop() || lost.isSet }
         let now = self.now
         let heartbeat = Task {
             while !Task.isCancelled {
@@ -162,7 +172,7 @@ public struct OffboardingService: Sendable {
                 if try await !leases.heartbeat(
                     .runs, id: id.rawValue, owner: leaseOwner, until: now().addingTimeInterval(Self.leaseDuration))
                 {
-                    lost.lose()
+                    lost.set()
                     return
                 }
             }
@@ -170,7 +180,7 @@ public struct OffboardingService: Sendable {
         defer { heartbeat.cancel() }
         let run = try await runner.execute(id)
         heartbeat.cancel()
-        if !lost.isLost { try await leases.release(.runs, id: id.rawValue, owner: leaseOwner) }
+        if !lost.isSet { try await leases.release(.runs, id: id.rawValue, owner: leaseOwner) }
         return run
     }
 

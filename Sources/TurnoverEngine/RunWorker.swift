@@ -37,13 +37,6 @@ public struct RunWorker: Service {
     var store: any TurnoverStore { desk.store }
     var now: Date { desk.now() }
 
-    /// A flag a shutdown handler sets and running work reads.
-    final class Flag: Sendable {
-        private let value = Mutex(false)
-        func set() { value.withLock { $0 = true } }
-        var isSet: Bool { value.withLock { $0 } }
-    }
-
     /// How many starts and runs are in flight.
     final class InFlight: Sendable {
         private let value = Mutex(0)
@@ -52,7 +45,7 @@ public struct RunWorker: Service {
     }
 
     public func run() async throws {
-        let stopping = Flag()
+        let stopping = OnceFlag()
         let active = InFlight()
         try await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
@@ -100,7 +93,7 @@ public struct RunWorker: Service {
     func leaseEnd() -> Date { now.addingTimeInterval(Double(settings.leaseDuration.components.seconds)) }
 
     /// Re-checks an approved offboarding against live state and starts its run, or asks again.
-    func start(_ id: OffboardingID, stopping: Flag) async {
+    func start(_ id: OffboardingID, stopping: OnceFlag) async {
         var logger = logger
         logger[metadataKey: "offboarding"] = "\(id)"
         do {
@@ -160,7 +153,7 @@ public struct RunWorker: Service {
 
     /// Executes (or resumes) a run this worker holds the lease on; the service renews the lease as
     /// it goes and releases it at the end.
-    func execute(_ id: RunID, stopping: Flag) async {
+    func execute(_ id: RunID, stopping: OnceFlag) async {
         var logger = logger
         logger[metadataKey: "run"] = "\(id)"
         do {

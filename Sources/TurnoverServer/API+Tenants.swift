@@ -126,8 +126,8 @@ extension APIHandler {
     func getUser(_ input: Operations.GetUser.Input) async throws -> Operations.GetUser.Output {
         let tenant = try await visibleTenant(input.path.tenant)
         let policy = try clients.policy(for: tenant, overrides: [])
-        let proposal = try await clients.service(for: tenant).plan(input.path.upn, policy: policy)
-        return .ok(.init(body: .json(try Self.freeForm(proposal.snapshot))))
+        let snapshot = try await clients.service(for: tenant).liveState(input.path.upn, policy: policy)
+        return .ok(.init(body: .json(try Self.freeForm(snapshot))))
     }
 
     func createPlan(_ input: Operations.CreatePlan.Input) async throws -> Operations.CreatePlan.Output {

@@ -130,6 +130,12 @@ struct APIDocument: Sendable {
             text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(
                 of: ">", with: "&gt;")
         }
+        // The summaries mark names as Markdown code (`after`); the page shows them as code.
+        func code(_ text: String) -> String {
+            text.split(separator: "`", omittingEmptySubsequences: false).enumerated().map { index, part in
+                index.isMultiple(of: 2) ? String(part) : "<code>\(part)</code>"
+            }.joined()
+        }
         let paths = (object as? [String: Any])?["paths"] as? [String: Any] ?? [:]
         var rows = ""
         for path in paths.keys.sorted() {
@@ -144,7 +150,7 @@ struct APIDocument: Sendable {
                 case nil: rule = "nobody"
                 }
                 rows +=
-                    "<tr><td><code>\(method.uppercased())</code></td><td><code>/api/v1\(escape(path))</code></td><td>\(escape(operation["summary"] as? String ?? ""))</td><td>\(rule)</td></tr>\n"
+                    "<tr><td><code>\(method.uppercased())</code></td><td><code>/api/v1\(escape(path))</code></td><td>\(code(escape(operation["summary"] as? String ?? "")))</td><td>\(rule)</td></tr>\n"
             }
         }
         return """

@@ -36,7 +36,7 @@ struct ServeBench: AsyncParsableCommand {
                 ("bench-tech", Role.technician, technicianPassword), ("bench-approver", .approver, approverPassword),
             ] {
                 var created = try await accounts.addOperator(name: OperatorName(name), roles: [role], tenants: [])
-                created.record.passwordHash = try await Self.hash(password)
+                created.record.passwordHash = OperatorAccounts.hashPassword(password, cost: 8)
                 created.record.mustChangePassword = false
                 try await workspace.store.saveOperator(created.record)
                 if role == .approver { approverSecret = created.totpSecret ?? "" }
@@ -127,7 +127,7 @@ struct ServeBench: AsyncParsableCommand {
         }
         output(
             """
-            turnover serve --sandbox (debug or release as built; \(ProcessInfo.processInfo.activeProcessorCount) cores)
+            turnover serve --sandbox (\(Self.buildConfiguration) build, \(ProcessInfo.processInfo.activeProcessorCount) cores)
               idle RSS after \(idleSeconds) s:         \(String(format: "%.1f", idle)) MB
               offboardings running at once: \(ids.count) (\(finished) finished in \(String(format: "%.1f", elapsed)) s)
               peak RSS under that load:     \(String(format: "%.1f", peak)) MB
@@ -138,7 +138,13 @@ struct ServeBench: AsyncParsableCommand {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    static func hash(_ password: String) async throws -> String { OperatorAccounts.hashPassword(password, cost: 8) }
+    static var buildConfiguration: String {
+        #if DEBUG
+            "debug"
+        #else
+            "release"
+        #endif
+    }
 
     /// Resident set size in MB, from /proc (Linux).
     static func rss(_ pid: Int32) -> Double {

@@ -10,13 +10,7 @@ import Testing
 struct ServeCrashTests {
     @Test("kill -9 of serve at random moments, each followed by a restart: every run completes, no change applied twice")
     func killServe() async throws {
-        var settings = SimulatorSettings()
-        settings.mailboxConversionDelayMilliseconds = 600
-        let simulator = try Simulator(settings: settings)
-        try simulator.loadDemoTenants()
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        defer { Task { try? await http.shutdown() } }
-        try await simulator.withServer(port: 0) { simulatorURL in
+        try await withDemoSimulator { simulator, simulatorURL, http in
             let directory = try ServeProcess.newDataDirectory()
             var serve = try await ServeProcess(dataDirectory: directory, arguments: ["--bootstrap-admin", "root"])
             var api = APIClient(baseURL: serve.baseURL, http: http)

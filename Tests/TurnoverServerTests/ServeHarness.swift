@@ -190,6 +190,23 @@ func withServe<T: Sendable>(_ body: @Sendable (ServeProcess, APIClient, Team) as
     }
 }
 
+/// The demo tenants on a simulator of the test's own, outside any `turnover serve` (so its state
+/// outlives a killed server), with an HTTP client; Exchange's conversion to shared takes 600 ms.
+func withDemoSimulator(_ body: @Sendable (Simulator, String, HTTPClient) async throws -> Void) async throws {
+    var settings = SimulatorSettings()
+    settings.mailboxConversionDelayMilliseconds = 600
+    let simulator = try Simulator(settings: settings)
+    try simulator.loadDemoTenants()
+    let http = HTTPClient(eventLoopGroupProvider: .singleton)
+    do {
+        try await simulator.withServer(port: 0) { url in try await body(simulator, url, http) }
+        try await http.shutdown()
+    } catch {
+        try? await http.shutdown()
+        throw error
+    }
+}
+
 extension APIClient {
     /// Registers the simulator's Contoso as tenant `contoso` through the API, by certificate (as
     /// SharePoint requires).

@@ -14,13 +14,7 @@ struct SharedDatabaseTests {
         try await PostgresStore.execute("CREATE DATABASE \(name)", url: server)
         let database = server.replacingOccurrences(of: "/postgres?", with: "/\(name)?")
 
-        var settings = SimulatorSettings()
-        settings.mailboxConversionDelayMilliseconds = 600
-        let simulator = try Simulator(settings: settings)
-        try simulator.loadDemoTenants()
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        defer { Task { try? await http.shutdown() } }
-        try await simulator.withServer(port: 0) { simulatorURL in
+        try await withDemoSimulator { simulator, simulatorURL, http in
             try await Self.exercise(simulator: simulator, simulatorURL: simulatorURL, database: database, http: http)
         }
         print("two servers on one PostgreSQL: ten offboardings, each started once")
