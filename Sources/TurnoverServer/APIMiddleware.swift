@@ -28,7 +28,7 @@ struct APIMiddleware: ServerMiddleware {
             var principal: Principal?
             if rule != .open {
                 principal = try await authenticate(request)
-                try authorize(principal!, rule: rule)
+                try AccessRules.check(principal!, operation: operationID)
             }
             let (response, responseBody) = try await Principal.$current.withValue(principal) {
                 try await next(request, body, metadata)
@@ -66,18 +66,6 @@ struct APIMiddleware: ServerMiddleware {
                 detail: "Present a valid bearer token: a session from POST /api/v1/sessions or an API token.")
         }
         return principal
-    }
-
-    func authorize(_ principal: Principal, rule: AccessRules.Rule) throws {
-        switch rule {
-        case .open, .signedIn: return
-        case .roles(let allowed):
-            guard principal.hasAny(allowed) else {
-                throw APIProblem.forbidden(
-                    "This needs the role \(allowed.map(\.rawValue).sorted().joined(separator: " or ")); you hold \(principal.roles.map(\.rawValue).sorted().joined(separator: ", "))."
-                )
-            }
-        }
     }
 
     /// The problem document for any error a handler or the generated code threw.

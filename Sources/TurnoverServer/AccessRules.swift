@@ -48,4 +48,15 @@ public enum AccessRules {
         "listAuditEntries": .roles([.admin, .auditor]),
         "verifyAuditChain": .roles([.admin, .auditor]),
     ]
+
+    /// Refuses `principal` an operation its rule does not allow. The REST API and the web console
+    /// both ask here, so a page is open to exactly the operators its operation is.
+    static func check(_ principal: Principal, operation: String) throws(APIProblem) {
+        guard let rule = table[operation] else {
+            throw APIProblem.forbidden("No access rule covers \(operation); it is refused to everyone until one does.")
+        }
+        guard case .roles(let allowed) = rule, !principal.hasAny(allowed) else { return }
+        throw APIProblem.forbidden(
+            "This needs the role \(allowed.map(\.rawValue).sorted().joined(separator: " or ")); you hold \(principal.roles.map(\.rawValue).sorted().joined(separator: ", ")).")
+    }
 }

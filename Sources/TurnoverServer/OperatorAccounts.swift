@@ -117,6 +117,93 @@ public final class OperatorAccounts: Sendable {
         return (secret, credential, record)
     }
 
+    /// Where a browser sign-in stands: done, or waiting for the second factor and/or a new password.
+    public enum SignInProgress: Sendable {
+        case signedIn(secret: String, record: CredentialRecord, operator: OperatorRecord)
+        /// `secret` names the half-done sign-in for five minutes; it opens nothing by itself.
+        case pending(secret: String, needsCode: Bool, needsNewPassword: Bool)
+    }
+
+    static let pendingLifetime: TimeInterval = 5 * 60
+
+    /// The console's first step: the password alone. What is still needed comes back as `.pending`,
+    /// so the second factor is asked on a page of its own and the password is never sent twice.
+    public func beginSignIn(name: OperatorName, password: String) async throws -> SignInProgress {
+        let record = try await checkPassword(name: name, password: password)
+        let needsCode = Self.needsSecondFactor(record.roles)
+        guard needsCode || record.mustChangePassword else {
+            let (secret, credential, record) = try await signIn(name: name, password: password, totp: nil, newPassword: nil)
+            return .signedIn(secret: secret, record: credential, operator: record)
+        }
+        let (secret, _) = try await issue(
+            kind: .signInPending, name: "sign-in", operator: record, roles: [], tenants: [],
+            expiresAt: now().addingTimeInterval(Self.pendingLifetime))
+        return .pending(secret: secret, needsCode: needsCode, needsNewPassword: record.mustChangePassword)
+    }
+
+    /// The console's second step: the code and/or new password for a sign-in `beginSignIn` left pending.
+    public func continueSignIn(pending secret: String, totp: String?, newPassword: String?) async throws -> SignInProgress {
+        guard var pending = try await store.credential(secretHash: Self.hash(secret)), pending.kind == .signInPending,
+            !pending.revoked, pending.expiresAt > now(),
+            var record = try await store.operatorRecord(named: pending.operator_), !record.disabled
+        else {
+            throw Refusal(
+                problem: APIProblem(status: 401, title: "Sign-in expired", detail: "This sign-in took too long; start again."))
+        }
+        let name = record.name
+        if isLocked(name.rawValue) {
+            throw Refusal(
+                problem: APIProblem(
+                    status: 429, title: "Too many failed sign-ins",
+                    detail: "Too many failed sign-ins for \(name); wait fifteen minutes, or ask an admin."))
+        }
+        if Self.needsSecondFactor(record.roles) {
+            guard let totpSecret = record.totpSecret, let totp, Self.totpMatches(totp, secret: totpSecret, at: now()) else {
+                try await fail(name, reason: "wrong or missing TOTP code")
+                throw Refusal(
+                    problem: APIProblem(
+                        status: 401, title: "Wrong code", detail: "That code is not the current one; type the six digits your authenticator app shows now.",
+                        type: "urn:turnover:totp-required"))
+            }
+        }
+        if record.mustChangePassword {
+            guard let newPassword, !newPassword.isEmpty else {
+                throw Refusal(problem: .badRequest("Choose a new password of at least 12 characters."))
+            }
+            guard newPassword.count >= 12, !Bcrypt.verify(newPassword, hash: record.passwordHash) else {
+                throw Refusal(problem: .badRequest("A new password has at least 12 characters and is not the old one."))
+            }
+            record.passwordHash = Bcrypt.hash(newPassword, cost: bcryptCost)
+            record.mustChangePassword = false
+            try await store.saveOperator(record)
+        }
+        pending.revoked = true
+        try await store.updateCredential(pending)
+        failures.withLock { $0[name.rawValue] = nil }
+        let (session, credential) = try await issue(
+            kind: .session, name: "browser session", operator: record, roles: record.roles, tenants: record.tenants,
+            expiresAt: now().addingTimeInterval(Self.sessionLifetime))
+        try await store.appendAudit(AuditEvent(actor: name.rawValue, action: "signin", subject: credential.id), at: now())
+        return .signedIn(secret: session, record: credential, operator: record)
+    }
+
+    /// The operator whose password this is; a wrong one counts towards the lock.
+    private func checkPassword(name: OperatorName, password: String) async throws -> OperatorRecord {
+        if isLocked(name.rawValue) {
+            throw Refusal(
+                problem: APIProblem(
+                    status: 429, title: "Too many failed sign-ins",
+                    detail: "Too many failed sign-ins for \(name); wait fifteen minutes, or ask an admin."))
+        }
+        guard let record = try await store.operatorRecord(named: name), !record.disabled,
+            Bcrypt.verify(password, hash: record.passwordHash)
+        else {
+            try await fail(name, reason: "wrong name or password")
+            throw Refusal(problem: APIProblem(status: 401, title: "Not signed in", detail: "The name or password is wrong."))
+        }
+        return record
+    }
+
     public func changePassword(_ principal: Principal, current: String, new: String) async throws {
         guard var record = try await store.operatorRecord(named: principal.name), Bcrypt.verify(current, hash: record.passwordHash) else {
             throw Refusal(problem: .forbidden("The current password is wrong."))
@@ -137,7 +224,7 @@ public final class OperatorAccounts: Sendable {
     /// The principal a bearer secret stands for, or nil (unknown, revoked, expired, or its operator disabled).
     public func authenticate(bearer secret: String) async throws -> Principal? {
         guard let credential = try await store.credential(secretHash: Self.hash(secret)), !credential.revoked,
-            credential.expiresAt > now(),
+            credential.kind != .signInPending, credential.expiresAt > now(),
             let record = try await store.operatorRecord(named: credential.operator_), !record.disabled
         else { return nil }
         // The credential never carries more than its operator holds now.

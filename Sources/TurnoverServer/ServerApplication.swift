@@ -17,10 +17,10 @@ public enum ServerApplication {
     ///   to an admin's or auditor's bearer token (its labels name the client tenants).
     public static func make(
         desk: OffboardingDesk, accounts: OperatorAccounts, host: String, port: Int, logger: Logger,
-        metrics: PrometheusCollectorRegistry? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void
+        metrics: PrometheusCollectorRegistry? = nil, secure: Bool = false, onServerRunning: @escaping @Sendable (Int) async -> Void
     ) throws -> some ApplicationProtocol {
         let router = Router()
-        router.add(middleware: SecurityHeaders())
+        router.add(middleware: SecurityHeaders(strictTransport: secure))
         router.get("/health") { _, _ in "ok\n" }
         router.get("/ready") { _, _ -> Response in
             do {
@@ -63,6 +63,7 @@ public enum ServerApplication {
         let handler = APIHandler(desk: desk, accounts: accounts)
         try handler.registerHandlers(
             on: router, serverURL: URL(string: "/api/v1")!, middlewares: [APIMiddleware(accounts: accounts, logger: logger)])
+        Console(api: handler, templates: try ConsoleTemplates.load(), secure: secure, logger: logger).register(on: router)
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .notice)
         return Application(
@@ -71,14 +72,24 @@ public enum ServerApplication {
     }
 }
 
-/// Headers every answer carries: nothing of Turnover's is framed, sniffed or leaks its address.
+/// Headers every answer carries: nothing of Turnover's is framed, sniffed or leaks its address, and
+/// no page runs a script or style that is not one of Turnover's own files (no inline script at all).
 struct SecurityHeaders<Context: RequestContext>: RouterMiddleware {
+    /// Served over https (`--public-url https://…`): browsers are told to use nothing else.
+    var strictTransport = false
+
+    static var contentSecurityPolicy: String {
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; "
+            + "base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
         response.headers[.init("X-Content-Type-Options")!] = "nosniff"
         response.headers[.init("X-Frame-Options")!] = "DENY"
         response.headers[.init("Referrer-Policy")!] = "no-referrer"
-        response.headers[.init("Content-Security-Policy")!] = "default-src 'self'; frame-ancestors 'none'"
+        response.headers[.init("Content-Security-Policy")!] = Self.contentSecurityPolicy
+        if strictTransport { response.headers[.init("Strict-Transport-Security")!] = "max-age=31536000; includeSubDomains" }
         response.headers[.cacheControl] = response.headers[.cacheControl] ?? "no-store"
         return response
     }

@@ -36,6 +36,9 @@ public struct CredentialRecord: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable {
         case session
         case apiToken = "api-token"
+        /// A browser sign-in half done: the password checked, a second factor or a new password
+        /// still to come. It signs nobody in.
+        case signInPending = "sign-in-pending"
     }
     public var id: String
     public var kind: Kind

@@ -34,6 +34,10 @@ struct ServeCommand: AsyncParsableCommand {
     var bootstrapAdmin: String?
     @Flag(name: .customLong("print-config"), help: "Print the effective configuration, secrets redacted, and exit.") var printConfig = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning or error.") var logLevel = "notice"
+    @Option(
+        name: .customLong("public-url"),
+        help: "The address operators reach the console at, when a proxy terminates TLS (https://… marks cookies Secure and sends HSTS).")
+    var publicURL: String?
     @Option(name: .customLong("max-runs"), help: "How many runs this process executes at once; more wait for it or another process.")
     var maxRuns = 32
 
@@ -48,6 +52,8 @@ struct ServeCommand: AsyncParsableCommand {
         var database: String
         var sandbox: Bool
         var secretKey: String
+        var publicURL: String
+        var secure: Bool { publicURL.lowercased().hasPrefix("https://") }
     }
 
     func effective() -> Effective {
@@ -57,7 +63,8 @@ struct ServeCommand: AsyncParsableCommand {
             port: port ?? environment["TURNOVER_PORT"].flatMap(Int.init) ?? 8080,
             dataDirectory: data.dataDirectory ?? DataOptions.defaultDirectory(environment: environment),
             database: database ?? environment["TURNOVER_DATABASE"] ?? "sqlite (in the data directory)", sandbox: sandbox,
-            secretKey: environment["TURNOVER_SECRET_KEY"] == nil ? "key file in the data directory" : "TURNOVER_SECRET_KEY (redacted)")
+            secretKey: environment["TURNOVER_SECRET_KEY"] == nil ? "key file in the data directory" : "TURNOVER_SECRET_KEY (redacted)",
+            publicURL: publicURL ?? environment["TURNOVER_PUBLIC_URL"] ?? "")
     }
 
     func run() async throws {
@@ -71,13 +78,14 @@ struct ServeCommand: AsyncParsableCommand {
                 database: \(Self.redacted(settings.database))
                 sandbox: \(settings.sandbox)
                 secretKey: \(settings.secretKey)
+                publicURL: \(settings.publicURL.isEmpty ? "(none: cookies without Secure, no HSTS)" : settings.publicURL)
                 """)
             return
         }
         var configuredLogger = Logger(label: "turnover.serve")
         configuredLogger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
         let logger = configuredLogger
-        let host = settings.host, port = settings.port, sandbox = self.sandbox, bootstrapAdmin = self.bootstrapAdmin, maxRuns = self.maxRuns
+        let host = settings.host, port = settings.port, secure = settings.secure, sandbox = self.sandbox, bootstrapAdmin = self.bootstrapAdmin, maxRuns = self.maxRuns
         let metrics = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
         try await data.withWorkspace(database: database) { workspace in
@@ -118,7 +126,9 @@ struct ServeCommand: AsyncParsableCommand {
                     readyContinuation.yield(nil)
                 }
                 services.append(
-                    try ServerApplication.make(desk: desk, accounts: accounts, host: host, port: port, logger: logger, metrics: metrics) {
+                    try ServerApplication.make(desk: desk, accounts: accounts, host: host, port: port, logger: logger, metrics: metrics,
+                        secure: secure
+                    ) {
                         boundPort in
                         var simulatorURL: String?
                         for await url in ready {
