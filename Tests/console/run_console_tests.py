@@ -153,10 +153,20 @@ class Browser:
     def find(self, css):
         return self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
 
-    def click(self, css):
+    def click(self, css, navigates=True):
+        """Clicks, and when the click loads another page, waits until the old one is gone."""
         element = self.wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, css)))
         self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        page = self.driver.find_element(By.TAG_NAME, "html")
         element.click()
+        if navigates:
+            def gone(_):
+                try:
+                    page.is_enabled()
+                    return False
+                except Exception:  # noqa: BLE001 - stale, or "node does not belong to the document"
+                    return True
+            self.wait.until(gone)
 
     def type(self, css, text, clear=True):
         element = self.find(css)
@@ -431,7 +441,7 @@ def main():
 
         admin.open("/operators")
         admin.type("#op-name", "aud")
-        admin.click("#role-auditor")
+        admin.click("#role-auditor", navigates=False)
         admin.click("form[action='/operators'] button[type=submit]")
         check(admin.find("#initial-password").text, "a new operator's initial password is shown once")
         admin.shot("operators")
@@ -453,6 +463,9 @@ def main():
         # 8. Approve with changes, and undo from the run page; at phone width as well.
         technician.open("/offboard/contoso/plan?user=" + urllib.parse.quote("jack.kim@contoso.com"))
         technician.find("#plan-h")
+        if technician.driver.find_elements(By.CSS_SELECTOR, ".blocker #successor"):
+            technician.type(".blocker #successor", "tara.vogel@contoso.com")
+            technician.click("#apply-successor")
         technician.click("#submit-plan")
         technician.wait.until(lambda d: re.search(r"/offboardings/[^/]+$", d.current_url))
         second_path = urllib.parse.urlparse(technician.driver.current_url).path
