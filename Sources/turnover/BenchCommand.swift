@@ -14,7 +14,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that print figures (not tests).",
-        subcommands: [SimulatorBench.self, ClientBench.self, OffboardBench.self, RightsBench.self, ServeBench.self]
+        subcommands: [SimulatorBench.self, ClientBench.self, OffboardBench.self, RightsBench.self, ServeBench.self, ConsoleBench.self]
     )
 }
 

@@ -130,6 +130,7 @@ class Browser:
         self.driver = webdriver.Chrome(service=Service(os.environ.get("CHROMEDRIVER_BIN", "/usr/bin/chromedriver")),
                                        options=options)
         self.driver.set_window_size(*size)
+        self.size = size
         self.base = base
         self.shots = shots
         self.label = label
@@ -139,16 +140,14 @@ class Browser:
         self.driver.get(self.base + path)
 
     def shot(self, name):
-        # The full page, not only the first screen: the height of the document.
-        height = self.driver.execute_script("return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)")
-        width = self.driver.get_window_size()["width"]
-        self.driver.set_window_size(width, max(400, min(height + 120, 6000)))
+        # The full page, not only the first screen: the window grows to the document's height.
+        self.driver.set_window_size(*self.size)
+        height = self.driver.execute_script("return document.documentElement.scrollHeight")
+        self.driver.set_window_size(self.size[0], max(self.size[1], min(height + 90, 6000)))
         path = os.path.join(self.shots, f"{self.label}-{name}.png")
         self.driver.save_screenshot(path)
+        self.driver.set_window_size(*self.size)
         return path
-
-    def restore(self, size):
-        self.driver.set_window_size(*size)
 
     def find(self, css):
         return self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
@@ -428,10 +427,19 @@ def main():
         check(admin.driver.find_elements(By.CSS_SELECTOR, "ol.numbered li.bad"), "the bad lines are marked")
         check("favouriteColour" in admin.find("#yaml").get_attribute("value"), "a refused policy keeps what was typed")
         admin.shot("policy-errors")
-        admin.type("#yaml", "name: contoso-standard\nretainMailboxDays: 60\napproval: {required: true, quorum: 1}\n")
+        # The saved policy, edited in place: one line changed, one added.
+        admin.open("/tenants/contoso/policy")
+        current = admin.find("#yaml").get_attribute("value")
+        check("expiresHours: 24" in current, f"the editor shows the saved policy:\n{current}")
+        edited = current.replace("expiresHours: 24", "expiresHours: 48").rstrip("\n") + "\nretainMailboxDays: 60\n"
+        admin.driver.execute_script("arguments[0].value = arguments[1]", admin.find("#yaml"), edited)
         admin.click("#review-policy")
-        diff = admin.find("pre.diff").text
-        check("+ retainMailboxDays: 60" in diff, f"the diff shows the new line:\n{diff}")
+        removed = [e.text for e in admin.driver.find_elements(By.CSS_SELECTOR, "pre.diff .removed")]
+        added = [e.text for e in admin.driver.find_elements(By.CSS_SELECTOR, "pre.diff .added")]
+        check(any("expiresHours: 24" in line for line in removed), f"the diff shows the changed line as removed: {removed}")
+        check(any("expiresHours: 48" in line for line in added) and any("retainMailboxDays: 60" in line for line in added),
+              f"the diff shows the new lines: {added}")
+        check(len(removed) == 1, f"only the changed line is removed: {removed}")
         admin.shot("policy-diff")
         admin.click("#save-policy")
         admin.find(".alert.good")

@@ -165,7 +165,7 @@ struct Console: Sendable {
             ("Audit log", "/audit", "listAuditEntries"),
         ]
         let nav = links.filter { (try? AccessRules.check(session.principal, operation: $0.2)) != nil }.map { label, href, _ in
-            Shell.Link(label: label, href: href, current: href == "/" ? path == "/" : path.hasPrefix(href))
+            Shell.Link(label: label, href: href, current: path == href || (href != "/" && path.hasPrefix(href + "/")))
         }
         return Shell(
             signedIn: true, operatorName: session.principal.name.rawValue,

@@ -212,7 +212,8 @@ enum OffboardingPages {
         var kept: [String]
         var comment: String
         var rows: [Change]
-        var droppedCount: Int
+        /// "1 step" or "3 steps".
+        var dropped: String
 
         struct Change {
             var title: String
@@ -242,7 +243,7 @@ enum OffboardingPages {
                             return .init(
                                 title: step.title, mark: "−", tone: "removed",
                                 why: chosen.contains(step.id) ? "left out by you" : "left out: it needs a step you left out")
-                        }, droppedCount: allDropped.count))
+                        }, dropped: allDropped.count == 1 ? "1 step" : "\(allDropped.count) steps"))
             }
             _ = try await console.api.approveOffboarding(
                 .init(

@@ -1,0 +1,184 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import HummingbirdOTP
+import M365Simulator
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import TurnoverCore
+import TurnoverEngine
+import TurnoverServer
+import TurnoverStore
+
+/// Server time of every web console page, against a generated tenant of many users. serve runs as
+/// its own process; the simulator holding the tenant runs in this one. The time is the server's own
+/// (its `Server-Timing` header), so the bench's HTTP client does not count.
+struct ConsoleBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "console",
+        abstract: "p50/p95 server time of each web console page, with a generated tenant of --users users.")
+
+    @Option(help: "Users in the generated tenant.") var users = 5_000
+    @Option(help: "Requests per page.") var requests = 40
+    @Option(help: "Offboardings submitted before measuring (some approved and run), so the lists have rows.")
+    var offboardings = 30
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    func run() async throws {
+        let simulator = try Simulator(settings: SimulatorSettings())
+        let fixture = FixtureGenerator.fixtures(tenants: 1, usersPerTenant: users, seed: 7)[0]
+        let summary = try simulator.load(fixture)
+        guard let app = summary.apps.first(where: { !$0.displayName.contains("read-only") && !$0.displayName.contains("Graph only") })
+        else { throw Failure(description: "no full-access app in the generated tenant") }
+        try await simulator.withServer { simulatorURL in
+            try await measure(simulatorURL: simulatorURL, summary: summary, app: app, fixture: fixture)
+        }
+    }
+
+    func measure(simulatorURL: String, summary: Simulator.TenantSummary, app: Simulator.AppSummary, fixture: TenantFixture) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("turnover-bench-console-\(UUID().uuidString)").path
+        let adminPassword = "bench-admin-password", approverPassword = "bench-approver-password"
+        var secrets: [String: String] = [:]
+        do {
+            let workspace = try await Workspace.open(directory)
+            let accounts = OperatorAccounts(store: workspace.store, bcryptCost: 8)
+            for (name, role, password) in [("bench-admin", Role.admin, adminPassword), ("bench-approver", .approver, approverPassword)] {
+                var created = try await accounts.addOperator(name: OperatorName(name), roles: [role], tenants: [])
+                created.record.passwordHash = OperatorAccounts.hashPassword(password, cost: 8)
+                created.record.mustChangePassword = false
+                try await workspace.store.saveOperator(created.record)
+                secrets[name] = created.totpSecret ?? ""
+            }
+            try await workspace.store.close()
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        process.arguments = ["serve", "--port", "0", "--data-dir", directory, "--log-level", "error"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        var printed = ""
+        while !printed.contains("Turnover is listening on") {
+            let chunk = out.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { throw Failure(description: "serve ended before it listened") }
+            printed += String(decoding: chunk, as: UTF8.self)
+        }
+        guard let line = printed.split(separator: "\n").first(where: { $0.hasPrefix("Turnover is listening on") }) else {
+            throw Failure(description: "no address")
+        }
+        let base = String(line.dropFirst("Turnover is listening on ".count))
+
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        defer { _ = http.shutdown() }
+        func api(_ method: HTTPMethod, _ path: String, token: String?, _ body: [String: Any]? = nil) async throws -> (Int, [String: Any]) {
+            var request = HTTPClientRequest(url: base + "/api/v1" + path)
+            request.method = method
+            if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+            if let body {
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: body)))
+            }
+            let response = try await http.execute(request, timeout: .seconds(120))
+            let data = Data(buffer: try await response.body.collect(upTo: 32 << 20))
+            return (Int(response.status.code), (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:])
+        }
+        func signIn(_ name: String, _ password: String) async throws -> String {
+            let code = String(format: "%06d", TOTP(secret: secrets[name] ?? "").compute())
+            guard let token = try await api(.POST, "/sessions", token: nil, ["name": name, "password": password, "totp": code]).1["token"] as? String
+            else { throw Failure(description: "\(name) could not sign in") }
+            return token
+        }
+        let admin = try await signIn("bench-admin", adminPassword)
+        let approver = try await signIn("bench-approver", approverPassword)
+        let tenant = "generated"
+        let (added, addedBody) = try await api(
+            .POST, "/tenants", token: admin,
+            [
+                "name": tenant, "tenantId": summary.tenantId, "clientId": app.clientId, "cloud": "simulator", "simulatorURL": simulatorURL,
+                "clientSecret": app.clientSecret,
+            ])
+        guard added == 201 else { throw Failure(description: "adding the generated tenant: \(added) \(addedBody)") }
+
+        // Rows for the lists: offboardings waiting, and a few approved and run to their reports.
+        var waiting: [String] = []
+        for user in fixture.users.dropFirst(10) where waiting.count < offboardings {
+            guard let upn = user.upn else { continue }
+            let (status, body) = try await api(.POST, "/offboardings", token: admin, ["tenant": tenant, "userPrincipalName": upn])
+            if status == 201, body["status"] as? String == "awaiting-approval", let id = body["id"] as? String { waiting.append(id) }
+        }
+        guard waiting.count >= 6 else { throw Failure(description: "only \(waiting.count) offboardings could be submitted") }
+        let ran = Array(waiting.prefix(5))
+        for id in ran { _ = try await api(.POST, "/offboardings/\(id)/approve", token: approver, [:]) }
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(600)
+        for id in ran {
+            while clock.now < deadline {
+                let status = try await api(.GET, "/offboardings/\(id)", token: admin).1["status"] as? String ?? ""
+                if !["approved", "running"].contains(status) { break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        let done = ran[0]
+        let pending = waiting[5]
+        let someone = fixture.users[3].upn ?? ""
+        let pages: [(String, String)] = [
+            ("dashboard", "/"),
+            ("tenants", "/tenants"),
+            ("tenant", "/tenants/\(tenant)"),
+            ("users (search)", "/tenants/\(tenant)/users?search=a"),
+            ("users (all, first page)", "/tenants/\(tenant)/users"),
+            ("permissions (calls Microsoft)", "/tenants/\(tenant)/permissions"),
+            ("policy editor", "/tenants/\(tenant)/policy"),
+            ("wizard: tenant", "/offboard"),
+            ("wizard: user search", "/offboard/\(tenant)?search=a"),
+            ("wizard: plan (reads live state)", "/offboard/\(tenant)/plan?user=\(someone)"),
+            ("offboardings", "/offboardings"),
+            ("approvals", "/approvals"),
+            ("offboarding, awaiting approval", "/offboardings/\(pending)"),
+            ("offboarding, completed", "/offboardings/\(done)"),
+            ("report (HTML)", "/offboardings/\(done)/report.html"),
+            ("operators", "/operators"),
+            ("API tokens", "/tokens"),
+            ("audit log (verifies the chain)", "/audit"),
+        ]
+        var rows: [(String, Double, Double, Int)] = []
+        for (name, path) in pages {
+            var times: [Double] = []
+            var status = 0
+            for _ in 0..<requests {
+                var request = HTTPClientRequest(url: base + path)
+                request.headers.add(name: "Cookie", value: "turnover_session=\(admin)")
+                let response = try await http.execute(request, timeout: .seconds(60))
+                _ = try await response.body.collect(upTo: 64 << 20)
+                status = Int(response.status.code)
+                guard let timing = response.headers.first(name: "Server-Timing"),
+                    let value = timing.split(separator: "=").last.flatMap({ Double($0) })
+                else { throw Failure(description: "\(path) answered \(status) without Server-Timing") }
+                times.append(value)
+            }
+            guard status == 200 else { throw Failure(description: "\(path) answered \(status)") }
+            times.sort()
+            rows.append((name, times[times.count / 2], times[min(times.count - 1, Int(Double(times.count) * 0.95))], status))
+        }
+        let width = rows.map(\.0.count).max() ?? 20
+        var report =
+            "web console pages, server time over \(requests) requests each (\(ServeBench.buildConfiguration) build, "
+            + "\(ProcessInfo.processInfo.activeProcessorCount) cores; generated tenant of \(users) users; \(waiting.count) offboardings, \(ran.count) run)\n"
+        report += "  " + "page".padding(toLength: width, withPad: " ", startingAt: 0) + "     p50 ms    p95 ms\n"
+        for (name, p50, p95, _) in rows {
+            report += "  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + String(format: "  %9.2f %9.2f", p50, p95)
+            report += p95 < 100 ? "\n" : "   over 100 ms\n"
+        }
+        output(report)
+    }
+}
