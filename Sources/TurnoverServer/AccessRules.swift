@@ -57,6 +57,7 @@ public enum AccessRules {
         }
         guard case .roles(let allowed) = rule, !principal.hasAny(allowed) else { return }
         throw APIProblem.forbidden(
-            "This needs the role \(allowed.map(\.rawValue).sorted().joined(separator: " or ")); you hold \(principal.roles.map(\.rawValue).sorted().joined(separator: ", ")).")
+            "This needs the role \(allowed.map(\.rawValue).sorted().joined(separator: " or ")); you hold \(principal.roles.map(\.rawValue).sorted().joined(separator: ", "))."
+        )
     }
 }

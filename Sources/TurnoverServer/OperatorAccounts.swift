@@ -162,7 +162,8 @@ public final class OperatorAccounts: Sendable {
                 try await fail(name, reason: "wrong or missing TOTP code")
                 throw Refusal(
                     problem: APIProblem(
-                        status: 401, title: "Wrong code", detail: "That code is not the current one; type the six digits your authenticator app shows now.",
+                        status: 401, title: "Wrong code",
+                        detail: "That code is not the current one; type the six digits your authenticator app shows now.",
                         type: "urn:turnover:totp-required"))
             }
         }

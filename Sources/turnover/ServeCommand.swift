@@ -85,7 +85,8 @@ struct ServeCommand: AsyncParsableCommand {
         var configuredLogger = Logger(label: "turnover.serve")
         configuredLogger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
         let logger = configuredLogger
-        let host = settings.host, port = settings.port, secure = settings.secure, sandbox = self.sandbox, bootstrapAdmin = self.bootstrapAdmin, maxRuns = self.maxRuns
+        let host = settings.host, port = settings.port, secure = settings.secure, sandbox = self.sandbox,
+            bootstrapAdmin = self.bootstrapAdmin, maxRuns = self.maxRuns
         let metrics = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
         try await data.withWorkspace(database: database) { workspace in
@@ -126,7 +127,8 @@ struct ServeCommand: AsyncParsableCommand {
                     readyContinuation.yield(nil)
                 }
                 services.append(
-                    try ServerApplication.make(desk: desk, accounts: accounts, host: host, port: port, logger: logger, metrics: metrics,
+                    try ServerApplication.make(
+                        desk: desk, accounts: accounts, host: host, port: port, logger: logger, metrics: metrics,
                         secure: secure
                     ) {
                         boundPort in

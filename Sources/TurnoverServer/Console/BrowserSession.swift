@@ -93,7 +93,8 @@ enum SignInPages {
                     error: "The sign-in form had expired. Type your name and password again.", status: .forbidden)
             }
             do {
-                let progress = try await console.accounts.beginSignIn(name: OperatorName(form["name"] ?? ""), password: form.raw("password"))
+                let progress = try await console.accounts.beginSignIn(
+                    name: OperatorName(form["name"] ?? ""), password: form.raw("password"))
                 return answer(console, progress, next: next, request: request)
             } catch {
                 let problem = APIMiddleware.problem(for: error)
@@ -108,7 +109,8 @@ enum SignInPages {
             guard let pending = request.cookies[BrowserSession.pendingCookie]?.value,
                 BrowserSession.accepts(form["csrf"], pending: pending)
             else {
-                return signInForm(console, request: request, next: next, name: "", error: "This sign-in expired. Start again.", status: .forbidden)
+                return signInForm(
+                    console, request: request, next: next, name: "", error: "This sign-in expired. Start again.", status: .forbidden)
             }
             do {
                 // Checked before anything else, so a typo in the confirmation costs no attempt.

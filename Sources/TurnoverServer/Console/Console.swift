@@ -66,7 +66,9 @@ struct Console: Sendable {
     }
 
     /// Adds a page that needs a signed-in operator allowed `operation`.
-    func add(_ router: Router<BasicRequestContext>, _ method: HTTPRequest.Method, _ path: String, operation: String, _ handler: @escaping Handler) {
+    func add(
+        _ router: Router<BasicRequestContext>, _ method: HTTPRequest.Method, _ path: String, operation: String, _ handler: @escaping Handler
+    ) {
         let console = self
         router.on(RouterPath(path), method: method) { request, context -> Response in
             try await console.serve(request, parameters: context.parameters, operation: operation, handler)
@@ -193,7 +195,9 @@ struct Shell {
 enum ConsoleFormat {
     static func when(_ date: Date?) -> String {
         guard let date else { return "" }
-        let text = date.formatted(Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon))
+        let text = date.formatted(
+            Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false)
+                .timeSeparator(.colon))
         return text.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: "") + " UTC"
     }
 

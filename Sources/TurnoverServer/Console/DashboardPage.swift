@@ -70,11 +70,13 @@ enum DashboardPage {
                 }
             }
         }
-        let month = monthStart.formatted(Date.FormatStyle(date: .omitted, time: .omitted).month(.wide).year().locale(Locale(identifier: "en_GB")))
+        let month = monthStart.formatted(
+            Date.FormatStyle(date: .omitted, time: .omitted).month(.wide).year().locale(Locale(identifier: "en_GB")))
         return .page(
             "dashboard", title: "Dashboard",
             View(
-                awaiting: awaiting.map(row), awaitingCount: awaiting.count, hasFreed: !freed.isEmpty, running: running.map(row), attention: Array(attention.prefix(20)).map(row),
+                awaiting: awaiting.map(row), awaitingCount: awaiting.count, hasFreed: !freed.isEmpty, running: running.map(row),
+                attention: Array(attention.prefix(20)).map(row),
                 freed: freed.keys.sorted().map { tenant in
                     let skus = freed[tenant] ?? []
                     let counted = Dictionary(grouping: skus, by: { $0 }).map { "\($0.key) × \($0.value.count)" }.sorted()

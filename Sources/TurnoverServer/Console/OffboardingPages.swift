@@ -66,8 +66,11 @@ enum OffboardingPages {
             "/offboardings?status=\(status?.rawValue ?? "")&tenant=\(FormFields.escape(tenant ?? ""))&user=\(FormFields.escape(user ?? ""))"
         let choices =
             [Choice(value: "", label: "any status", selected: status == nil)]
-            + [OffboardingRequest.Status.awaitingApproval, .approved, .running, .succeeded, .partiallySucceeded, .failed, .blocked, .rejected,
-                .cancelled, .expired].map { Choice(value: $0.rawValue, label: ConsoleFormat.status($0).label, selected: $0 == status) }
+            + [
+                OffboardingRequest.Status.awaitingApproval, .approved, .running, .succeeded, .partiallySucceeded, .failed, .blocked,
+                .rejected,
+                .cancelled, .expired,
+            ].map { Choice(value: $0.rawValue, label: ConsoleFormat.status($0).label, selected: $0 == status) }
         return .page(
             "offboardings", title: "Offboardings",
             ListView(
@@ -143,7 +146,9 @@ enum OffboardingPages {
         var reason: String
     }
 
-    static func detail(_ console: Console, _ visit: Console.Visit, _ request: OffboardingRequest, error: String? = nil) async throws
+    static func detail(
+        _ console: Console, _ visit: Console.Visit, _ request: OffboardingRequest, error: String? = nil
+    ) async throws
         -> DetailView
     {
         let principal = visit.principal
@@ -155,7 +160,8 @@ enum OffboardingPages {
                 var detail = step.error?.description ?? step.reason
                 if detail == nil, let before = step.before, let after = step.after { detail = "\(before) → \(after)" }
                 return StepRow(
-                    id: step.id.rawValue, title: step.title, kind: step.kind.rawValue, phase: step.phase.rawValue, status: label, tone: tone,
+                    id: step.id.rawValue, title: step.title, kind: step.kind.rawValue, phase: step.phase.rawValue, status: label,
+                    tone: tone,
                     detail: detail, runs: true)
             }
         } else {
@@ -336,7 +342,8 @@ enum OffboardingPages {
     static func report(_ console: Console, _ visit: Console.Visit, format: String) async throws -> Console.Answer {
         let (request, _) = try await console.api.visibleOffboarding(visit.parameter("id"))
         guard let runId = request.runId, let run = try await console.store.run(runId) else {
-            throw APIProblem.conflict("This offboarding is \(ConsoleFormat.status(request.status).label) and has not run, so it has no report yet.")
+            throw APIProblem.conflict(
+                "This offboarding is \(ConsoleFormat.status(request.status).label) and has not run, so it has no report yet.")
         }
         let name = "turnover-\(request.id.rawValue)"
         switch format {
@@ -350,7 +357,9 @@ enum OffboardingPages {
                 id: request.id.rawValue, tenant: run.tenant, user: run.user.userPrincipalName, displayName: run.user.displayName,
                 headline: Report.headline(run), status: label, tone: tone, started: ConsoleFormat.when(run.startedAt),
                 finished: ConsoleFormat.when(run.finishedAt),
-                approvals: request.approvals.map { DecisionRow(who: $0.operator_.rawValue, when: ConsoleFormat.when($0.at), comment: $0.comment) },
+                approvals: request.approvals.map {
+                    DecisionRow(who: $0.operator_.rawValue, when: ConsoleFormat.when($0.at), comment: $0.comment)
+                },
                 submittedBy: request.submittedBy.rawValue,
                 steps: run.steps.map { step in
                     let (label, tone) = ConsoleFormat.step(step.status)

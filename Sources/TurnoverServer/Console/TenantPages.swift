@@ -12,7 +12,9 @@ import TurnoverStore
 enum TenantPages {
     static func register(_ console: Console, on router: Router<BasicRequestContext>) {
         console.add(router, .get, "/tenants", operation: "listTenants", list)
-        console.add(router, .get, "/tenants/new", operation: "addTenant") { _, _ in .page("tenant-new", title: "Add a tenant", NewTenantView()) }
+        console.add(router, .get, "/tenants/new", operation: "addTenant") { _, _ in
+            .page("tenant-new", title: "Add a tenant", NewTenantView())
+        }
         console.add(router, .post, "/tenants", operation: "addTenant", add)
         console.add(router, .get, "/tenants/:tenant", operation: "getTenant", show)
         console.add(router, .get, "/tenants/:tenant/permissions", operation: "testTenantPermissions", permissions)
@@ -62,7 +64,8 @@ enum TenantPages {
             "tenant", title: tenant.name,
             TenantView(
                 tenant: row(tenant), policyLines: tenant.policyYAML?.split(separator: "\n").count ?? 0,
-                canEditPolicy: visit.may("setTenantPolicy"), canTest: visit.may("testTenantPermissions"), canOffboard: visit.may("createPlan"),
+                canEditPolicy: visit.may("setTenantPolicy"), canTest: visit.may("testTenantPermissions"),
+                canOffboard: visit.may("createPlan"),
                 saved: visit.query.has("saved")))
     }
 
@@ -195,7 +198,8 @@ enum TenantPages {
         let tenant = try await console.api.visibleTenant(visit.parameter("tenant"))
         return .page(
             "policy", title: "Policy of \(tenant.name)",
-            PolicyView(tenant: tenant.name, yaml: tenant.policyYAML ?? "", errors: [], numbered: [], diff: [], changed: false, reviewing: false))
+            PolicyView(
+                tenant: tenant.name, yaml: tenant.policyYAML ?? "", errors: [], numbered: [], diff: [], changed: false, reviewing: false))
     }
 
     /// "Review" validates and shows the diff; "Save" (from the review) stores it.

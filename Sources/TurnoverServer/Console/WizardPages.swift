@@ -116,7 +116,8 @@ enum WizardPages {
         var overrides: [String] {
             var overrides = [
                 "steps=" + StepRegistry.policyNames.filter(steps.contains).joined(separator: ","),
-                "delegate=\(delegate)", "delegateAutoMapping=\(autoMapping)", "forwarding.to=\(forwarding)", "forwarding.keepCopy=\(keepCopy)",
+                "delegate=\(delegate)", "delegateAutoMapping=\(autoMapping)", "forwarding.to=\(forwarding)",
+                "forwarding.keepCopy=\(keepCopy)",
                 "successor=\(successor)",
             ]
             let internalText = autoReplyInternal.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -227,7 +228,8 @@ enum WizardPages {
             let kinds = StepRegistry.kinds(switchedOnBy: name)
             let title = StepRegistry.all.first { $0.policyName == name }?.catalog.title ?? name
             return StepToggle(
-                name: name, id: "step-\(name)", title: title, on: choices.steps.contains(name), destructive: kinds.contains { $0.isDestructive })
+                name: name, id: "step-\(name)", title: title, on: choices.steps.contains(name),
+                destructive: kinds.contains { $0.isDestructive })
         }
         let blockers = (plan?.blockers ?? []).map {
             FindingView(message: $0.message, resolution: $0.resolution, needsSuccessor: $0.code == "sole-owner")
