@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import Configuration
 import Foundation
 import Logging
 import M365Simulator
@@ -19,7 +20,9 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Technicians submit offboardings, approvers (never the submitter) approve them, and the worker runs them \
             durably. SIGTERM or SIGINT shut down gracefully: the steps in flight finish and leases are released. \
-            Environment: TURNOVER_DATA_DIR, TURNOVER_SECRET_KEY, TURNOVER_HOST, TURNOVER_PORT.
+            Settings come from flags, then TURNOVER_* environment variables (TURNOVER_HOST, TURNOVER_PORT, TURNOVER_DATA_DIR, \
+            TURNOVER_DATABASE, TURNOVER_PUBLIC_URL, TURNOVER_MAX_RUNS, TURNOVER_LOG_LEVEL), then the YAML file of --config \
+            (or TURNOVER_CONFIG), then defaults; TURNOVER_SECRET_KEY seals tenant secrets.
             """)
 
     @OptionGroup var data: DataOptions
@@ -32,64 +35,58 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("bootstrap-admin"), help: "When no operator exists yet, create this admin and print their one-time credentials.")
     var bootstrapAdmin: String?
-    @Flag(name: .customLong("print-config"), help: "Print the effective configuration, secrets redacted, and exit.") var printConfig = false
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning or error.") var logLevel = "notice"
     @Option(
         name: .customLong("public-url"),
         help: "The address operators reach the console at, when a proxy terminates TLS (https://… marks cookies Secure and sends HSTS).")
     var publicURL: String?
-    @Option(name: .customLong("max-runs"), help: "How many runs this process executes at once; more wait for it or another process.")
-    var maxRuns = 32
+    @Option(
+        name: .customLong("max-runs"),
+        help: "How many runs this process executes at once (default 32); more wait for it or another process.")
+    var maxRuns: Int?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice (the default), warning or error.") var logLevel: String?
+    @Option(help: "A YAML file of settings (default: $TURNOVER_CONFIG); flags, then TURNOVER_* variables, take precedence over it.")
+    var config: String?
+    @Flag(
+        name: .customLong("print-config"),
+        help: "Print the effective configuration and where each value came from, secrets redacted, and exit.")
+    var printConfig = false
 
-    func validate() throws {
-        guard (1...1000).contains(maxRuns) else { throw ValidationError("--max-runs is 1 to 1000.") }
-    }
-
-    struct Effective {
-        var host: String
-        var port: Int
-        var dataDirectory: String
-        var database: String
-        var sandbox: Bool
-        var secretKey: String
-        var publicURL: String
-        var secure: Bool { publicURL.lowercased().hasPrefix("https://") }
-    }
-
-    func effective() -> Effective {
-        let environment = ProcessInfo.processInfo.environment
-        return Effective(
-            host: host ?? environment["TURNOVER_HOST"] ?? "127.0.0.1",
-            port: port ?? environment["TURNOVER_PORT"].flatMap(Int.init) ?? 8080,
-            dataDirectory: data.dataDirectory ?? DataOptions.defaultDirectory(environment: environment),
-            database: database ?? environment["TURNOVER_DATABASE"] ?? "sqlite (in the data directory)", sandbox: sandbox,
-            secretKey: environment["TURNOVER_SECRET_KEY"] == nil ? "key file in the data directory" : "TURNOVER_SECRET_KEY (redacted)",
-            publicURL: publicURL ?? environment["TURNOVER_PUBLIC_URL"] ?? "")
+    /// The flags given on the command line, under the configuration's names.
+    var flags: [String: ConfigContent] {
+        var flags: [String: ConfigContent] = [:]
+        if let host { flags["host"] = .string(host) }
+        if let port { flags["port"] = .int(port) }
+        if let directory = data.dataDirectory { flags["dataDir"] = .string(directory) }
+        if let database { flags["database"] = .string(database) }
+        if sandbox { flags["sandbox"] = .bool(true) }
+        if let publicURL { flags["publicUrl"] = .string(publicURL) }
+        if let maxRuns { flags["maxRuns"] = .int(maxRuns) }
+        if let logLevel { flags["logLevel"] = .string(logLevel) }
+        if let bootstrapAdmin { flags["bootstrapAdmin"] = .string(bootstrapAdmin) }
+        return flags
     }
 
     func run() async throws {
-        let settings = effective()
+        let settings: ServeConfiguration
+        do {
+            settings = try await ServeConfiguration.load(flags: flags, environment: ProcessInfo.processInfo.environment, configFile: config)
+        } catch let invalid as ServeConfiguration.Invalid {
+            throw CLIError(invalid.description)
+        }
         if printConfig {
-            output(
-                """
-                host: \(settings.host)
-                port: \(settings.port)
-                dataDirectory: \(settings.dataDirectory)
-                database: \(Self.redacted(settings.database))
-                sandbox: \(settings.sandbox)
-                secretKey: \(settings.secretKey)
-                publicURL: \(settings.publicURL.isEmpty ? "(none: cookies without Secure, no HSTS)" : settings.publicURL)
-                """)
+            output(settings.printed)
             return
         }
         var configuredLogger = Logger(label: "turnover.serve")
-        configuredLogger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
+        configuredLogger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .notice
         let logger = configuredLogger
-        let host = settings.host, port = settings.port, secure = settings.secure, sandbox = self.sandbox,
-            bootstrapAdmin = self.bootstrapAdmin, maxRuns = self.maxRuns
+        let host = settings.host, port = settings.port, secure = settings.secure, sandbox = settings.sandbox,
+            bootstrapAdmin = settings.bootstrapAdmin, maxRuns = settings.maxRuns
+        var data = self.data
+        data.dataDirectory = settings.dataDirectory
         let metrics = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
-        try await data.withWorkspace(database: database) { workspace in
+        try await data.withWorkspace(database: settings.database) { workspace in
             let accounts = OperatorAccounts(store: workspace.store)
             if try await workspace.store.operators().isEmpty {
                 guard let bootstrapAdmin else {
