@@ -100,3 +100,42 @@ public final class RequestTrace: Sendable {
 
     public var recorded: [Entry] { entries.withLock { $0 } }
 }
+
+/// How long one piece of work (a web page, say) waited on Microsoft: the wall time during which at
+/// least one of its HTTP requests was in flight, so requests made in parallel count once. A web
+/// page sets one for its handling, and its `Server-Timing` tells Turnover's own time from Microsoft's.
+public final class MicrosoftWaitMeter: Sendable {
+    @TaskLocal public static var current: MicrosoftWaitMeter?
+
+    private struct State {
+        var inFlight = 0
+        var since: ContinuousClock.Instant?
+        var total: Duration = .zero
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    func begin() {
+        state.withLock { state in
+            if state.inFlight == 0 { state.since = .now }
+            state.inFlight += 1
+        }
+    }
+
+    func end() {
+        state.withLock { state in
+            state.inFlight -= 1
+            if state.inFlight == 0, let since = state.since {
+                state.total += ContinuousClock.now - since
+                state.since = nil
+            }
+        }
+    }
+
+    public var milliseconds: Double {
+        let total = state.withLock { $0.total }
+        return Double(total.components.seconds) * 1000 + Double(total.components.attoseconds) / 1e15
+    }
+}

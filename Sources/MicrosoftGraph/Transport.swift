@@ -53,6 +53,9 @@ public struct HTTPTransport: Sendable {
             for (name, value) in exchange.headers { request.headers.add(name: name, value: value) }
             if let body = exchange.body { request.body = .bytes(ByteBuffer(data: body)) }
             let seconds = Int64(timeout.components.seconds)
+            let meter = MicrosoftWaitMeter.current
+            meter?.begin()
+            defer { meter?.end() }
             let response = try await client.execute(request, timeout: .seconds(seconds))
             let body = try await response.body.collect(upTo: 256 << 20)
             return HTTPExchangeResponse(

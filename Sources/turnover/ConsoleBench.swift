@@ -157,33 +157,45 @@ struct ConsoleBench: AsyncParsableCommand {
             ("API tokens", "/tokens"),
             ("audit log (verifies the chain)", "/audit"),
         ]
-        var rows: [(String, Double, Double, Int)] = []
+        var rows: [(name: String, total: (Double, Double), own: (Double, Double))] = []
+        func percentiles(_ values: [Double]) -> (Double, Double) {
+            let sorted = values.sorted()
+            return (sorted[sorted.count / 2], sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.95))])
+        }
         for (name, path) in pages {
-            var times: [Double] = []
-            var status = 0
+            var totals: [Double] = []
+            var own: [Double] = []
             for _ in 0..<requests {
                 var request = HTTPClientRequest(url: base + path)
                 request.headers.add(name: "Cookie", value: "turnover_session=\(admin)")
                 let response = try await http.execute(request, timeout: .seconds(60))
                 _ = try await response.body.collect(upTo: 64 << 20)
-                status = Int(response.status.code)
-                guard let timing = response.headers.first(name: "Server-Timing"),
-                    let value = timing.split(separator: "=").last.flatMap({ Double($0) })
-                else { throw Failure(description: "\(path) answered \(status) without Server-Timing") }
-                times.append(value)
+                guard response.status == .ok else { throw Failure(description: "\(path) answered \(response.status.code)") }
+                // Server-Timing: app;dur=12.3, microsoft;dur=4.5
+                var timing: [String: Double] = [:]
+                for metric in (response.headers.first(name: "Server-Timing") ?? "").split(separator: ",") {
+                    let parts = metric.split(separator: ";dur=")
+                    if parts.count == 2, let value = Double(parts[1]) { timing[parts[0].trimmingCharacters(in: .whitespaces)] = value }
+                }
+                guard let total = timing["app"], let microsoft = timing["microsoft"] else {
+                    throw Failure(description: "\(path) answered without Server-Timing")
+                }
+                totals.append(total)
+                own.append(max(0, total - microsoft))
             }
-            guard status == 200 else { throw Failure(description: "\(path) answered \(status)") }
-            times.sort()
-            rows.append((name, times[times.count / 2], times[min(times.count - 1, Int(Double(times.count) * 0.95))], status))
+            rows.append((name, percentiles(totals), percentiles(own)))
         }
-        let width = rows.map(\.0.count).max() ?? 20
+        let width = rows.map(\.name.count).max() ?? 20
         var report =
             "web console pages, server time over \(requests) requests each (\(ServeBench.buildConfiguration) build, "
-            + "\(ProcessInfo.processInfo.activeProcessorCount) cores; generated tenant of \(users) users; \(waiting.count) offboardings, \(ran.count) run)\n"
-        report += "  " + "page".padding(toLength: width, withPad: " ", startingAt: 0) + "     p50 ms    p95 ms\n"
-        for (name, p50, p95, _) in rows {
-            report += "  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + String(format: "  %9.2f %9.2f", p50, p95)
-            report += p95 < 100 ? "\n" : "   over 100 ms\n"
+            + "\(ProcessInfo.processInfo.activeProcessorCount) cores; generated tenant of \(users) users on the in-process simulator; "
+            + "\(waiting.count) offboardings, \(ran.count) run)\n"
+            + "  'own' leaves out the time waiting on Microsoft (here the simulator, on the same 2 cores)\n"
+        report += "  " + "page".padding(toLength: width, withPad: " ", startingAt: 0) + "   total p50    p95   own p50    p95\n"
+        for row in rows {
+            report += "  " + row.name.padding(toLength: width, withPad: " ", startingAt: 0)
+            report += String(format: "  %9.2f %7.2f  %8.2f %7.2f", row.total.0, row.total.1, row.own.0, row.own.1)
+            report += row.own.1 < 100 ? "\n" : "   own time over 100 ms\n"
         }
         output(report)
     }

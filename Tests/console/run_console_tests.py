@@ -363,10 +363,12 @@ def main():
         technician.shot("report")
         step("the live run page reaches completed and opens the report")
 
-        for kind in ("md", "json"):
+        for kind in ("md", "json", "html?download=1"):
             status, headers, body = raw_request(serve, "GET", f"{offboarding_path}/report.{kind}", session=session)
             check(status == 200 and "attachment" in headers.get("Content-Disposition", ""), f"report.{kind}: {status}")
             check("isla.jones@contoso.com" in body, f"report.{kind} names the leaver")
+            if kind.startswith("html"):
+                check("<style>" in body and "/assets/" not in body, "the downloaded HTML report stands alone")
 
         # 6. The simulator's state for the leaver, as Microsoft would hold it.
         state = serve.simulator_state()

@@ -326,6 +326,8 @@ enum OffboardingPages {
         var steps: [ReportStep]
         var licences: String
         var retention: [String]
+        /// The stylesheet, embedded in the downloaded file so it reads without the console.
+        var css = ""
     }
 
     struct ReportStep {
@@ -367,7 +369,12 @@ enum OffboardingPages {
                         title: step.title, status: label, tone: tone, before: step.before, after: step.after, reason: step.reason,
                         error: step.error?.description, finished: ConsoleFormat.when(step.finishedAt))
                 }, licences: run.licencesFreed.joined(separator: ", "), retention: run.plan.retention)
-            return .page("report", title: "Report: \(run.user.userPrincipalName)", view)
+            guard visit.query.has("download") else { return .page("report", title: "Report: \(run.user.userPrincipalName)", view) }
+            var file = view
+            file.css = String(decoding: console.templates.assets["console.css"]?.bytes ?? [], as: UTF8.self)
+            let html = console.templates.render(
+                "report-file", title: "Report: \(run.user.userPrincipalName)", page: file, shell: Shell(assetVersion: ""))
+            return .response(download(html.utf8, type: "text/html; charset=utf-8", file: "\(name).html"))
         }
     }
 
