@@ -152,6 +152,7 @@ let package = Package(
                 "M365Simulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -205,8 +206,9 @@ let package = Package(
             name: "TurnoverServerTests",
             dependencies: [
                 // The server is tested over real HTTP against `turnover serve`, as a team uses it.
-                "TurnoverServer", "TurnoverStore", "TurnoverCore", "MicrosoftGraph", "M365Simulator",
+                "TurnoverServer", "TurnoverStore", "TurnoverCore", "TurnoverEngine", "MicrosoftGraph", "M365Simulator",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

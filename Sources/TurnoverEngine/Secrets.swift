@@ -42,6 +42,12 @@ public struct SecretBox: Sendable {
         return try SecretBox(keyBytes: bytes)
     }
 
+    /// 32 bytes derived from the sealing key for another use (HKDF-SHA256), so one key stays the
+    /// only secret an instance keeps.
+    func derivedKeyBytes(info: String) -> Data {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Data(info.utf8), outputByteCount: 32).withUnsafeBytes { Data($0) }
+    }
+
     public func seal(_ plaintext: String) throws -> String {
         let box = try AES.GCM.seal(Data(plaintext.utf8), using: key)
         guard let combined = box.combined else { throw Failure(description: "AES-GCM produced no output") }

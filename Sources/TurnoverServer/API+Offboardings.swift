@@ -96,6 +96,12 @@ extension APIHandler {
         return .ok(.init(body: .textMarkdown(HTTPBody(Report.markdown(run)))))
     }
 
+    func getOffboardingEvidence(_ input: Operations.GetOffboardingEvidence.Input) async throws -> Operations.GetOffboardingEvidence.Output {
+        let (request, _) = try await visibleOffboarding(input.path.id)
+        let pack = try await EvidenceExport.pack(for: request, store: store, secrets: clients.workspace.secrets, at: now)
+        return .ok(.init(body: .applicationZip(HTTPBody(pack))))
+    }
+
     func submitUndo(_ input: Operations.SubmitUndo.Input) async throws -> Operations.SubmitUndo.Output {
         guard case .json(let body) = input.body else { throw APIProblem.badRequest("Send JSON.") }
         let principal = try Principal.required()

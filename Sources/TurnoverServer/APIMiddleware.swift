@@ -78,6 +78,7 @@ struct APIMiddleware: ServerMiddleware {
         case let refusal as OffboardingRequest.Refusal:
             return refusal.kind == .forbidden ? .forbidden(refusal.description) : .conflict(refusal.description)
         case let refusal as OffboardingService.Refusal: return .unprocessable(refusal.description)
+        case let notRun as EvidenceExport.NotRun: return .conflict(notRun.description)
         case let missing as OffboardingDesk.NotFound: return .notFound(missing.description)
         case let refusal as UndoPlanner.Refusal: return .unprocessable(refusal.description)
         case let errors as PolicyErrors: return .unprocessable(errors.description)

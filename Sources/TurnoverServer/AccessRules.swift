@@ -33,6 +33,7 @@ public enum AccessRules {
         "listOffboardings": .roles(readers),
         "getOffboarding": .roles(readers),
         "getOffboardingReport": .roles(readers),
+        "getOffboardingEvidence": .roles(readers),
         "streamOffboardingEvents": .roles(readers),
         "submitOffboarding": .roles([.admin, .technician]),
         "submitUndo": .roles([.admin, .technician]),

@@ -9,7 +9,7 @@ struct Turnover: AsyncParsableCommand {
         subcommands: [
             PlanCommand.self, OffboardCommand.self, StepsCommand.self, RunsCommand.self, RunCommand.self, ReportCommand.self,
             ResumeCommand.self, UndoCommand.self, RestoreCommand.self, TenantCommand.self,
-            ServeCommand.self, OperatorCommand.self, AuditCommand.self, SimulatorCommand.self, BenchCommand.self,
+            ServeCommand.self, OperatorCommand.self, AuditCommand.self, EvidenceCommand.self, SimulatorCommand.self, BenchCommand.self,
         ]
     )
 }

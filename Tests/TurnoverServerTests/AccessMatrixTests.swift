@@ -29,6 +29,7 @@ struct AccessMatrixTests {
         "listOffboardings": everyone,
         "getOffboarding": everyone,
         "getOffboardingReport": everyone,
+        "getOffboardingEvidence": everyone,
         "streamOffboardingEvents": everyone,
         "submitOffboarding": ["admin", "technician"],
         "submitUndo": ["admin", "technician"],

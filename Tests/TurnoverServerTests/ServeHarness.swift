@@ -118,7 +118,8 @@ struct APIClient: Sendable {
         var request = HTTPClientRequest(url: baseURL + "/api/v1" + path)
         request.method = .init(rawValue: method)
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        request.headers.add(name: "Accept", value: "application/json, text/markdown, text/event-stream, application/problem+json")
+        request.headers.add(
+            name: "Accept", value: "application/json, text/markdown, text/event-stream, application/zip, application/problem+json")
         if let json {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: json)))

@@ -29,6 +29,7 @@ enum OffboardingPages {
         console.add(router, .get, "/offboardings/:id/report.html", operation: "getOffboardingReport") { console, visit in
             try await report(console, visit, format: "html")
         }
+        console.add(router, .get, "/offboardings/:id/evidence.zip", operation: "getOffboardingEvidence", evidence)
     }
 
     // MARK: Lists
@@ -354,21 +355,7 @@ enum OffboardingPages {
         case "json":
             return .response(download(try Report.json(run), type: "application/json", file: "\(name).json"))
         default:
-            let (label, tone) = ConsoleFormat.status(request.status)
-            let view = ReportView(
-                id: request.id.rawValue, tenant: run.tenant, user: run.user.userPrincipalName, displayName: run.user.displayName,
-                headline: Report.headline(run), status: label, tone: tone, started: ConsoleFormat.when(run.startedAt),
-                finished: ConsoleFormat.when(run.finishedAt),
-                approvals: request.approvals.map {
-                    DecisionRow(who: $0.operator_.rawValue, when: ConsoleFormat.when($0.at), comment: $0.comment)
-                },
-                submittedBy: request.submittedBy.rawValue,
-                steps: run.steps.map { step in
-                    let (label, tone) = ConsoleFormat.step(step.status)
-                    return ReportStep(
-                        title: step.title, status: label, tone: tone, before: step.before, after: step.after, reason: step.reason,
-                        error: step.error?.description, finished: ConsoleFormat.when(step.finishedAt))
-                }, licences: run.licencesFreed.joined(separator: ", "), retention: run.plan.retention)
+            let view = reportView(run: run, request: request)
             guard visit.query.has("download") else { return .page("report", title: "Report: \(run.user.userPrincipalName)", view) }
             var file = view
             file.css = String(decoding: console.templates.assets["console.css"]?.bytes ?? [], as: UTF8.self)
@@ -376,6 +363,38 @@ enum OffboardingPages {
                 "report-file", title: "Report: \(run.user.userPrincipalName)", page: file, shell: Shell(assetVersion: ""))
             return .response(download(html.utf8, type: "text/html; charset=utf-8", file: "\(name).html"))
         }
+    }
+
+    static func reportView(run: RunRecord, request: OffboardingRequest) -> ReportView {
+        let (label, tone) = ConsoleFormat.status(request.status)
+        return ReportView(
+            id: request.id.rawValue, tenant: run.tenant, user: run.user.userPrincipalName, displayName: run.user.displayName,
+            headline: Report.headline(run), status: label, tone: tone, started: ConsoleFormat.when(run.startedAt),
+            finished: ConsoleFormat.when(run.finishedAt),
+            approvals: request.approvals.map {
+                DecisionRow(who: $0.operator_.rawValue, when: ConsoleFormat.when($0.at), comment: $0.comment)
+            },
+            submittedBy: request.submittedBy.rawValue,
+            steps: run.steps.map { step in
+                let (label, tone) = ConsoleFormat.step(step.status)
+                return ReportStep(
+                    title: step.title, status: label, tone: tone, before: step.before, after: step.after, reason: step.reason,
+                    error: step.error?.description, finished: ConsoleFormat.when(step.finishedAt))
+            }, licences: run.licencesFreed.joined(separator: ", "), retention: run.plan.retention)
+    }
+
+    /// The report as one HTML file with its stylesheet inside, readable without the console.
+    static func standaloneReport(run: RunRecord, request: OffboardingRequest, templates: ConsoleTemplates) -> String {
+        var file = reportView(run: run, request: request)
+        file.css = String(decoding: templates.assets["console.css"]?.bytes ?? [], as: UTF8.self)
+        return templates.render("report-file", title: "Report: \(run.user.userPrincipalName)", page: file, shell: Shell(assetVersion: ""))
+    }
+
+    static func evidence(_ console: Console, _ visit: Console.Visit) async throws -> Console.Answer {
+        let (request, _) = try await console.api.visibleOffboarding(visit.parameter("id"))
+        let pack = try await EvidenceExport.pack(
+            for: request, store: console.store, secrets: console.desk.clients.workspace.secrets, at: console.desk.now())
+        return .response(download(pack, type: "application/zip", file: "turnover-evidence-\(request.id.rawValue).zip"))
     }
 
     static func download(_ bytes: some Sequence<UInt8>, type: String, file: String) -> Response {
