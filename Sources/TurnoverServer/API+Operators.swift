@@ -105,6 +105,11 @@ extension APIHandler {
 /// Reads the whole audit log page by page and verifies its chain.
 public enum AuditVerifier {
     public static func verify(_ store: any TurnoverStore) async throws -> AuditChain.Verification {
+        AuditChain.verify(try await allEntries(store))
+    }
+
+    /// The whole audit log, in sequence order.
+    public static func allEntries(_ store: any TurnoverStore) async throws -> [AuditEntry] {
         var all: [AuditEntry] = []
         var after: Int64 = 0
         while true {
@@ -113,6 +118,6 @@ public enum AuditVerifier {
             guard let last = page.last, page.count == 1000 else { break }
             after = last.sequence
         }
-        return AuditChain.verify(all)
+        return all
     }
 }

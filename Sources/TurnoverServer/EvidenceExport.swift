@@ -17,14 +17,7 @@ public enum EvidenceExport {
         guard let runId = request.runId, let run = try await store.run(runId) else {
             throw NotRun(description: "Offboarding \(request.id) is \(request.status.rawValue) and has not run, so it has no evidence yet.")
         }
-        var audit: [AuditEntry] = []
-        var after: Int64 = 0
-        while true {
-            let page = try await store.auditEntries(after: after, limit: 1000)
-            audit += page
-            guard let last = page.last, page.count == 1000 else { break }
-            after = last.sequence
-        }
+        let audit = try await AuditVerifier.allEntries(store)
         let html = OffboardingPages.standaloneReport(run: run, request: request, templates: try ConsoleTemplates.load())
         return try EvidencePack.make(
             .init(run: run, request: request, audit: audit, reportHTML: html), signingKey: try secrets.evidenceSigningKey(), at: now)
