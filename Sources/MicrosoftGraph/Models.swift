@@ -146,6 +146,41 @@ public struct RoleAssignment: Codable, Sendable, Equatable {
     public var principal: DirectoryObject?
 }
 
+/// A PIM eligibility (`unifiedRoleEligibilityScheduleInstance`): a role its principal may activate.
+public struct RoleEligibility: Codable, Sendable, Equatable {
+    public var id: String
+    public var roleDefinitionId: String
+    public var principalId: String
+    public var directoryScopeId: String?
+    /// Nil for an eligibility without end.
+    public var endDateTime: String?
+}
+
+/// Names of Entra's built-in directory roles by template id (the role definition id of a built-in
+/// role), for what an eligibility or assignment names only by id.
+public enum DirectoryRoleTemplates {
+    static let names: [String: String] = [
+        "62e90394-69f5-4237-9190-012177145e10": "Global Administrator",
+        "e8611ab8-c189-46e8-94e1-60213ab1f814": "Privileged Role Administrator",
+        "7be44c8a-adaf-4e2a-84d6-ab2649e08a13": "Privileged Authentication Administrator",
+        "fe930be7-5e62-47db-91af-98c3a49a38b1": "User Administrator",
+        "29232cdf-9323-42fd-ade2-1d097af3e4de": "Exchange Administrator",
+        "f28a1f50-f6e7-4571-818b-6a12f2af6b6c": "SharePoint Administrator",
+        "194ae4cb-b126-40b2-bd5b-6091b380977d": "Security Administrator",
+        "c4e39bd9-1100-46d3-8c65-fb160da0071f": "Authentication Administrator",
+        "729827e3-9c14-49f7-bb1b-9608f156bbb8": "Helpdesk Administrator",
+        "3a2c62db-5318-420d-8d74-23affee5d9d5": "Intune Administrator",
+        "fdd7a751-b60b-444a-984c-02652fe8fa1c": "Groups Administrator",
+        "4d6ac14f-3453-41d0-bef9-a3e0c569773a": "License Administrator",
+        "b0f54661-2d74-4c50-afa3-1ec803f12efe": "Billing Administrator",
+        "69091246-20e8-4a56-aa4d-066075b2a7a8": "Teams Administrator",
+        "f2ef992c-3afb-46b9-b7cf-a126ee74c451": "Global Reader",
+        "17315797-102d-40b4-93e0-432062caca18": "Compliance Administrator",
+    ]
+
+    public static func name(of roleDefinitionId: String) -> String? { names[roleDefinitionId.lowercased()] }
+}
+
 public struct AppRoleAssignment: Codable, Sendable, Equatable {
     public var id: String
     public var appRoleId: String?

@@ -146,6 +146,24 @@ extension MicrosoftClient {
             as: RoleAssignment.self)
     }
 
+    /// The directory's PIM eligibilities, read whole beside the other reads (filtering by the
+    /// leaver's id would wait for the user read); a tenant has few.
+    public func roleEligibilities() async throws -> [RoleEligibility] {
+        try await graphAll(
+            "/roleManagement/directory/roleEligibilityScheduleInstances"
+                + GraphPath.query([("$select", "id,principalId,roleDefinitionId,directoryScopeId,endDateTime")]),
+            as: RoleEligibility.self)
+    }
+
+    /// How many days SharePoint keeps a deleted user's OneDrive before deleting it
+    /// (`deletedUserPersonalSiteRetentionPeriodInDays` of `GET /admin/sharepoint/settings`).
+    public func deletedUserOneDriveRetentionDays() async throws -> Int? {
+        let response = try await graph(
+            GraphRequest(
+                "GET", "/admin/sharepoint/settings" + GraphPath.query([("$select", "deletedUserPersonalSiteRetentionPeriodInDays")])))
+        return response.body?["deletedUserPersonalSiteRetentionPeriodInDays"]?.int
+    }
+
     public func removeRoleAssignment(_ id: String) async throws {
         _ = try await graph(GraphRequest("DELETE", "/roleManagement/directory/roleAssignments/\(GraphPath.segment(id))"))
     }

@@ -152,6 +152,8 @@ public struct ResolvedPeople: Sendable, Equatable {
     public var blockGroup: GroupRef?
     /// Groups the policy names that could not be found, or not told apart (two of the same name).
     public var unresolvedGroups: [String] = []
+    /// The policy's further Full Access delegates, found, each with its automapping.
+    public var fullAccess: [FullAccessDelegate] = []
 
     /// Fills in, for the policy's `manager` recipients, a manager known from elsewhere than live state.
     public mutating func resolveManager(_ manager: PersonRef, policy: Policy) {
@@ -165,6 +167,16 @@ public struct ResolvedPeople: Sendable, Equatable {
         self.forwardingTarget = forwardingTarget
         self.successor = successor
         self.unresolved = unresolved
+    }
+}
+
+/// Someone the policy gives Full Access to the kept mailbox, besides the delegate.
+public struct FullAccessDelegate: Sendable, Equatable {
+    public var person: PersonRef
+    public var autoMapping: Bool
+    public init(person: PersonRef, autoMapping: Bool) {
+        self.person = person
+        self.autoMapping = autoMapping
     }
 }
 

@@ -40,6 +40,34 @@ public struct Policy: Codable, Sendable, Equatable {
     }
     /// Whether the delegate's Full Access maps the mailbox into their Outlook automatically.
     public var delegateAutoMapping: Bool = true
+    /// Further people given Full Access to the kept mailbox, each with automapping or without.
+    ///
+    /// ```yaml
+    /// fullAccess: [ops@contoso.com, {user: legal@contoso.com, autoMapping: false}]
+    /// ```
+    public var fullAccess: [FullAccessGrant] = []
+
+    public struct FullAccessGrant: Codable, Sendable, Equatable {
+        public var user: String
+        public var autoMapping: Bool
+        public init(user: String, autoMapping: Bool = true) {
+            self.user = user
+            self.autoMapping = autoMapping
+        }
+
+        /// `someone@domain`, or `someone@domain:noautomap` to keep the mailbox out of their Outlook.
+        public init?(text: String) {
+            let parts = text.trimmingCharacters(in: .whitespaces).split(separator: ":", maxSplits: 1).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            guard let user = parts.first, !user.isEmpty, user.contains("@") else { return nil }
+            switch parts.count > 1 ? parts[1].lowercased() : "automap" {
+            case "automap": self.init(user: user, autoMapping: true)
+            case "noautomap": self.init(user: user, autoMapping: false)
+            default: return nil
+            }
+        }
+    }
     public var delegate: Recipient = .manager
     public var forwardingTo: Recipient = .none
     public var forwardingKeepCopy: Bool = true
@@ -100,7 +128,7 @@ public struct Policy: Codable, Sendable, Equatable {
     static let knownKeys: Set<String> = [
         "name", "steps", "delegate", "forwarding", "autoReply", "successor", "keepLicences", "breakGlass", "retainMailboxDays",
         "directReportsTo", "litigationHoldDays", "cancelMeetingsDays", "leaverDisplayNamePrefix", "blockGroup", "delegateAutoMapping",
-        "mobileDeviceAction", "approval",
+        "mobileDeviceAction", "approval", "fullAccess",
     ]
 
     /// `steps: all` (and `--set steps=all`): every step that destroys nothing; wipe and delete are
@@ -303,6 +331,30 @@ public struct Policy: Codable, Sendable, Equatable {
                 if let successor = policy.successor, !successor.contains("@") {
                     problems.append(Problem(line: line(value), message: "successor must be a user principal name"))
                 }
+            case "fullAccess":
+                guard let items = value.sequence else {
+                    problems.append(Problem(line: line(value), message: "'fullAccess' must be a list of addresses or {user, autoMapping}"))
+                    continue
+                }
+                policy.fullAccess = []
+                for item in items {
+                    if let mapping = item.mapping {
+                        let user = mapping.first { $0.key.scalar?.string == "user" }?.value.scalar?.string ?? ""
+                        let autoMapping = mapping.first { $0.key.scalar?.string == "autoMapping" }?.value.bool ?? true
+                        guard user.contains("@") else {
+                            problems.append(Problem(line: line(item), message: "a fullAccess entry needs 'user: someone@domain'"))
+                            continue
+                        }
+                        policy.fullAccess.append(FullAccessGrant(user: user, autoMapping: autoMapping))
+                    } else if let grant = FullAccessGrant(text: item.scalar?.string ?? "") {
+                        policy.fullAccess.append(grant)
+                    } else {
+                        problems.append(
+                            Problem(
+                                line: line(item),
+                                message: "'\(item.scalar?.string ?? "")' is not an address (add :noautomap to skip automapping)"))
+                    }
+                }
             case "keepLicences":
                 policy.keepLicences = strings(value, key: key) ?? []
             case "breakGlass":
@@ -371,6 +423,19 @@ public struct Policy: Codable, Sendable, Equatable {
             case "autoReply.external": autoReplyExternal = value
             case "autoReply": if value == "none" { autoReplyInternal = nil; autoReplyExternal = nil }
             case "successor": successor = value.isEmpty ? nil : value
+            case "fullAccess":
+                var grants: [FullAccessGrant] = []
+                for text in value.split(separator: ",") where !text.trimmingCharacters(in: .whitespaces).isEmpty {
+                    if let grant = FullAccessGrant(text: String(text)) {
+                        grants.append(grant)
+                    } else {
+                        problems.append(
+                            Problem(
+                                line: nil,
+                                message: "--set fullAccess: '\(text)' is not an address (someone@domain or someone@domain:noautomap)"))
+                    }
+                }
+                fullAccess = grants
             case "keepLicences", "keepLicence":
                 keepLicences = value.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
             case "breakGlass": breakGlass = value.split(separator: ",").map(String.init)

@@ -25,6 +25,10 @@ public struct LeaverSnapshot: Codable, Sendable, Equatable {
     public var rightsElsewhere: [MailboxRight]?
     /// Other holders of Global Administrator (to refuse offboarding the last one).
     public var otherGlobalAdmins: [String]
+    /// Roles the leaver is eligible for through PIM (not active); nil when they could not be read.
+    public var eligibleRoles: [EligibleRole]?
+    /// How long SharePoint keeps a deleted user's OneDrive; nil when the setting could not be read.
+    public var oneDriveRetentionDays: Int?
     public var tenantSkus: [SkuInfo]
 
     public init(
@@ -189,6 +193,19 @@ public struct GroupInfo: Codable, Sendable, Equatable {
 
     /// Graph can change Microsoft 365 and security groups; mail-enabled ones only through Exchange.
     public var managedInExchange: Bool { kind == .distribution || kind == .mailEnabledSecurity }
+}
+
+/// A role the leaver could activate through Privileged Identity Management.
+public struct EligibleRole: Codable, Sendable, Equatable {
+    public var roleDefinitionId: String
+    public var name: String
+    /// Nil for an eligibility without end.
+    public var endsAt: String?
+    public init(roleDefinitionId: String, name: String, endsAt: String?) {
+        self.roleDefinitionId = roleDefinitionId
+        self.name = name
+        self.endsAt = endsAt
+    }
 }
 
 public struct RoleInfo: Codable, Sendable, Equatable {

@@ -33,7 +33,7 @@ public struct StateReader: Sendable {
             + {
                 if case .user(let name) = policy.directReportsTo { return [name] }
                 return []
-            }()
+            }() + policy.fullAccess.map(\.user)
         let client = self.client
         async let lookups = withThrowingTaskGroup(of: (String, PersonRef?).self) { group in
             for name in Set(named) {
@@ -71,6 +71,9 @@ public struct StateReader: Sendable {
         people.forwardingTarget = resolve(policy.forwardingTo)
         if let successor = policy.successor { people.successor = resolve(.user(successor)) }
         if case .user = policy.directReportsTo { people.directReportsTo = resolve(policy.directReportsTo) }
+        people.fullAccess = policy.fullAccess.compactMap { grant in
+            resolve(.user(grant.user)).map { FullAccessDelegate(person: $0, autoMapping: grant.autoMapping) }
+        }
         if let name = policy.blockGroup, policy.enables(AddToBlockGroup.self) {
             let found = try await blockGroups
             if found.count == 1 { people.blockGroup = found[0] } else { people.unresolvedGroups.append(name) }
@@ -104,6 +107,8 @@ public struct StateReader: Sendable {
         async let statistics = Self.optional { try await client.mailboxSizeBytes(upn) }
         async let permissions = Self.optional { try await client.mailboxPermissions(upn) }
         async let globalAdmins = client.roleAssignments(roleDefinitionId: RoleInfo.globalAdministratorId)
+        async let eligibilities = Self.optional { try await client.roleEligibilities() }
+        async let oneDriveRetention = Self.optional { try await client.deletedUserOneDriveRetentionDays() }
         async let rules = Self.optional { try await client.inboxRules(upn) }
         async let autoReply = Self.optional { try await client.autoReplyConfiguration(upn) }
         async let everyMailbox = rightsElsewhere ? Self.optional { try await client.allMailboxes() } : nil
@@ -248,6 +253,12 @@ public struct StateReader: Sendable {
             },
             rightsElsewhere: foundRights, otherGlobalAdmins: otherAdmins, tenantSkus: skuInfo)
         snapshot.oneDriveId = oneDrive?.id
+        snapshot.eligibleRoles = (await eligibilities)?.filter { $0.principalId == leaver.id }.map {
+            EligibleRole(
+                roleDefinitionId: $0.roleDefinitionId, name: DirectoryRoleTemplates.name(of: $0.roleDefinitionId) ?? $0.roleDefinitionId,
+                endsAt: $0.endDateTime)
+        }
+        snapshot.oneDriveRetentionDays = await oneDriveRetention ?? nil
         return snapshot
     }
 

@@ -190,3 +190,61 @@ struct PlannerTests {
         #expect(text.contains("Block sign-in") && text.contains("SPE_E3"))
     }
 }
+
+@Suite("Full Access for each delegate")
+struct FullAccessPlanningTests {
+    @Test("the delegate and each further person get a step of their own, with their own automapping, once each")
+    func perDelegate() throws {
+        var people = ResolvedPeople(delegate: Leaver.manager)
+        let legal = PersonRef(id: "l", userPrincipalName: "legal@contoso.com", displayName: "Legal")
+        people.fullAccess = [
+            FullAccessDelegate(person: legal, autoMapping: false), FullAccessDelegate(person: Leaver.manager, autoMapping: false),
+        ]
+        let plan = Leaver.plan(Leaver.snapshot(), people: people)
+        let grants = try plan.steps.filter { $0.kind == GrantMailboxAccess.kind }.map { try GrantMailboxAccess.parameters(of: $0) }
+        #expect(grants.map(\.delegate.userPrincipalName) == ["kate@contoso.com", "legal@contoso.com"])
+        #expect(grants.map(\.autoMapping) == [false, false], "named again in fullAccess, the delegate takes that automapping")
+        #expect(plan.steps.contains { $0.title == "Give Legal Full Access to the mailbox (not added to their Outlook)" })
+    }
+}
+
+@Suite("What the plan says it leaves behind")
+struct RetentionAndEligibilityTests {
+    @Test("PIM-eligible roles are warnings naming the role; unread eligibilities say so")
+    func eligibleRoles() {
+        var snapshot = Leaver.snapshot()
+        snapshot.eligibleRoles = [
+            EligibleRole(roleDefinitionId: "f28a1f50-f6e7-4571-818b-6a12f2af6b6c", name: "SharePoint Administrator", endsAt: nil)
+        ]
+        let plan = Leaver.plan(snapshot)
+        let eligible = plan.warnings.filter { $0.code == "pim-eligible" }
+        #expect(eligible.count == 1)
+        #expect(eligible.first?.message.contains("'SharePoint Administrator' through PIM without end") == true)
+        #expect(!plan.steps.contains { $0.title.contains("SharePoint Administrator") }, "an eligibility is listed, not removed")
+
+        snapshot.eligibleRoles = nil
+        #expect(Leaver.plan(snapshot).warnings.contains { $0.code == "pim-eligible-not-read" })
+        snapshot.eligibleRoles = []
+        #expect(!Leaver.plan(snapshot).warnings.contains { $0.code.hasPrefix("pim-eligible") })
+    }
+
+    @Test("the OneDrive's end: the tenant's retention after the deletion, dated when this plan deletes the account")
+    func oneDriveRetention() {
+        var snapshot = Leaver.snapshot()
+        snapshot.oneDriveURL = "https://contoso-my.sharepoint.com/personal/ben_contoso_com"
+        snapshot.oneDriveRetentionDays = 60
+        let kept = Leaver.plan(snapshot).retention.joined(separator: "\n")
+        #expect(kept.contains("once the account is deleted, SharePoint keeps it 60 days (tenant setting)"), "\(kept)")
+
+        var deleting = Policy()
+        deleting.steps = ["block-sign-in", "delete-user"]
+        let date = ISO8601DateFormatter.string(
+            from: Leaver.now.addingTimeInterval(60 * 86_400), timeZone: .gmt, formatOptions: [.withFullDate])
+        let deleted = Leaver.plan(snapshot, policy: deleting).retention.joined(separator: "\n")
+        #expect(deleted.contains("is deleted by SharePoint on \(date), 60 days after this run deletes the account"), "\(deleted)")
+        #expect(!deleted.contains("stays while the account exists"), "one end date for the OneDrive: \(deleted)")
+
+        snapshot.oneDriveRetentionDays = nil
+        #expect(Leaver.plan(snapshot).retention.joined().contains("its setting could not be read"))
+    }
+}

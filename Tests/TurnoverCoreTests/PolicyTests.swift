@@ -28,6 +28,27 @@ struct PolicyTests {
         #expect(policy.keepLicences == ["SPE_E5"] && policy.breakGlass == ["breakglass01@contoso.onmicrosoft.com"])
     }
 
+    @Test("further Full Access delegates, each with its automapping, from YAML and from --set")
+    func fullAccess() throws {
+        let policy = try Policy.parse(
+            yaml: "fullAccess: [ops@contoso.com, {user: legal@contoso.com, autoMapping: false}, hr@contoso.com:noautomap]\n")
+        #expect(
+            policy.fullAccess == [
+                .init(user: "ops@contoso.com"), .init(user: "legal@contoso.com", autoMapping: false),
+                .init(user: "hr@contoso.com", autoMapping: false),
+            ])
+        #expect(throws: PolicyErrors.self) { try Policy.parse(yaml: "name: x\nfullAccess: [nobody]\n") }
+        do {
+            _ = try Policy.parse(yaml: "name: x\nfullAccess: [nobody]\n")
+        } catch {
+            #expect(error.problems.first?.line == 2, "\(error)")
+        }
+        var overridden = Policy()
+        try overridden.apply(overrides: ["fullAccess=a@contoso.com:noautomap, b@contoso.com"])
+        #expect(overridden.fullAccess == [.init(user: "a@contoso.com", autoMapping: false), .init(user: "b@contoso.com")])
+        #expect(throws: PolicyErrors.self) { try overridden.apply(overrides: ["fullAccess=a@contoso.com:sometimes"]) }
+    }
+
     @Test("every problem is reported with its line")
     func problemsNameTheLine() {
         let yaml = """

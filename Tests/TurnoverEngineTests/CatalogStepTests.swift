@@ -91,6 +91,30 @@ struct CatalogStepTests {
             project: { state, upn in state.inboxRules(upn) }, kinds: ["remove-inbox-rules"], reversible: false),
     ]
 
+    @Test("Full Access for each delegate, each with its own automapping, and undone")
+    func fullAccessPerDelegate() async throws {
+        try await withSimulator { simulator, baseURL in
+            let cli = try await preparedCLI(simulator, baseURL: baseURL)
+            let upn = "ben.carter@contoso.com"
+            let before = try SimulatorState(simulator).fullAccessGrants(upn)
+            let run = try await cli.run(
+                [
+                    "offboard", upn, "--tenant", "contoso", "--yes", "--format", "json", "--set", "steps=grant-mailbox-access",
+                    "--set", "fullAccess=nina.ortiz@contoso.com:noautomap, tara.vogel@contoso.com",
+                ])
+            #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+            let grants = try SimulatorState(simulator).fullAccessGrants(upn)
+            #expect(grants.contains("nina.ortiz@contoso.com automapping off"), "\(grants)")
+            #expect(grants.contains("tara.vogel@contoso.com automapping on"), "\(grants)")
+            #expect(grants.contains("kate.lopez@contoso.com automapping on"), "Ben's manager, the delegate: \(grants)")
+            #expect(grants.count == before.count + 3, "\(before) → \(grants)")
+            let id = try #require(Self.report(run.stdout)["id"] as? String)
+            let undo = try await cli.run(["undo", id, "--yes"])
+            #expect(undo.status == 0, "\(undo.stdout)\(undo.stderr)")
+            #expect(try SimulatorState(simulator).fullAccessGrants(upn) == before)
+        }
+    }
+
     static func report(_ text: String) -> [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
     }

@@ -295,6 +295,25 @@ struct EdgeCaseOffboardingTests {
         }
     }
 
+    @Test("the plan lists a PIM-eligible role and dates the OneDrive's end from the tenant's SharePoint setting")
+    func eligibilityAndOneDriveRetention() async throws {
+        try await withSimulator { simulator, baseURL in
+            let cli = try await preparedCLI(simulator, baseURL: baseURL)
+            let plan = try await cli.run(["plan", "olivia.quinn@contoso.com", "--tenant", "contoso", "--json"])
+            let report = reportJSON(plan)
+            let warnings = (report["warnings"] as? [[String: Any]] ?? []).filter { $0["code"] as? String == "pim-eligible" }
+            #expect(warnings.count == 1, "\(report["warnings"] ?? "")")
+            #expect((warnings.first?["message"] as? String)?.contains("'SharePoint Administrator' through PIM") == true)
+            // Contoso's SharePoint keeps a deleted user's OneDrive 60 days (the fixture's setting, read over Graph).
+            let retention = (report["retention"] as? [String] ?? []).joined(separator: "\n")
+            #expect(retention.contains("SharePoint keeps it 60 days (tenant setting)"), "\(retention)")
+            let reads = simulator.requestLog().filter {
+                $0.path.contains("/admin/sharepoint/settings") || $0.path.contains("roleEligibilityScheduleInstances")
+            }
+            #expect(reads.count >= 2 && reads.allSatisfy { $0.status == 200 }, "\(reads.map { "\($0.path) \($0.status)" })")
+        }
+    }
+
     @Test("with 22% injected faults (429, 503/504, dropped connections) the tenant ends exactly as without them")
     func sameEndStateUnderFaults() async throws {
         async let clean: [String] = withSimulator { simulator, baseURL in

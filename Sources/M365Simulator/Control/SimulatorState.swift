@@ -65,6 +65,14 @@ public struct SimulatorState: @unchecked Sendable {
         Set((mailbox(upn)?["fullAccess"] as? [[String: Any]] ?? []).compactMap { $0["trusteeId"] as? String }.map(upn(ofId:)))
     }
 
+    /// Each Full Access holder with whether Outlook maps the mailbox for them: "x@y automapping on".
+    public func fullAccessGrants(_ upn: String) -> [String] {
+        (mailbox(upn)?["fullAccess"] as? [[String: Any]] ?? []).compactMap { grant in
+            guard let id = grant["trusteeId"] as? String else { return nil }
+            return "\(self.upn(ofId: id)) automapping \((grant["autoMapping"] as? Bool ?? true) ? "on" : "off")"
+        }.sorted()
+    }
+
     public func authenticationMethodKinds(_ upn: String) -> [String] {
         (user(upn)["authenticationMethods"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }.sorted()
     }

@@ -126,6 +126,21 @@ enum GraphRender {
         ])
     }
 
+    /// A PIM eligibility as `roleEligibilityScheduleInstances` lists it: permanent (no end) here.
+    static func roleEligibility(_ eligibility: RoleAssignment) -> JSONObject {
+        JSONObject([
+            ("id", .string(eligibility.id)),
+            ("principalId", .string(eligibility.principalId)),
+            ("roleDefinitionId", .string(eligibility.roleDefinitionId)),
+            ("directoryScopeId", .string(eligibility.directoryScopeId)),
+            ("appScopeId", .null),
+            ("startDateTime", .string("2025-01-01T00:00:00Z")),
+            ("endDateTime", .null),
+            ("memberType", .string("Direct")),
+            ("roleEligibilityScheduleId", .string(eligibility.id)),
+        ])
+    }
+
     static func appRoleAssignment(_ assignment: AppRoleAssignment) -> JSONObject {
         JSONObject([
             ("id", .string(assignment.id)),

@@ -78,6 +78,25 @@ extension GraphHandlers {
                     context: "roleManagement/directory/roleAssignments", expansions: ["principal": principal])
             }
         },
+        "GET /roleManagement/directory/roleEligibilityScheduleInstances": { call in
+            try call.read { data in
+                try call.collection(
+                    data.roleEligibilities.map(GraphRender.roleEligibility), type: "microsoft.graph.unifiedRoleEligibilityScheduleInstance",
+                    context: "roleManagement/directory/roleEligibilityScheduleInstances")
+            }
+        },
+        "GET /admin/sharepoint/settings": { call in
+            try call.read { data in
+                .ok(
+                    .object(
+                        JSONObject([
+                            ("@odata.context", call.context("admin/sharepoint/settings/$entity")),
+                            ("deletedUserPersonalSiteRetentionPeriodInDays", .int(Int64(data.deletedUserOneDriveRetentionDays))),
+                            ("isSiteCreationEnabled", .bool(true)), ("personalSiteDefaultStorageLimitInMB", .int(1_048_576)),
+                            ("sharingCapability", .string("externalUserAndGuestSharing")),
+                        ])))
+            }
+        },
         "DELETE /roleManagement/directory/roleAssignments/{unifiedRoleAssignment-id}": { call in
             try call.write { data in
                 let id = call.parameter("unifiedRoleAssignment-id")

@@ -9,6 +9,7 @@ public enum DemoTenants {
         "UserAuthenticationMethod.ReadWrite.All", "LicenseAssignment.ReadWrite.All", "MailboxSettings.ReadWrite", "Calendars.ReadWrite",
         "Mail.Send", "DeviceManagementManagedDevices.ReadWrite.All", "DeviceManagementManagedDevices.PrivilegedOperations.All",
         "Device.ReadWrite.All", "Files.ReadWrite.All", "Sites.ReadWrite.All", "AuditLog.Read.All", "Organization.Read.All",
+        "SharePointTenantSettings.Read.All", "RoleEligibilitySchedule.Read.Directory",
         "Domain.Read.All", "User-LifeCycleInfo.ReadWrite.All",
     ]
 
@@ -72,6 +73,9 @@ public enum DemoTenants {
           Global Administrator: [amy.ross, breakglass01]
           Exchange Administrator: [olivia.quinn]
           User Administrator: [helpdesk-admins]
+        eligibleRoles:
+          SharePoint Administrator: [olivia.quinn]
+        sharepoint: {deletedUserPersonalSiteRetentionPeriodInDays: 60}
         users:
           - key: amy.ross
             name: Amy Ross

@@ -21,10 +21,20 @@ public struct TenantFixture: Codable, Sendable {
     public var groups: [Group]?
     /// Directory role display name → keys of users or role-assignable groups.
     public var roles: [String: [String]]?
+    /// Directory role display name → keys of users eligible for it through PIM (not active).
+    public var eligibleRoles: [String: [String]]?
     public var breakGlass: [String]?
+    /// SharePoint tenant settings (`GET /admin/sharepoint/settings`).
+    public var sharepoint: SharePointSettings?
+
+    public struct SharePointSettings: Codable, Sendable {
+        /// How long a deleted user's OneDrive is kept before SharePoint deletes it (30 unless set).
+        public var deletedUserPersonalSiteRetentionPeriodInDays: Int?
+    }
 
     private enum CodingKeys: String, CodingKey {
-        case name, tenantId, initialDomain, domains, country, hybrid, apps, skus, enterpriseApps, users, groups, roles, breakGlass
+        case name, tenantId, initialDomain, domains, country, hybrid, apps, skus, enterpriseApps, users, groups, roles, eligibleRoles,
+            breakGlass, sharepoint
     }
 
     public init(name: String) { self.name = name }
@@ -44,7 +54,9 @@ public struct TenantFixture: Codable, Sendable {
         users = try container.decodeIfPresent([User].self, forKey: .users) ?? []
         groups = try container.decodeIfPresent([Group].self, forKey: .groups)
         roles = try container.decodeIfPresent([String: [String]].self, forKey: .roles)
+        eligibleRoles = try container.decodeIfPresent([String: [String]].self, forKey: .eligibleRoles)
         breakGlass = try container.decodeIfPresent([String].self, forKey: .breakGlass)
+        sharepoint = try container.decodeIfPresent(SharePointSettings.self, forKey: .sharepoint)
     }
 
     public struct App: Codable, Sendable {

@@ -152,6 +152,23 @@ struct TenantBuilder {
                 )
             }
         }
+        for (roleName, keys) in (fixture.eligibleRoles ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard let definition = data.role(named: roleName) else {
+                throw FixtureError(message: "eligibleRoles: unknown role '\(roleName)'")
+            }
+            for key in keys {
+                let principal = try principalId(key, at: "eligibleRoles.\(roleName)")
+                data.roleEligibilities.append(
+                    RoleAssignment(
+                        id: id("role-eligibility", "\(key)/\(roleName)"), principalId: principal, roleDefinitionId: definition.id))
+            }
+        }
+        if let days = fixture.sharepoint?.deletedUserPersonalSiteRetentionPeriodInDays {
+            guard (30...3650).contains(days) else {
+                throw FixtureError(message: "sharepoint.deletedUserPersonalSiteRetentionPeriodInDays: 30 to 3650 days, not \(days)")
+            }
+            data.deletedUserOneDriveRetentionDays = days
+        }
         data.breakGlassUserIds = try (fixture.breakGlass ?? []).map { try userId($0, at: "breakGlass") }
         for (index, user) in fixture.users.enumerated() where user.deleted != nil {
             let deletedAt = try time(user.deleted, at: "users[\(index)].deleted")!

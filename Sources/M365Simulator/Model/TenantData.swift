@@ -41,6 +41,10 @@ struct TenantData: Codable, Sendable {
     var skus: [SubscribedSku]
     var roles: [RoleDefinition]
     var roleAssignments: [RoleAssignment] = []
+    /// PIM eligibilities: roles a principal may activate, not holds.
+    var roleEligibilities: [RoleAssignment] = []
+    /// SharePoint's `deletedUserPersonalSiteRetentionPeriodInDays`.
+    var deletedUserOneDriveRetentionDays = 30
     var appRoleAssignments: [AppRoleAssignment] = []
     var oauth2Grants: [OAuth2Grant] = []
     var ownedApplications: [String: [String]] = [:]

@@ -40,9 +40,7 @@ public enum DeleteUser: StepDefinition {
                     : "The mailbox \(mailbox.primarySmtpAddress) is soft-deleted with the account and purged after 30 days.")
         }
         if let site = planning.snapshot.oneDriveURL {
-            planning.retain(
-                "OneDrive \(site) is kept after the deletion for the tenant's OneDrive retention (30 days unless the tenant set longer), then deleted; delegated access lasts as long."
-            )
+            planning.retain(GrantOneDriveAccess.lifetime(planning, site: site, deletedByThisPlan: true))
         }
         planning.warn(
             Finding(

@@ -22,24 +22,36 @@ public enum GrantMailboxAccess: StepDefinition {
 
     public static func plan(_ planning: inout PlanningContext) {
         guard planning.isEnabled(Self.self), let mailbox = planning.mailbox else { return }
-        guard let delegate = planning.people.delegate else {
+        var delegates: [FullAccessDelegate] = []
+        if let delegate = planning.people.delegate {
+            delegates.append(FullAccessDelegate(person: delegate, autoMapping: planning.policy.delegateAutoMapping))
+        } else if planning.policy.delegate == .manager, planning.people.fullAccess.isEmpty {
             // A named delegate who does not exist is a blocker already; only a missing manager is news here.
-            if planning.policy.delegate == .manager {
-                planning.warn(
-                    Finding(
-                        "no-delegate", "No one gets access to the mailbox: \(planning.user.displayName) has no manager.",
-                        resolution: "Name one: --set delegate=someone@domain."))
-            }
-            return
+            planning.warn(
+                Finding(
+                    "no-delegate", "No one gets access to the mailbox: \(planning.user.displayName) has no manager.",
+                    resolution: "Name one: --set delegate=someone@domain."))
         }
-        let has = mailbox.fullAccessHolders.contains { delegate.isNamed(by: $0) }
-        planning.add(
-            step(
-                target: delegate.userPrincipalName, title: "Give \(delegate.displayName) Full Access to the mailbox",
-                parameters: Parameters(
-                    mailbox: mailbox.primarySmtpAddress, delegate: delegate, autoMapping: planning.policy.delegateAutoMapping),
-                disposition: has ? .alreadyDone("\(delegate.userPrincipalName) already has Full Access") : .run))
-        planning.retain("\(delegate.displayName) has Full Access to the mailbox.")
+        // A person named in fullAccess gets one grant, with the automapping named there.
+        for extra in planning.people.fullAccess {
+            if let index = delegates.firstIndex(where: { $0.person.id == extra.person.id }) {
+                delegates[index].autoMapping = extra.autoMapping
+            } else {
+                delegates.append(extra)
+            }
+        }
+        for delegate in delegates {
+            let person = delegate.person
+            let has = mailbox.fullAccessHolders.contains { person.isNamed(by: $0) }
+            planning.add(
+                step(
+                    target: person.userPrincipalName,
+                    title: "Give \(person.displayName) Full Access to the mailbox"
+                        + (delegate.autoMapping ? "" : " (not added to their Outlook)"),
+                    parameters: Parameters(mailbox: mailbox.primarySmtpAddress, delegate: person, autoMapping: delegate.autoMapping),
+                    disposition: has ? .alreadyDone("\(person.userPrincipalName) already has Full Access") : .run))
+            planning.retain("\(person.displayName) has Full Access to the mailbox.")
+        }
     }
 
     public static func isSatisfied(_ parameters: Parameters, in context: StepContext) async throws -> String? {

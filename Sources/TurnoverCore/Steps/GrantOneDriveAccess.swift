@@ -26,10 +26,10 @@ public enum GrantOneDriveAccess: StepDefinition {
 
     public static func plan(_ planning: inout PlanningContext) {
         guard let site = planning.snapshot.oneDriveURL else { return }
+        // With delete-user, that step states the OneDrive's end date.
+        if !planning.isEnabled(DeleteUser.self) { planning.retain(lifetime(planning, site: site)) }
         guard planning.isEnabled(Self.self) else {
-            planning.retain(
-                "OneDrive \(site) is kept under the tenant's OneDrive retention; no one is given access (policy step onedrive-access is off)."
-            )
+            planning.retain("No one is given access to the OneDrive (policy step onedrive-access is off).")
             return
         }
         guard let delegate = planning.people.delegate else { return }
@@ -38,6 +38,24 @@ public enum GrantOneDriveAccess: StepDefinition {
                 target: delegate.userPrincipalName, title: "Give \(delegate.displayName) access to the OneDrive",
                 parameters: Parameters(siteURL: site, delegate: delegate)))
         planning.retain("\(delegate.displayName) is a site-collection admin of the OneDrive \(site).")
+    }
+
+    /// When SharePoint deletes the OneDrive: the tenant's `deletedUserPersonalSiteRetentionPeriodInDays`
+    /// after the account is deleted (by this plan's own delete step, or whenever someone does).
+    static func lifetime(_ planning: PlanningContext, site: String, deletedByThisPlan: Bool = false) -> String {
+        guard let days = planning.snapshot.oneDriveRetentionDays else {
+            return deletedByThisPlan
+                ? "OneDrive \(site) is kept after the deletion for the tenant's OneDrive retention (30 days unless the tenant set longer; its setting could not be read), then deleted."
+                : "OneDrive \(site) stays while the account exists; after the account is deleted it is kept for the tenant's OneDrive retention (30 days unless the tenant set longer; its setting could not be read), then deleted."
+        }
+        guard deletedByThisPlan else {
+            return
+                "OneDrive \(site) stays while the account exists; once the account is deleted, SharePoint keeps it \(days) days (tenant setting), then deletes it."
+        }
+        let date = ISO8601DateFormatter.string(
+            from: planning.now.addingTimeInterval(Double(days) * 86_400), timeZone: .gmt, formatOptions: [.withFullDate])
+        return
+            "OneDrive \(site) is deleted by SharePoint on \(date), \(days) days after this run deletes the account (tenant setting); delegated access lasts as long."
     }
 
     public static func isSatisfied(_ parameters: Parameters, in context: StepContext) async throws -> String? {

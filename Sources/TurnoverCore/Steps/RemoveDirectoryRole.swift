@@ -23,6 +23,7 @@ public enum RemoveDirectoryRole: StepDefinition {
         undo: "POST /directoryRoles/{role}/members/$ref")
 
     public static func plan(_ planning: inout PlanningContext) {
+        warnAboutEligibilities(&planning)
         let roles = planning.snapshot.roles
         guard !roles.isEmpty else { return }
         guard planning.isEnabled(Self.self) else {
@@ -41,10 +42,31 @@ public enum RemoveDirectoryRole: StepDefinition {
                     parameters: Parameters(directoryRoleId: role.directoryRoleId, roleDefinitionId: role.roleDefinitionId, name: role.name))
             )
         }
-        planning.warn(
-            Finding(
-                "pim-eligible-not-read",
-                "PIM-eligible role assignments are not listed by this version; check Privileged Identity Management for the leaver."))
+    }
+
+    /// PIM eligibilities are listed, not removed: an eligible role is not held until activated, and
+    /// activating it needs a sign-in the plan blocks, so the warning says where to remove it.
+    static func warnAboutEligibilities(_ planning: inout PlanningContext) {
+        guard let eligible = planning.snapshot.eligibleRoles else {
+            if planning.isEnabled(Self.self) {
+                planning.warn(
+                    Finding(
+                        "pim-eligible-not-read",
+                        "PIM-eligible roles could not be read, so any the leaver holds are not listed.",
+                        resolution: "Grant the app RoleEligibilitySchedule.Read.Directory, or check Privileged Identity Management by hand."
+                    ))
+            }
+            return
+        }
+        for role in eligible {
+            planning.warn(
+                Finding(
+                    "pim-eligible",
+                    "\(planning.user.displayName) is eligible for '\(role.name)' through PIM\(role.endsAt.map { " until \($0)" } ?? " without end"); an eligibility is not a held role, so this plan does not remove it.",
+                    resolution:
+                        "Remove the eligibility in Entra ID → Privileged Identity Management → Roles, or it can be activated again if the account is ever re-enabled."
+                ))
+        }
     }
 
     public static func isSatisfied(_ parameters: Parameters, in context: StepContext) async throws -> String? {

@@ -82,6 +82,8 @@ enum WizardPages {
         var steps: Set<String>
         var delegate: String
         var autoMapping: Bool
+        /// Further Full Access delegates: `someone@domain` or `someone@domain:noautomap`, comma-separated.
+        var fullAccess: String
         var forwarding: String
         var keepCopy: Bool
         var successor: String
@@ -93,6 +95,7 @@ enum WizardPages {
             steps = Set(policy.steps)
             delegate = policy.delegate.description
             autoMapping = policy.delegateAutoMapping
+            fullAccess = policy.fullAccess.map { $0.autoMapping ? $0.user : "\($0.user):noautomap" }.joined(separator: ", ")
             forwarding = policy.forwardingTo.description
             keepCopy = policy.forwardingKeepCopy
             successor = policy.successor ?? ""
@@ -105,6 +108,7 @@ enum WizardPages {
             steps = Set(form.all("step"))
             delegate = form["delegate"] ?? "none"
             autoMapping = form.has("autoMapping")
+            fullAccess = form["fullAccess"] ?? ""
             forwarding = form["forwarding"] ?? "none"
             keepCopy = form.has("keepCopy")
             successor = form["successor"] ?? ""
@@ -116,7 +120,7 @@ enum WizardPages {
         var overrides: [String] {
             var overrides = [
                 "steps=" + StepRegistry.policyNames.filter(steps.contains).joined(separator: ","),
-                "delegate=\(delegate)", "delegateAutoMapping=\(autoMapping)", "forwarding.to=\(forwarding)",
+                "delegate=\(delegate)", "delegateAutoMapping=\(autoMapping)", "fullAccess=\(fullAccess)", "forwarding.to=\(forwarding)",
                 "forwarding.keepCopy=\(keepCopy)",
                 "successor=\(successor)",
             ]
@@ -166,6 +170,7 @@ enum WizardPages {
         var toggles: [StepToggle]
         var delegate: String
         var autoMapping: Bool
+        var fullAccess: String
         var forwarding: String
         var keepCopy: Bool
         var successor: String
@@ -254,6 +259,7 @@ enum WizardPages {
             OptionsStep(
                 progress: progress(plan?.isBlocked == false ? 4 : 3), tenant: tenant.name, upn: upn,
                 displayName: plan?.user.displayName ?? upn, toggles: toggles, delegate: choices.delegate, autoMapping: choices.autoMapping,
+                fullAccess: choices.fullAccess,
                 forwarding: choices.forwarding, keepCopy: choices.keepCopy, successor: choices.successor,
                 successorInBlocker: blockers.contains(where: \.needsSuccessor), autoReplyInternal: choices.autoReplyInternal,
                 autoReplyExternal: choices.autoReplyExternal, placeholders: Placeholders.known.sorted().map { "{\($0)}" },
