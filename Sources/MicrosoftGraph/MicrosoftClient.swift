@@ -510,6 +510,12 @@ public final class MicrosoftClient: Sendable {
             HTTPExchangeRequest(method: method, url: url, headers: allHeaders, body: body?.encoded()), service: .sharePoint,
             scope: connection.cloud.sharePointScope(siteURL: siteURL), operation: "\(method) /_api\(PathTemplate.template(of: apiPath))",
             idempotency: idempotency, mailbox: nil, ambiguousBefore: false)
+        if method != "GET" {
+            // SharePoint's correlation id, which its support traces (it sends it as request-id as well).
+            RequestTrace.current?.record(
+                "\(method) /_api\(PathTemplate.template(of: apiPath))",
+                requestId: response.header("SPRequestGuid") ?? response.header("request-id"))
+        }
         return JSONValue.parse(response.body)
     }
 

@@ -142,6 +142,9 @@ struct CatalogStepTests {
             #expect(!records.isEmpty)
             for record in records {
                 #expect(record["status"] as? String == "succeeded", "\(record)")
+                // What support needs: every change a step made carries Microsoft's request-id.
+                let requests = record["requests"] as? [[String: Any]] ?? []
+                #expect(!requests.isEmpty && requests.allSatisfy { !($0["requestId"] as? String ?? "").isEmpty }, "\(record)")
                 #expect(record["beforeState"] != nil, "\(record)")
                 #expect(record["after"] != nil, "\(record)")
             }
