@@ -155,6 +155,14 @@ extension MicrosoftClient {
             as: RoleEligibility.self)
     }
 
+    /// The mailbox's regional time zone (`mailboxSettings.timeZone`: the zone Exchange's regional
+    /// configuration holds, usually a Windows zone name such as "Tokyo Standard Time").
+    public func mailboxTimeZone(_ user: String) async throws -> String? {
+        let response = try await graph(
+            GraphRequest("GET", GraphPath.user(user) + "/mailboxSettings" + GraphPath.query([("$select", "timeZone")])))
+        return response.body?["timeZone"]?.string
+    }
+
     /// How many days SharePoint keeps a deleted user's OneDrive before deleting it
     /// (`deletedUserPersonalSiteRetentionPeriodInDays` of `GET /admin/sharepoint/settings`).
     public func deletedUserOneDriveRetentionDays() async throws -> Int? {

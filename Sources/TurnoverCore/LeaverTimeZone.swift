@@ -53,7 +53,8 @@ public struct LeaverTimeZone: Sendable, Equatable, Codable {
     public func describe(_ instant: Date) -> String {
         let local = instant.formatted(
             Date.VerbatimFormatStyle(
-                format: "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
+                format:
+                    "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
                 timeZone: timeZone, calendar: Calendar(identifier: .gregorian)))
         let utc = ISO8601DateFormatter.string(from: instant, timeZone: .gmt, formatOptions: [.withInternetDateTime])
         return "\(local) \(identifier) (\(utc)), the zone of \(source.rawValue) (\(detail))"

@@ -84,6 +84,10 @@ public struct OffboardingRequest: Codable, Sendable, Equatable {
     public var undoSteps: [String]?
     /// What happened that the status alone does not say (a re-plan that changed, an expiry).
     public var notes: [String]
+    /// The earliest the run may start (a schedule); nil starts it as soon as it is approved.
+    public var runAt: Date?
+    /// Why `runAt` is when it is, in words: the leaver's zone and where it came from.
+    public var timing: String?
 
     public init(
         id: OffboardingID, tenant: String, plan: Plan, snapshot: LeaverSnapshot, planHash: String, submittedBy: OperatorName,

@@ -80,6 +80,10 @@ public struct Policy: Codable, Sendable, Equatable {
     public var retainMailboxDays: Int? = 90
     /// Four-eyes approval: who must approve before a run starts, and for how long a plan waits.
     public var approval = Approval()
+    /// "The end of the last day", in the leaver's own zone (HH:mm).
+    public var endOfDay = "17:30"
+    /// The tenant's zone (IANA), for leavers whose own zone cannot be read.
+    public var timeZone = "UTC"
 
     public struct Approval: Sendable, Equatable, Codable {
         /// When true, the CLI's own `offboard` refuses to run without an approval recorded by `turnover serve`.
@@ -128,7 +132,7 @@ public struct Policy: Codable, Sendable, Equatable {
     static let knownKeys: Set<String> = [
         "name", "steps", "delegate", "forwarding", "autoReply", "successor", "keepLicences", "breakGlass", "retainMailboxDays",
         "directReportsTo", "litigationHoldDays", "cancelMeetingsDays", "leaverDisplayNamePrefix", "blockGroup", "delegateAutoMapping",
-        "mobileDeviceAction", "approval", "fullAccess",
+        "mobileDeviceAction", "approval", "fullAccess", "endOfDay", "timeZone",
     ]
 
     /// `steps: all` (and `--set steps=all`): every step that destroys nothing; wipe and delete are
@@ -330,6 +334,21 @@ public struct Policy: Codable, Sendable, Equatable {
                 policy.successor = value.scalar?.string
                 if let successor = policy.successor, !successor.contains("@") {
                     problems.append(Problem(line: line(value), message: "successor must be a user principal name"))
+                }
+            case "endOfDay":
+                let text = value.scalar?.string ?? ""
+                let parts = text.split(separator: ":").compactMap { Int($0) }
+                if parts.count == 2, (0...23).contains(parts[0]), (0...59).contains(parts[1]) {
+                    policy.endOfDay = text
+                } else {
+                    problems.append(Problem(line: line(value), message: "endOfDay is a time of day such as 17:30, not '\(text)'"))
+                }
+            case "timeZone":
+                let text = value.scalar?.string ?? ""
+                if TimeZone(identifier: text) != nil {
+                    policy.timeZone = text
+                } else {
+                    problems.append(Problem(line: line(value), message: "timeZone is an IANA zone such as Europe/London, not '\(text)'"))
                 }
             case "fullAccess":
                 guard let items = value.sequence else {

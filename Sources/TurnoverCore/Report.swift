@@ -17,6 +17,7 @@ public enum Report {
                 + (run.plan.undoes.map { "takes back run \($0)" } ?? "policy \(run.plan.policyName)")
                 + (run.operator_.map { " · by \($0)" } ?? ""))
         lines.append("- **Started:** \(time(run.startedAt)) · **finished:** \(time(run.finishedAt))")
+        for line in run.schedule ?? [] { lines.append("- **Schedule:** \(line)") }
         if let contained = run.containedAt, let started = run.startedAt {
             lines.append(
                 String(format: "- **Access cut:** %@ (%.1f s after the start)", time(contained), contained.timeIntervalSince(started)))

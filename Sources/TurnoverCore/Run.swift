@@ -104,11 +104,13 @@ public struct RunRecord: Codable, Sendable {
     /// the hash of the exact plan approved. Nil for a run started by the CLI's own `offboard`.
     public var offboarding: OffboardingID?
     public var approvals: [OffboardingRequest.Decision]?
+    /// When the run was scheduled to start, and why then; a start well after it says it was late.
+    public var schedule: [String]?
 
     enum CodingKeys: String, CodingKey {
         case id, tenant, user, status, createdAt, startedAt, finishedAt, containedAt, plan, snapshot, steps, licencesFreed
         case operator_ = "operator"
-        case offboarding, approvals
+        case offboarding, approvals, schedule
     }
 
     public init(id: RunID, plan: Plan, snapshot: LeaverSnapshot, createdAt: Date, operator_: String?) {

@@ -29,6 +29,10 @@ public struct LeaverSnapshot: Codable, Sendable, Equatable {
     public var eligibleRoles: [EligibleRole]?
     /// How long SharePoint keeps a deleted user's OneDrive; nil when the setting could not be read.
     public var oneDriveRetentionDays: Int?
+    /// The mailbox's regional time zone as Exchange keeps it (a Windows zone name), if read.
+    public var mailboxTimeZone: String?
+    /// The account's usage location (ISO 3166 country code).
+    public var usageLocation: String?
     public var tenantSkus: [SkuInfo]
 
     public init(

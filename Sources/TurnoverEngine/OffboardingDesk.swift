@@ -35,17 +35,29 @@ public struct OffboardingDesk: Sendable {
 
     /// Plans from live state and records the plan, waiting for approval (or blocked, on record).
     public func submit(
-        tenant: StoredTenant, userPrincipalName: String, overrides: [String], confirmWipe: Bool, by submitter: OperatorName
+        tenant: StoredTenant, userPrincipalName: String, overrides: [String], confirmWipe: Bool, by submitter: OperatorName,
+        timing: RunTiming = .now
     ) async throws -> OffboardingRequest {
         let policy = try clients.policy(for: tenant, overrides: overrides)
         let service = try clients.service(for: tenant)
         let proposal = try await service.plan(userPrincipalName, policy: policy)
         try service.requireConfirmations(proposal.plan, confirmedWipe: confirmWipe)
         let at = now()
-        let request = OffboardingRequest(
+        let schedule: (runAt: Date, timing: String)?
+        do {
+            schedule = try timing.resolve(snapshot: proposal.snapshot, policy: policy, now: at)
+        } catch {
+            throw OffboardingService.Refusal(description: error.description)
+        }
+        var request = OffboardingRequest(
             id: OffboardingID.make(now: at), tenant: tenant.name, plan: proposal.plan, snapshot: proposal.snapshot,
             planHash: PlanFingerprint.hash(proposal.plan), submittedBy: submitter, submittedAt: at, approval: policy.approval,
             overrides: overrides, confirmedWipe: confirmWipe)
+        if let schedule {
+            request.runAt = schedule.runAt
+            request.timing = schedule.timing
+            request.notes.append("Scheduled: once approved, it runs at \(schedule.timing).")
+        }
         try await store.createOffboarding(request)
         try await audit(
             submitter.rawValue, "offboarding.submitted", request,

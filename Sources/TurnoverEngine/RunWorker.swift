@@ -17,6 +17,9 @@ public struct RunWorker: Service {
         public var leaseDuration: Duration = .seconds(30)
         public var pollInterval: Duration = .milliseconds(200)
         public var maxConcurrentRuns = 32
+        /// A scheduled start this much later than planned was missed (the service was down), not
+        /// merely polled late; the run says so.
+        public var scheduleGrace: TimeInterval = 120
         public var runnerOptions = RunnerOptions()
         public init() {}
     }
@@ -133,6 +136,16 @@ public struct RunWorker: Service {
                 operator_: request.submittedBy.rawValue)
             run.offboarding = request.id
             run.approvals = request.approvals
+            if let runAt = request.runAt {
+                run.schedule = ["scheduled for \(request.timing ?? ISO8601DateFormatter().string(from: runAt))"]
+                let late = now.timeIntervalSince(runAt)
+                if late > settings.scheduleGrace {
+                    // A stage missed while no `turnover serve` was running starts now, and says so.
+                    let note = "Started \(Int(late / 60)) minute(s) late: the service was not running at the scheduled time."
+                    run.schedule?.append(note)
+                    updated.notes.append(note)
+                }
+            }
             updated.runId = run.id
             updated.status = .running
             guard try await store.startRun(run, for: updated, expectedVersion: version, leaseOwner: owner, until: leaseEnd()) else {
@@ -141,7 +154,7 @@ public struct RunWorker: Service {
                 return
             }
             try await desk.audit(
-                "worker \(owner)", "run.started", updated,
+                "worker \(owner)", run.schedule?.count == 2 ? "run.started-late" : "run.started", updated,
                 "run \(run.id), plan \(PlanFingerprint.hash(run.plan).prefix(12)), approved by \(request.approvals.map(\.operator_.rawValue).joined(separator: ", "))"
             )
             await execute(run.id, stopping: stopping)

@@ -109,6 +109,7 @@ public struct StateReader: Sendable {
         async let globalAdmins = client.roleAssignments(roleDefinitionId: RoleInfo.globalAdministratorId)
         async let eligibilities = Self.optional { try await client.roleEligibilities() }
         async let oneDriveRetention = Self.optional { try await client.deletedUserOneDriveRetentionDays() }
+        async let mailboxZone = Self.optional { try await client.mailboxTimeZone(upn) }
         async let rules = Self.optional { try await client.inboxRules(upn) }
         async let autoReply = Self.optional { try await client.autoReplyConfiguration(upn) }
         async let everyMailbox = rightsElsewhere ? Self.optional { try await client.allMailboxes() } : nil
@@ -259,6 +260,8 @@ public struct StateReader: Sendable {
                 endsAt: $0.endDateTime)
         }
         snapshot.oneDriveRetentionDays = await oneDriveRetention ?? nil
+        snapshot.mailboxTimeZone = await mailboxZone ?? nil
+        snapshot.usageLocation = user.usageLocation
         return snapshot
     }
 

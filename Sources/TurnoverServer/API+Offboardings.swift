@@ -17,7 +17,8 @@ extension APIHandler {
             id: request.id.rawValue, tenant: request.tenant, userPrincipalName: request.userPrincipalName,
             status: Components.Schemas.OffboardingStatus(rawValue: request.status.rawValue) ?? .failed, undoes: request.undoes?.rawValue,
             submittedBy: request.submittedBy.rawValue, submittedAt: request.submittedAt, expiresAt: request.expiresAt,
-            quorum: request.quorum, approvals: request.approvals.map(Self.schema), rejection: request.rejection.map(Self.schema),
+            runAt: request.runAt, timing: request.timing, quorum: request.quorum, approvals: request.approvals.map(Self.schema),
+            rejection: request.rejection.map(Self.schema),
             cancellation: request.cancellation.map(Self.schema), planHash: request.planHash, plan: try Self.freeForm(request.plan),
             runId: request.runId?.rawValue,
             steps: steps.map {
@@ -48,9 +49,13 @@ extension APIHandler {
         guard case .json(let body) = input.body else { throw APIProblem.badRequest("Send JSON.") }
         let principal = try Principal.required()
         let tenant = try await visibleTenant(body.tenant)
+        guard body.runAt == nil || body.lastDay == nil else {
+            throw APIProblem.badRequest("Give runAt or lastDay, not both.")
+        }
+        let timing: RunTiming = body.runAt.map(RunTiming.at) ?? body.lastDay.map(RunTiming.endOfLastDay) ?? .now
         let request = try await desk.submit(
             tenant: tenant, userPrincipalName: body.userPrincipalName, overrides: body.overrides ?? [],
-            confirmWipe: body.confirmWipe ?? false, by: principal.name)
+            confirmWipe: body.confirmWipe ?? false, by: principal.name, timing: timing)
         return .created(.init(body: .json(try await schema(request))))
     }
 

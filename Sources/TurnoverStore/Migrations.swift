@@ -64,5 +64,8 @@ enum Migrations {
                   tenant TEXT, subject TEXT, detail TEXT NOT NULL, previous_hash TEXT NOT NULL, hash TEXT NOT NULL)
                 """,
             ]),
+        Migration(
+            version: 3, summary: "scheduled offboardings: an approved offboarding is started no earlier than its not_before",
+            statements: ["ALTER TABLE offboardings ADD COLUMN not_before REAL"]),
     ]
 }

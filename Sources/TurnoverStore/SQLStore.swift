@@ -209,9 +209,10 @@ public final class SQLStore: TurnoverStore {
 
     // MARK: Leases
 
-    private static func readiness(_ work: LeasedWork) -> SQLQueryString {
+    /// What is ready to be taken: an approved offboarding whose scheduled time has come, a run not finished.
+    private static func readiness(_ work: LeasedWork, now: Date) -> SQLQueryString {
         switch work {
-        case .offboardings: "status = 'approved'"
+        case .offboardings: "status = 'approved' AND (not_before IS NULL OR not_before <= \(bind: now.timeIntervalSince1970))"
         case .runs: "status IN ('planned', 'running') AND tenant <> 'sandbox'"
         }
     }
@@ -222,7 +223,7 @@ public final class SQLStore: TurnoverStore {
                 let table = SQLQueryString(work.rawValue)
                 let rows = try await database.raw(
                     """
-                    SELECT id FROM \(unsafeRaw: work.rawValue) WHERE \(Self.readiness(work))
+                    SELECT id FROM \(unsafeRaw: work.rawValue) WHERE \(Self.readiness(work, now: now))
                     AND (lease_owner IS NULL OR lease_expires_at < \(bind: now.timeIntervalSince1970)
                          OR (CAST(\(bind: id) AS TEXT) IS NOT NULL AND lease_owner = \(bind: owner)))
                     AND (CAST(\(bind: id) AS TEXT) IS NULL OR id = \(bind: id))
@@ -330,9 +331,9 @@ public final class SQLStore: TurnoverStore {
         try await backend.withDatabase { database in
             try await database.raw(
                 """
-                INSERT INTO offboardings (id, tenant, upn, status, submitted_at, version, record) VALUES (\(bind: request.id.rawValue),
+                INSERT INTO offboardings (id, tenant, upn, status, submitted_at, version, record, not_before) VALUES (\(bind: request.id.rawValue),
                 \(bind: request.tenant), \(bind: request.userPrincipalName), \(bind: request.status.rawValue),
-                \(bind: request.submittedAt.timeIntervalSince1970), 1, \(bind: try json(request)))
+                \(bind: request.submittedAt.timeIntervalSince1970), 1, \(bind: try json(request)), \(bind: request.runAt?.timeIntervalSince1970))
                 """
             ).run()
         }
@@ -348,7 +349,7 @@ public final class SQLStore: TurnoverStore {
         try await database.raw(
             """
             UPDATE offboardings SET status = \(bind: request.status.rawValue), version = \(bind: expectedVersion + 1),
-            record = \(bind: try json(request)) WHERE id = \(bind: request.id.rawValue)
+            record = \(bind: try json(request)), not_before = \(bind: request.runAt?.timeIntervalSince1970) WHERE id = \(bind: request.id.rawValue)
             """
         ).run()
         return true

@@ -81,7 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuredLogger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .notice
         let logger = configuredLogger
         let host = settings.host, port = settings.port, secure = settings.secure, sandbox = settings.sandbox,
-            bootstrapAdmin = settings.bootstrapAdmin, maxRuns = settings.maxRuns
+            bootstrapAdmin = settings.bootstrapAdmin, maxRuns = settings.maxRuns, scheduleGrace = settings.scheduleGrace
         var data = self.data
         data.dataDirectory = settings.dataDirectory
         let metrics = PrometheusCollectorRegistry()
@@ -142,6 +142,7 @@ struct ServeCommand: AsyncParsableCommand {
                     })
                 var workerSettings = RunWorker.Settings()
                 workerSettings.maxConcurrentRuns = maxRuns
+                workerSettings.scheduleGrace = TimeInterval(scheduleGrace)
                 services.append(RunWorker(desk: desk, owner: owner, settings: workerSettings, logger: logger))
                 services.append(LeaseReaper(store: workspace.store, logger: logger))
                 let group = ServiceGroup(

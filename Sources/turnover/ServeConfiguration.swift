@@ -13,6 +13,7 @@ import SystemPackage
 /// database: postgres://turnover:secret@db.internal/turnover   # omit for SQLite in dataDir
 /// publicUrl: https://turnover.example.com                     # behind a TLS proxy: Secure cookies, HSTS
 /// maxRuns: 32
+/// scheduleGrace: 120          # seconds after its time that a scheduled start counts as late
 /// logLevel: notice
 /// ```
 struct ServeConfiguration: Sendable {
@@ -24,6 +25,8 @@ struct ServeConfiguration: Sendable {
     var sandbox: Bool
     var publicURL: String?
     var maxRuns: Int
+    /// Seconds after its scheduled time that a start counts as late (missed while the service was down).
+    var scheduleGrace: Int
     var logLevel: String
     var bootstrapAdmin: String?
     var configFile: String?
@@ -39,7 +42,9 @@ struct ServeConfiguration: Sendable {
 
     /// The settings' names, as the file spells them (the environment variable is TURNOVER_ and the
     /// name in upper snake case: dataDir is TURNOVER_DATA_DIR).
-    static let names = ["host", "port", "dataDir", "database", "sandbox", "publicUrl", "maxRuns", "logLevel", "bootstrapAdmin"]
+    static let names = [
+        "host", "port", "dataDir", "database", "sandbox", "publicUrl", "maxRuns", "scheduleGrace", "logLevel", "bootstrapAdmin",
+    ]
 
     static func load(
         flags: [String: ConfigContent], environment: [String: String], configFile: String?
@@ -102,6 +107,7 @@ struct ServeConfiguration: Sendable {
             dataDirectory: reader.string(forKey: "dataDir") ?? DataOptions.defaultDirectory(environment: environment),
             database: reader.string(forKey: "database", isSecret: true), sandbox: try flag("sandbox"),
             publicURL: reader.string(forKey: "publicUrl"), maxRuns: try integer("maxRuns", default: 32),
+            scheduleGrace: try integer("scheduleGrace", default: 120),
             logLevel: reader.string(forKey: "logLevel", default: "notice"), bootstrapAdmin: reader.string(forKey: "bootstrapAdmin"),
             configFile: file, sources: sources)
         try settings.validate()
@@ -112,6 +118,9 @@ struct ServeConfiguration: Sendable {
         guard (0...65535).contains(port) else { throw Invalid(description: "port is 0 to 65535, not \(port) (\(sources["port"] ?? "")).") }
         guard (1...1000).contains(maxRuns) else {
             throw Invalid(description: "maxRuns is 1 to 1000, not \(maxRuns) (\(sources["maxRuns"] ?? "")).")
+        }
+        guard (1...86_400).contains(scheduleGrace) else {
+            throw Invalid(description: "scheduleGrace is 1 to 86400 seconds, not \(scheduleGrace).")
         }
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw Invalid(description: "logLevel is trace, debug, info, notice, warning or error, not '\(logLevel)'.")
@@ -131,7 +140,8 @@ struct ServeConfiguration: Sendable {
         let values: [(String, String)] = [
             ("host", host), ("port", String(port)), ("dataDir", dataDirectory),
             ("database", database.map(ServeCommand.redacted) ?? "sqlite (in dataDir)"), ("sandbox", String(sandbox)),
-            ("publicUrl", publicURL ?? "(none: cookies without Secure, no HSTS)"), ("maxRuns", String(maxRuns)), ("logLevel", logLevel),
+            ("publicUrl", publicURL ?? "(none: cookies without Secure, no HSTS)"), ("maxRuns", String(maxRuns)),
+            ("scheduleGrace", "\(scheduleGrace) s"), ("logLevel", logLevel),
             ("bootstrapAdmin", bootstrapAdmin ?? "(none)"),
         ]
         var lines = values.map { "\($0.0): \($0.1)    # \(sources[$0.0] ?? "default")" }

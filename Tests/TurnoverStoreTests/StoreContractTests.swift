@@ -145,7 +145,7 @@ struct StoreContractTests {
         #expect(first.sequence == 1 && second.sequence == 2)
         #expect(first.previousHash == AuditChain.genesis && second.previousHash == first.hash)
         #expect(AuditChain.verify(try await store.auditEntries(after: 0, limit: 10)).isIntact)
-        #expect(try await store.schemaVersion() == 2)
+        #expect(try await store.schemaVersion() == 3)
         try await store.close()
     }
 
@@ -194,7 +194,7 @@ struct MigrationTests {
             try await connection.close()
         }
         let reopened = try await SQLiteStore.open(path: path)
-        #expect(try await reopened.schemaVersion() == 2)
+        #expect(try await reopened.schemaVersion() == 3)
         #expect(try await reopened.run("r-old") != nil)
         try await reopened.close()
     }

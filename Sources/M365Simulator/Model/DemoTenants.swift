@@ -200,7 +200,7 @@ public enum DemoTenants {
             note: Sole owner of a Microsoft 365 group and a security group; offboarding is blocked until a successor is named.
             manager: amy.ross
             licenses: [SPE_E3]
-            mailbox: {sizeGB: 7.0}
+            mailbox: {timeZone: Tokyo Standard Time, sizeGB: 7.0}
           - key: jack.kim
             name: Jack Kim
             title: Finance Manager
@@ -208,7 +208,7 @@ public enum DemoTenants {
             note: Co-owner of groups; his ownership can go without a successor.
             manager: tara.vogel
             licenses: [SPE_E3]
-            mailbox: {sizeGB: 9.8}
+            mailbox: {timeZone: Pacific Standard Time, sizeGB: 9.8}
           - key: kate.lopez
             name: Kate Lopez
             title: Sales Director

@@ -181,6 +181,8 @@ public struct TenantFixture: Codable, Sendable {
         public var keepCopy: Bool?
         public var hidden: Bool?
         public var sendOnBehalf: [String]?
+        /// The regional time zone, a Windows zone name ("Tokyo Standard Time"); UTC when absent.
+        public var timeZone: String?
         public var fullAccess: [Grant]?
         public var sendAs: [String]?
         public var rules: [Rule]?

@@ -522,6 +522,7 @@ struct TenantBuilder {
                 ? grant.user : try userId(grant.user, at: "\(place).mailbox.calendarPermissions")
             mailbox.calendarPermissions.append(FolderPermission(principal: principal, accessRights: grant.rights))
         }
+        if let zone = box.timeZone { mailbox.timeZone = zone }
         if let reply = box.autoReply {
             mailbox.autoReply = AutoReplyConfiguration(
                 state: reply.state, internalMessage: reply.internalMessage ?? "", externalMessage: reply.externalMessage ?? "",

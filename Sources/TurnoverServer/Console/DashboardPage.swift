@@ -16,6 +16,8 @@ enum DashboardPage {
         var submittedBy: String
         var submittedAt: String
         var steps: Int
+        /// When a scheduled offboarding runs ("" when it runs once approved).
+        var runAt: String
     }
 
     struct Freed {
@@ -29,6 +31,7 @@ enum DashboardPage {
         var awaitingCount: Int
         var hasFreed: Bool
         var running: [Row]
+        var scheduled: [Row]
         var attention: [Row]
         var freed: [Freed]
         var month: String
@@ -41,7 +44,7 @@ enum DashboardPage {
         return Row(
             id: request.id.rawValue, href: "/offboardings/\(request.id.rawValue)", tenant: request.tenant, user: request.userPrincipalName,
             status: label, tone: tone, submittedBy: request.submittedBy.rawValue, submittedAt: ConsoleFormat.when(request.submittedAt),
-            steps: request.plan.runnableSteps.count)
+            steps: request.plan.runnableSteps.count, runAt: request.runAt.map(ConsoleFormat.when) ?? "")
     }
 
     static func show(_ console: Console, _ visit: Console.Visit) async throws -> Console.Answer {
@@ -51,7 +54,12 @@ enum DashboardPage {
             try await console.store.offboardings(OffboardingFilter(tenants: scope, status: status), limit: limit, after: nil)
         }
         let awaiting = try await list(.awaitingApproval)
-        let running = try await list(.running) + list(.approved)
+        let now = console.desk.now()
+        let approved = try await list(.approved, limit: 100)
+        let running = try await list(.running) + approved.filter { ($0.runAt ?? now) <= now }
+        let scheduled = (approved + (try await list(.awaitingApproval, limit: 100))).filter { ($0.runAt ?? now) > now }.sorted {
+            ($0.runAt ?? now) < ($1.runAt ?? now)
+        }
         var attention: [OffboardingRequest] = []
         for status in [OffboardingRequest.Status.failed, .partiallySucceeded, .blocked] { attention += try await list(status) }
         attention.sort { $0.submittedAt > $1.submittedAt }
@@ -59,7 +67,6 @@ enum DashboardPage {
         // Licences freed this month: what the runs' licence steps verifiably removed.
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = .gmt
-        let now = console.desk.now()
         let monthStart = calendar.date(from: calendar.dateComponents([.year, .month], from: now)) ?? now
         var freed: [String: [String]] = [:]
         for status in [OffboardingRequest.Status.succeeded, .partiallySucceeded] {
@@ -76,6 +83,7 @@ enum DashboardPage {
             "dashboard", title: "Dashboard",
             View(
                 awaiting: awaiting.map(row), awaitingCount: awaiting.count, hasFreed: !freed.isEmpty, running: running.map(row),
+                scheduled: scheduled.map(row),
                 attention: Array(attention.prefix(20)).map(row),
                 freed: freed.keys.sorted().map { tenant in
                     let skus = freed[tenant] ?? []

@@ -128,6 +128,7 @@ enum OffboardingPages {
         var submittedBy: String
         var submittedAt: String
         var expiresAt: String
+        var timing: String?
         var quorum: Int
         var approvals: [DecisionRow]
         var rejection: DecisionRow?
@@ -186,7 +187,8 @@ enum OffboardingPages {
         return DetailView(
             id: request.id.rawValue, tenant: request.tenant, user: request.userPrincipalName, displayName: request.plan.user.displayName,
             status: label, tone: tone, live: !request.status.isFinal, submittedBy: request.submittedBy.rawValue,
-            submittedAt: ConsoleFormat.when(request.submittedAt), expiresAt: ConsoleFormat.when(request.expiresAt), quorum: request.quorum,
+            submittedAt: ConsoleFormat.when(request.submittedAt), expiresAt: ConsoleFormat.when(request.expiresAt), timing: request.timing,
+            quorum: request.quorum,
             approvals: request.approvals.map(row), rejection: request.rejection.map(row), cancellation: request.cancellation.map(row),
             notes: request.notes, undoes: request.undoes?.rawValue, steps: steps, blockers: request.plan.blockers.map(\.description),
             warnings: request.plan.warnings.map(\.description), retention: request.plan.retention,

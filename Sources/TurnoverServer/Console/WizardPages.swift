@@ -90,6 +90,8 @@ enum WizardPages {
         var autoReplyInternal: String
         var autoReplyExternal: String
         var confirmWipe: Bool
+        /// yyyy-MM-dd: run at the end of that day in the leaver's zone; empty runs once approved.
+        var lastDay = ""
 
         init(policy: Policy) {
             steps = Set(policy.steps)
@@ -115,6 +117,7 @@ enum WizardPages {
             autoReplyInternal = form.raw("autoReplyInternal").replacingOccurrences(of: "\r\n", with: "\n")
             autoReplyExternal = form.raw("autoReplyExternal").replacingOccurrences(of: "\r\n", with: "\n")
             confirmWipe = form.has("confirmWipe")
+            lastDay = form["when"] == "lastDay" ? form["lastDay"] ?? "" : ""
         }
 
         var overrides: [String] {
@@ -179,6 +182,7 @@ enum WizardPages {
         var autoReplyExternal: String
         var placeholders: [String]
         var confirmWipe: Bool
+        var lastDay: String
         var wipes: Bool
         var phases: [PhaseGroup]
         var blockers: [FindingView]
@@ -209,7 +213,7 @@ enum WizardPages {
             try AccessRules.check(visit.principal, operation: "submitOffboarding")
             let request = try await console.desk.submit(
                 tenant: tenant, userPrincipalName: upn, overrides: choices.overrides, confirmWipe: choices.confirmWipe,
-                by: visit.principal.name)
+                by: visit.principal.name, timing: choices.lastDay.isEmpty ? .now : .endOfLastDay(choices.lastDay))
             return .redirect("/offboardings/\(request.id.rawValue)")
         } catch {
             return try await page(console, tenant: tenant, upn: upn, choices: choices, error: APIMiddleware.problem(for: error).detail)
@@ -263,7 +267,8 @@ enum WizardPages {
                 forwarding: choices.forwarding, keepCopy: choices.keepCopy, successor: choices.successor,
                 successorInBlocker: blockers.contains(where: \.needsSuccessor), autoReplyInternal: choices.autoReplyInternal,
                 autoReplyExternal: choices.autoReplyExternal, placeholders: Placeholders.known.sorted().map { "{\($0)}" },
-                confirmWipe: choices.confirmWipe, wipes: plan?.runnableSteps.contains { $0.kind == WipeManagedDevice.kind } ?? false,
+                confirmWipe: choices.confirmWipe, lastDay: choices.lastDay,
+                wipes: plan?.runnableSteps.contains { $0.kind == WipeManagedDevice.kind } ?? false,
                 phases: phases, blockers: blockers,
                 warnings: (plan?.warnings ?? []).map { FindingView(message: $0.message, resolution: $0.resolution, needsSuccessor: false) },
                 retention: plan?.retention ?? [], licences: (plan?.licencesToFree ?? []).joined(separator: ", "),
