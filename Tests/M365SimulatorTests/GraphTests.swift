@@ -143,7 +143,9 @@ struct GraphTests {
 
     @Test("a burst beyond the throttling budget gets 429 with Retry-After, inside and outside $batch")
     func throttling() async throws {
-        try await Harness.run(configure: { $0.throttling.graphResourceUnitsPer10Seconds = 40 }) { sim in
+        // A budget smaller than one full batch: the batch below meets throttling even when the burst
+        // was slow enough (a loaded machine) for the 10-second window to refill before it.
+        try await Harness.run(configure: { $0.throttling.graphResourceUnitsPer10Seconds = 15 }) { sim in
             let token = try await sim.token()
             let ben = try await sim.userId("ben.carter", token: token)
             let statuses = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
