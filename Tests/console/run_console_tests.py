@@ -517,6 +517,24 @@ def main():
         technician.shot("undo-submitted")
         step("undo is submitted from the run page, for approval like any plan")
 
+        # A scheduled offboarding from the wizard: the end of Isla's last day, in her mailbox's zone (Tokyo).
+        technician.open("/offboard/contoso/plan?user=" + urllib.parse.quote("isla.jones@contoso.com"))
+        technician.find("#plan-h")
+        technician.click("#when-last-day", navigates=False)
+        technician.click("#submit-plan")
+        check(technician.heading().startswith("Offboard"), "a last day left empty is asked for")
+        check("Choose the leaver's last day" in technician.find("#wizard-error").text, "the wizard says what is missing")
+        technician.driver.execute_script("document.getElementById('lastDay').value = '2030-03-29'")
+        technician.click("#submit-plan")
+        technician.wait.until(lambda d: re.search(r"/offboardings/[^/]+$", d.current_url))
+        timing = technician.find("#timing").text
+        check(timing.startswith("the end of the last day, 2030-03-29 17:30 Asia/Tokyo (2030-03-29T08:30:00Z)"), f"timing: {timing}")
+        technician.shot("offboarding-scheduled")
+        technician.open("/")
+        check("runs 2030-03-29 08:30:00 UTC" in technician.find("#scheduled-h").find_element(By.XPATH, "..").text, "the dashboard lists it")
+        technician.shot("dashboard-scheduled")
+        step("the wizard schedules the end of the leaver's last day in their own zone; the dashboard lists it")
+
         # Security headers on a page.
         status, headers, _ = raw_request(serve, "GET", "/signin")
         policy = headers.get("Content-Security-Policy", "")

@@ -327,7 +327,8 @@ enum OffboardingPages {
         var approvals: [DecisionRow]
         var submittedBy: String
         var steps: [ReportStep]
-        var licences: String
+        /// Nil when none was freed.
+        var licences: String?
         var retention: [String]
         /// The stylesheet, embedded in the downloaded file so it reads without the console.
         var css = ""
@@ -382,7 +383,7 @@ enum OffboardingPages {
                 return ReportStep(
                     title: step.title, status: label, tone: tone, before: step.before, after: step.after, reason: step.reason,
                     error: step.error?.description, finished: ConsoleFormat.when(step.finishedAt))
-            }, licences: run.licencesFreed.joined(separator: ", "), retention: run.plan.retention)
+            }, licences: run.licencesFreed.isEmpty ? nil : run.licencesFreed.joined(separator: ", "), retention: run.plan.retention)
     }
 
     /// The report as one HTML file with its stylesheet inside, readable without the console.

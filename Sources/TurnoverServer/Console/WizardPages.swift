@@ -90,7 +90,8 @@ enum WizardPages {
         var autoReplyInternal: String
         var autoReplyExternal: String
         var confirmWipe: Bool
-        /// yyyy-MM-dd: run at the end of that day in the leaver's zone; empty runs once approved.
+        /// Run at the end of the last day (`lastDay`, yyyy-MM-dd) in the leaver's zone, not at once.
+        var atEndOfLastDay = false
         var lastDay = ""
 
         init(policy: Policy) {
@@ -117,7 +118,8 @@ enum WizardPages {
             autoReplyInternal = form.raw("autoReplyInternal").replacingOccurrences(of: "\r\n", with: "\n")
             autoReplyExternal = form.raw("autoReplyExternal").replacingOccurrences(of: "\r\n", with: "\n")
             confirmWipe = form.has("confirmWipe")
-            lastDay = form["when"] == "lastDay" ? form["lastDay"] ?? "" : ""
+            atEndOfLastDay = form["when"] == "lastDay"
+            lastDay = form["lastDay"] ?? ""
         }
 
         var overrides: [String] {
@@ -182,13 +184,15 @@ enum WizardPages {
         var autoReplyExternal: String
         var placeholders: [String]
         var confirmWipe: Bool
+        var atEndOfLastDay: Bool
         var lastDay: String
         var wipes: Bool
         var phases: [PhaseGroup]
         var blockers: [FindingView]
         var warnings: [FindingView]
         var retention: [String]
-        var licences: String
+        /// Nil when none: Mustache shows an empty string's section.
+        var licences: String?
         var runnable: Int
         var blocked: Bool
         var error: String?
@@ -211,9 +215,12 @@ enum WizardPages {
         }
         do {
             try AccessRules.check(visit.principal, operation: "submitOffboarding")
+            if choices.atEndOfLastDay, choices.lastDay.isEmpty {
+                throw APIProblem.badRequest("Choose the leaver's last day, or run it at once.")
+            }
             let request = try await console.desk.submit(
                 tenant: tenant, userPrincipalName: upn, overrides: choices.overrides, confirmWipe: choices.confirmWipe,
-                by: visit.principal.name, timing: choices.lastDay.isEmpty ? .now : .endOfLastDay(choices.lastDay))
+                by: visit.principal.name, timing: choices.atEndOfLastDay ? .endOfLastDay(choices.lastDay) : .now)
             return .redirect("/offboardings/\(request.id.rawValue)")
         } catch {
             return try await page(console, tenant: tenant, upn: upn, choices: choices, error: APIMiddleware.problem(for: error).detail)
@@ -267,11 +274,12 @@ enum WizardPages {
                 forwarding: choices.forwarding, keepCopy: choices.keepCopy, successor: choices.successor,
                 successorInBlocker: blockers.contains(where: \.needsSuccessor), autoReplyInternal: choices.autoReplyInternal,
                 autoReplyExternal: choices.autoReplyExternal, placeholders: Placeholders.known.sorted().map { "{\($0)}" },
-                confirmWipe: choices.confirmWipe, lastDay: choices.lastDay,
+                confirmWipe: choices.confirmWipe, atEndOfLastDay: choices.atEndOfLastDay, lastDay: choices.lastDay,
                 wipes: plan?.runnableSteps.contains { $0.kind == WipeManagedDevice.kind } ?? false,
                 phases: phases, blockers: blockers,
                 warnings: (plan?.warnings ?? []).map { FindingView(message: $0.message, resolution: $0.resolution, needsSuccessor: false) },
-                retention: plan?.retention ?? [], licences: (plan?.licencesToFree ?? []).joined(separator: ", "),
+                retention: plan?.retention ?? [],
+                licences: (plan?.licencesToFree ?? []).isEmpty ? nil : (plan?.licencesToFree ?? []).joined(separator: ", "),
                 runnable: plan?.runnableSteps.count ?? 0, blocked: plan?.isBlocked ?? true, error: message),
             status: message == nil ? .ok : .unprocessableContent)
     }
