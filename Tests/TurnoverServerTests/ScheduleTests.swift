@@ -54,38 +54,43 @@ struct ScheduleTests {
         let first = try await ServeProcess(
             dataDirectory: directory, arguments: ["--sandbox", "--bootstrap-admin", "root", "--config", config])
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        var second: ServeProcess?
         do {
             var api = APIClient(baseURL: first.baseURL, http: http)
             let team = try await Team.make(first, api)
-            let runAt = Date().addingTimeInterval(6)
+            // Far enough ahead that this serve is stopped before the time comes, even on a loaded machine.
+            let runAt = Date().addingTimeInterval(20)
             let submitted = try await api.call(
                 "POST", "/offboardings", token: team.technician,
                 json: ["tenant": "contoso", "userPrincipalName": "ben.carter@contoso.com", "runAt": Self.iso(runAt)])
             let id = try #require(submitted.object["id"] as? String, "\(submitted.text)")
             let approved = try await api.call("POST", "/offboardings/\(id)/approve", token: team.approver, json: [:])
             #expect(approved.status == 200, "\(approved.text)")
-            try await Task.sleep(for: .seconds(2))
+            try await Task.sleep(for: .seconds(1))
             // Approved, and still waiting for its time: nothing has changed in the tenant.
             #expect(try await api.call("GET", "/offboardings/\(id)", token: team.admin).object["status"] as? String == "approved")
             #expect(try await api.simulatorState(first).accountEnabled("ben.carter@contoso.com") == true)
             _ = await first.stop()
+            try #require(Date() < runAt, "serve stopped only after the scheduled time; the test cannot show a missed start")
 
             // Down past the scheduled time; the next start runs it, late, and says so.
             try await Task.sleep(for: .seconds(max(0, runAt.timeIntervalSinceNow) + 3))
-            let second = try await ServeProcess(dataDirectory: directory, arguments: ["--sandbox", "--config", config])
-            api = APIClient(baseURL: second.baseURL, http: http)
+            let restarted = try await ServeProcess(dataDirectory: directory, arguments: ["--sandbox", "--config", config])
+            second = restarted
+            api = APIClient(baseURL: restarted.baseURL, http: http)
             let finished = try await api.waitFor(id, token: team.technician, statuses: ["succeeded", "partially-succeeded", "failed"])
             #expect(finished["status"] as? String == "succeeded")
             let notes = (finished["notes"] as? [String] ?? []).joined(separator: "\n")
             #expect(notes.contains("late: the service was not running at the scheduled time"), "\(notes)")
-            #expect(try await api.simulatorState(second).accountEnabled("ben.carter@contoso.com") == false)
+            #expect(try await api.simulatorState(restarted).accountEnabled("ben.carter@contoso.com") == false)
             let report = try await api.call("GET", "/offboardings/\(id)/report?format=md", token: team.auditor)
             #expect(report.text.contains("**Schedule:** scheduled for"), "\(report.text.prefix(800))")
             #expect(report.text.contains("late"))
-            _ = await second.stop()
+            _ = await restarted.stop()
             try await http.shutdown()
         } catch {
             _ = await first.stop()
+            if let second { _ = await second.stop() }
             try? await http.shutdown()
             throw error
         }
