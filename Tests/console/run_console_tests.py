@@ -34,6 +34,7 @@ import zipfile
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -352,11 +353,16 @@ def main():
         step("approver signs in with a TOTP code at phone width and approves")
 
         # 5. The technician's page reaches "completed" by itself (server-sent events), then the report.
-        WebDriverWait(technician.driver, 180).until(
-            lambda d: d.find_elements(By.CSS_SELECTOR, "#status") and d.find_element(By.CSS_SELECTOR, "#status").text in
-            ("completed", "partially completed", "failed", "blocked"))
-        final = technician.find("#status").text
-        check(final == "completed", f"the run ended {final}:\n{technician.text()}")
+        # The page follows the run over SSE and reloads when it ends; the reloaded page is the server's
+        # final word (no data-live), read in one script so a reload in between cannot tear the read.
+        final_status = """const s = document.getElementById('status');
+            return s && !s.hasAttribute('data-live') ? s.textContent.trim() : null;"""
+        final = WebDriverWait(technician.driver, 180, ignored_exceptions=[WebDriverException]).until(
+            lambda d: d.execute_script(final_status))
+        if final != "completed":
+            record = serve.api("GET", "/offboardings/" + offboarding_id, token=admin_token)
+            raise Failure(f"the run ended {final} ({record['status']}): {record.get('notes')} "
+                          f"{[(st['id'], st['status'], st.get('error')) for st in record['steps'] if st['status'] != 'succeeded']}")
         technician.find("#report-links:not([hidden])")
         technician.shot("run-completed")
         technician.click("#open-report")
