@@ -72,18 +72,7 @@ public final class OperatorAccounts: Sendable {
     ) async throws -> (
         secret: String, record: CredentialRecord, operator: OperatorRecord
     ) {
-        if isLocked(name.rawValue) {
-            throw Refusal(
-                problem: APIProblem(
-                    status: 429, title: "Too many failed sign-ins",
-                    detail: "Too many failed sign-ins for \(name); wait fifteen minutes, or ask an admin."))
-        }
-        guard var record = try await store.operatorRecord(named: name), !record.disabled,
-            Bcrypt.verify(password, hash: record.passwordHash)
-        else {
-            try await fail(name, reason: "wrong name or password")
-            throw Refusal(problem: APIProblem(status: 401, title: "Not signed in", detail: "The name or password is wrong."))
-        }
+        var record = try await checkPassword(name: name, password: password)
         if Self.needsSecondFactor(record.roles) {
             guard let secret = record.totpSecret else {
                 throw Refusal(problem: .forbidden("\(name) has no second factor enrolled; ask an admin to re-create the operator."))

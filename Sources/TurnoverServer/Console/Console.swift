@@ -223,6 +223,15 @@ enum ConsoleFormat {
         }
     }
 
+    /// Why a planned step will not change anything, or nil when it runs.
+    static func note(_ disposition: PlannedStep.Disposition) -> String? {
+        switch disposition {
+        case .run: nil
+        case .alreadyDone(let why): "already so: \(why)"
+        case .report(let why): "reported only: \(why)"
+        }
+    }
+
     static func step(_ status: StepStatus) -> (label: String, tone: String) {
         switch status {
         case .succeeded: ("done", "good")

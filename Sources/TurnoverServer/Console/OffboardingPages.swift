@@ -168,12 +168,7 @@ enum OffboardingPages {
             }
         } else {
             steps = request.plan.steps.map { step in
-                let note: String?
-                switch step.disposition {
-                case .run: note = nil
-                case .alreadyDone(let why): note = "already so: \(why)"
-                case .report(let why): note = "reported only: \(why)"
-                }
+                let note = ConsoleFormat.note(step.disposition)
                 return StepRow(
                     id: step.id.rawValue, title: step.title, kind: step.kind.rawValue, phase: step.phase.rawValue,
                     status: step.willRun ? "planned" : "not changed", tone: "wait", detail: note, runs: step.willRun)

@@ -256,12 +256,7 @@ enum WizardPages {
             return PhaseGroup(
                 name: phase.rawValue.capitalized,
                 steps: steps.map { step in
-                    let note: String?
-                    switch step.disposition {
-                    case .run: note = nil
-                    case .alreadyDone(let why): note = "already so: \(why)"
-                    case .report(let why): note = "reported only: \(why)"
-                    }
+                    let note = ConsoleFormat.note(step.disposition)
                     return PlanStepRow(title: step.title, kind: step.kind.rawValue, note: note, runs: step.willRun)
                 })
         }
