@@ -84,6 +84,8 @@ public struct Policy: Codable, Sendable, Equatable {
     public var endOfDay = "17:30"
     /// The tenant's zone (IANA), for leavers whose own zone cannot be read.
     public var timeZone = "UTC"
+    /// Who is told what, by e-mail, webhook or Teams (`notifications:`).
+    public var notifications = NotificationSettings()
 
     public struct Approval: Sendable, Equatable, Codable {
         /// When true, the CLI's own `offboard` refuses to run without an approval recorded by `turnover serve`.
@@ -132,7 +134,7 @@ public struct Policy: Codable, Sendable, Equatable {
     static let knownKeys: Set<String> = [
         "name", "steps", "delegate", "forwarding", "autoReply", "successor", "keepLicences", "breakGlass", "retainMailboxDays",
         "directReportsTo", "litigationHoldDays", "cancelMeetingsDays", "leaverDisplayNamePrefix", "blockGroup", "delegateAutoMapping",
-        "mobileDeviceAction", "approval", "fullAccess", "endOfDay", "timeZone",
+        "mobileDeviceAction", "approval", "fullAccess", "endOfDay", "timeZone", "notifications",
     ]
 
     /// `steps: all` (and `--set steps=all`): every step that destroys nothing; wipe and delete are
@@ -350,6 +352,8 @@ public struct Policy: Codable, Sendable, Equatable {
                 } else {
                     problems.append(Problem(line: line(value), message: "timeZone is an IANA zone such as Europe/London, not '\(text)'"))
                 }
+            case "notifications":
+                policy.notifications = NotificationSettings.parse(value, problems: &problems)
             case "fullAccess":
                 guard let items = value.sequence else {
                     problems.append(Problem(line: line(value), message: "'fullAccess' must be a list of addresses or {user, autoMapping}"))

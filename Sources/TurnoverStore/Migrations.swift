@@ -67,5 +67,18 @@ enum Migrations {
         Migration(
             version: 3, summary: "scheduled offboardings: an approved offboarding is started no earlier than its not_before",
             statements: ["ALTER TABLE offboardings ADD COLUMN not_before REAL"]),
+        Migration(
+            version: 4,
+            summary: "notifications: deliveries (an outbox, leased like runs) and how far the audit log has been routed",
+            statements: [
+                """
+                CREATE TABLE deliveries (id TEXT PRIMARY KEY, offboarding TEXT NOT NULL, status TEXT NOT NULL, next_attempt_at REAL,
+                  created_at REAL NOT NULL, lease_owner TEXT, lease_expires_at REAL, record TEXT NOT NULL)
+                """,
+                "CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at)",
+                "CREATE TABLE notification_cursor (name TEXT PRIMARY KEY, sequence INTEGER NOT NULL)",
+                // Only what happens from now on is announced, not a database's whole history.
+                "INSERT INTO notification_cursor (name, sequence) SELECT 'notifications', COALESCE(MAX(sequence), 0) FROM audit_log",
+            ]),
     ]
 }

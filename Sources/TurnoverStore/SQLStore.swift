@@ -214,6 +214,7 @@ public final class SQLStore: TurnoverStore {
         switch work {
         case .offboardings: "status = 'approved' AND (not_before IS NULL OR not_before <= \(bind: now.timeIntervalSince1970))"
         case .runs: "status IN ('planned', 'running') AND tenant <> 'sandbox'"
+        case .deliveries: "status = 'pending' AND next_attempt_at <= \(bind: now.timeIntervalSince1970)"
         }
     }
 
@@ -267,7 +268,7 @@ public final class SQLStore: TurnoverStore {
 
     public func releaseAll(owner: String) async throws {
         try await backend.withDatabase { database in
-            for work in [LeasedWork.offboardings, .runs] {
+            for work in LeasedWork.allCases {
                 try await database.raw(
                     "UPDATE \(unsafeRaw: work.rawValue) SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = \(bind: owner)"
                 ).run()
@@ -278,7 +279,7 @@ public final class SQLStore: TurnoverStore {
     public func reapExpiredLeases(now: Date) async throws -> Int {
         try await backend.withDatabase { database in
             var reaped = 0
-            for work in [LeasedWork.offboardings, .runs] {
+            for work in LeasedWork.allCases {
                 let rows = try await database.raw(
                     """
                     SELECT id FROM \(unsafeRaw: work.rawValue) WHERE lease_owner IS NOT NULL AND lease_expires_at < \(bind: now.timeIntervalSince1970)
@@ -513,6 +514,71 @@ public final class SQLStore: TurnoverStore {
                     previousHash: try row.decode(column: "previous_hash", as: String.self),
                     hash: try row.decode(column: "hash", as: String.self))
             }
+        }
+    }
+
+    // MARK: Notifications
+
+    public func notificationCursor() async throws -> Int64 {
+        try await backend.withDatabase { database in
+            try await database.raw("SELECT sequence FROM notification_cursor WHERE name = 'notifications'").all().first?.decode(
+                column: "sequence", as: Int64.self) ?? 0
+        }
+    }
+
+    public func enqueueDeliveries(_ deliveries: [NotificationDelivery], routedThrough sequence: Int64) async throws {
+        try await backend.transaction { database in
+            do {
+                for delivery in deliveries {
+                    try await database.raw(
+                        """
+                        INSERT INTO deliveries (id, offboarding, status, next_attempt_at, created_at, record) VALUES
+                        (\(bind: delivery.id), \(bind: delivery.offboarding.rawValue), \(bind: delivery.status.rawValue),
+                         \(bind: delivery.nextAttemptAt?.timeIntervalSince1970), \(bind: delivery.createdAt.timeIntervalSince1970),
+                         \(bind: try json(delivery)))
+                        ON CONFLICT (id) DO NOTHING
+                        """
+                    ).run()
+                }
+                // Never backwards: two servers routing the same entries both move it forward.
+                try await database.raw(
+                    """
+                    UPDATE notification_cursor SET sequence = \(bind: sequence)
+                    WHERE name = 'notifications' AND sequence < \(bind: sequence)
+                    """
+                ).run()
+            }
+        }
+    }
+
+    public func delivery(_ id: String) async throws -> NotificationDelivery? {
+        try await backend.withDatabase { database in
+            try await database.raw("SELECT record FROM deliveries WHERE id = \(bind: id)").all().first.map {
+                try decode(NotificationDelivery.self, $0)
+            }
+        }
+    }
+
+    public func updateDelivery(_ delivery: NotificationDelivery) async throws {
+        try await backend.withDatabase { database in
+            try await database.raw(
+                """
+                UPDATE deliveries SET status = \(bind: delivery.status.rawValue),
+                  next_attempt_at = \(bind: delivery.nextAttemptAt?.timeIntervalSince1970), record = \(bind: try json(delivery))
+                WHERE id = \(bind: delivery.id)
+                """
+            ).run()
+        }
+    }
+
+    public func deliveries(offboarding: OffboardingID?, limit: Int) async throws -> [NotificationDelivery] {
+        try await backend.withDatabase { database in
+            try await database.raw(
+                """
+                SELECT record FROM deliveries WHERE (CAST(\(bind: offboarding?.rawValue) AS TEXT) IS NULL OR offboarding = \(bind: offboarding?.rawValue))
+                ORDER BY created_at, id LIMIT \(bind: limit)
+                """
+            ).all().map { try decode(NotificationDelivery.self, $0) }
         }
     }
 

@@ -127,6 +127,18 @@ public protocol TurnoverStore: RunStore {
     @discardableResult func appendAudit(_ event: AuditEvent, at: Date) async throws -> AuditEntry
     /// In sequence order, from the entry after `after`.
     func auditEntries(after: Int64, limit: Int) async throws -> [AuditEntry]
+
+    // MARK: Notifications (an outbox: routed from the audit log, sent under a lease)
+
+    /// The last audit sequence whose events have been routed to deliveries.
+    func notificationCursor() async throws -> Int64
+    /// Stores the deliveries (one already stored is left as it is) and moves the cursor to
+    /// `sequence`, in one transaction.
+    func enqueueDeliveries(_ deliveries: [NotificationDelivery], routedThrough sequence: Int64) async throws
+    func delivery(_ id: String) async throws -> NotificationDelivery?
+    func updateDelivery(_ delivery: NotificationDelivery) async throws
+    /// Oldest first; all offboardings when nil.
+    func deliveries(offboarding: OffboardingID?, limit: Int) async throws -> [NotificationDelivery]
 }
 
 extension RunStore {

@@ -14,6 +14,8 @@ public struct OperatorRecord: Codable, Sendable, Equatable {
     public var totpSecret: String?
     public var disabled: Bool
     public var createdAt: Date
+    /// Where notifications to this operator go (approval requests, their submissions' outcomes).
+    public var email: String?
 
     public init(
         name: OperatorName, roles: [Role], tenants: [String], passwordHash: String, mustChangePassword: Bool, totpSecret: String?,
@@ -74,9 +76,11 @@ public struct CredentialRecord: Codable, Sendable, Equatable {
 
 /// Work that one process at a time holds under a lease: an approved offboarding being started, or a
 /// run being executed. A lease that is not renewed expires, and another process takes the work over.
-public enum LeasedWork: String, Sendable {
+public enum LeasedWork: String, Sendable, CaseIterable {
     case offboardings
     case runs
+    /// Notifications waiting to be sent (or sent again).
+    case deliveries
 }
 
 /// A filter for listing offboardings; nil fields do not narrow.

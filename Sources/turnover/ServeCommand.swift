@@ -7,6 +7,7 @@ import M365Simulator
 import Metrics
 import Prometheus
 import ServiceLifecycle
+import Synchronization
 import TurnoverCore
 import TurnoverEngine
 import TurnoverServer
@@ -108,6 +109,7 @@ struct ServeCommand: AsyncParsableCommand {
                     LeaseOwner.make("serve-\(UUID().uuidString.prefix(6).lowercased())")
                 let (ready, readyContinuation) = AsyncStream.makeStream(of: String?.self)
                 var services: [any Service] = []
+                let boundURL = Mutex<String>(settings.publicURL ?? "http://\(host):\(port)")
                 if sandbox {
                     let simulator = try Simulator()
                     try simulator.loadDemoTenants()
@@ -137,6 +139,7 @@ struct ServeCommand: AsyncParsableCommand {
                         if let simulatorURL {
                             output("Sandbox simulator (tenants contoso and fabrikam) on \(simulatorURL); its control API is under /_sim/")
                         }
+                        if settings.publicURL == nil { boundURL.withLock { $0 = "http://\(host):\(boundPort)" } }
                         // Written unbuffered: scripts and tests wait for this line.
                         output("Turnover is listening on http://\(host):\(boundPort)")
                     })
@@ -145,6 +148,16 @@ struct ServeCommand: AsyncParsableCommand {
                 workerSettings.scheduleGrace = TimeInterval(scheduleGrace)
                 services.append(RunWorker(desk: desk, owner: owner, settings: workerSettings, logger: logger))
                 services.append(LeaseReaper(store: workspace.store, logger: logger))
+                let router = NotificationRouter(
+                    store: workspace.store, secrets: workspace.secrets, publicURL: { boundURL.withLock { $0 } },
+                    policy: { name in
+                        guard let tenant = try await clients.tenant(name) else { return nil }
+                        return try workspace.policy(for: tenant)
+                    }, now: { Date() })
+                services.append(
+                    NotificationDispatcher(
+                        router: router, transports: .live(smtp: settings.smtp.map(SMTPClient.init(settings:)), http: http), owner: owner,
+                        interval: .milliseconds(Int(settings.notifyInterval * 1000)), backoffScale: settings.notifyRetryScale))
                 let group = ServiceGroup(
                     configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
                 try await group.run()

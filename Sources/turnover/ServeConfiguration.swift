@@ -1,6 +1,8 @@
 import Configuration
 import Foundation
 import SystemPackage
+import TurnoverCore
+import TurnoverEngine
 
 /// `turnover serve`'s settings, read with swift-configuration from, in order of precedence: the
 /// command line's flags, `TURNOVER_*` environment variables, the YAML file named by `--config` (or
@@ -15,6 +17,13 @@ import SystemPackage
 /// maxRuns: 32
 /// scheduleGrace: 120          # seconds after its time that a scheduled start counts as late
 /// logLevel: notice
+/// smtpHost: smtp.example.com  # notifications by e-mail (the policy's notifications: routes)
+/// smtpPort: 587
+/// smtpSecurity: starttls      # starttls, tls (port 465) or none (only to a relay on this machine)
+/// smtpUsername: turnover@example.com
+/// smtpPassword: …             # better in TURNOVER_SMTP_PASSWORD
+/// smtpFrom: turnover@example.com
+/// smtpCaFile: /etc/turnover/smtp-ca.pem   # when the server's certificate is not from a public CA
 /// ```
 struct ServeConfiguration: Sendable {
     var host: String
@@ -29,6 +38,11 @@ struct ServeConfiguration: Sendable {
     var scheduleGrace: Int
     var logLevel: String
     var bootstrapAdmin: String?
+    /// Where e-mail notifications go out; nil when none is configured.
+    var smtp: SMTPClient.Settings?
+    /// Seconds between notification rounds, and the scale of the retry backoff (tests shorten both).
+    var notifyInterval: Double
+    var notifyRetryScale: Double
     var configFile: String?
     /// Where each setting came from: "flag", "environment", the file's path, or "default".
     var sources: [String: String]
@@ -44,6 +58,8 @@ struct ServeConfiguration: Sendable {
     /// name in upper snake case: dataDir is TURNOVER_DATA_DIR).
     static let names = [
         "host", "port", "dataDir", "database", "sandbox", "publicUrl", "maxRuns", "scheduleGrace", "logLevel", "bootstrapAdmin",
+        "smtpHost", "smtpPort", "smtpSecurity", "smtpUsername", "smtpPassword", "smtpFrom", "smtpCaFile", "notifyInterval",
+        "notifyRetryScale",
     ]
 
     static func load(
@@ -58,7 +74,8 @@ struct ServeConfiguration: Sendable {
                     (AbsoluteConfigKey(ConfigKey($0.key)), ConfigValue($0.value, isSecret: $0.key == "database"))
                 }))
         let environmentProvider = EnvironmentVariablesProvider(
-            environmentVariables: environment, secretsSpecifier: .specific(["TURNOVER_DATABASE", "TURNOVER_SECRET_KEY"])
+            environmentVariables: environment,
+            secretsSpecifier: .specific(["TURNOVER_DATABASE", "TURNOVER_SECRET_KEY", "TURNOVER_SMTP_PASSWORD"])
         ).prefixKeys(with: ConfigKey("turnover"))
         var layers: [(String, any ConfigProvider)] = [("flag", flagProvider), ("environment", environmentProvider)]
         let file = configFile ?? environment["TURNOVER_CONFIG"]
@@ -102,6 +119,30 @@ struct ServeConfiguration: Sendable {
             default: throw Invalid(description: "\(name) must be true or false, not '\(text)' (\(sources[name] ?? "")).")
             }
         }
+        func decimal(_ name: String, default value: Double) throws -> Double {
+            if let number = reader.double(forKey: ConfigKey(name)) { return number }
+            if let number = reader.int(forKey: ConfigKey(name)) { return Double(number) }
+            guard let text = reader.string(forKey: ConfigKey(name)) else { return value }
+            guard let number = Double(text), number > 0 else {
+                throw Invalid(description: "\(name) must be a positive number, not '\(text)' (\(sources[name] ?? "")).")
+            }
+            return number
+        }
+        var smtp: SMTPClient.Settings?
+        if let smtpHost = reader.string(forKey: "smtpHost") {
+            let securityText = reader.string(forKey: "smtpSecurity", default: "starttls")
+            guard let security = SMTPClient.Security(rawValue: securityText) else {
+                throw Invalid(
+                    description: "smtpSecurity is starttls, tls or none, not '\(securityText)' (\(sources["smtpSecurity"] ?? "")).")
+            }
+            guard let from = reader.string(forKey: "smtpFrom"), EmailAddress.isPlausible(from) else {
+                throw Invalid(description: "smtpFrom must be the sender's e-mail address when smtpHost is set.")
+            }
+            smtp = SMTPClient.Settings(
+                host: smtpHost, port: try integer("smtpPort", default: security == .tls ? 465 : 587), security: security,
+                username: reader.string(forKey: "smtpUsername"), password: reader.string(forKey: "smtpPassword", isSecret: true),
+                from: from, caFile: reader.string(forKey: "smtpCaFile"))
+        }
         let settings = ServeConfiguration(
             host: reader.string(forKey: "host", default: "127.0.0.1"), port: try integer("port", default: 8080),
             dataDirectory: reader.string(forKey: "dataDir") ?? DataOptions.defaultDirectory(environment: environment),
@@ -109,6 +150,8 @@ struct ServeConfiguration: Sendable {
             publicURL: reader.string(forKey: "publicUrl"), maxRuns: try integer("maxRuns", default: 32),
             scheduleGrace: try integer("scheduleGrace", default: 120),
             logLevel: reader.string(forKey: "logLevel", default: "notice"), bootstrapAdmin: reader.string(forKey: "bootstrapAdmin"),
+            smtp: smtp, notifyInterval: try decimal("notifyInterval", default: 2),
+            notifyRetryScale: try decimal("notifyRetryScale", default: 1),
             configFile: file, sources: sources)
         try settings.validate()
         return settings
@@ -143,6 +186,12 @@ struct ServeConfiguration: Sendable {
             ("publicUrl", publicURL ?? "(none: cookies without Secure, no HSTS)"), ("maxRuns", String(maxRuns)),
             ("scheduleGrace", "\(scheduleGrace) s"), ("logLevel", logLevel),
             ("bootstrapAdmin", bootstrapAdmin ?? "(none)"),
+            (
+                "smtpHost",
+                smtp.map { "\($0.host):\($0.port) (\($0.security.rawValue))" } ?? "(none: e-mail notifications are recorded as not sent)"
+            ),
+            ("smtpUsername", smtp?.username ?? "(none)"), ("smtpPassword", smtp?.password == nil ? "(none)" : "(redacted)"),
+            ("smtpFrom", smtp?.from ?? "(none)"), ("notifyInterval", "\(notifyInterval) s"),
         ]
         var lines = values.map { "\($0.0): \($0.1)    # \(sources[$0.0] ?? "default")" }
         lines.append(

@@ -1,0 +1,101 @@
+public import Foundation
+import Logging
+public import ServiceLifecycle
+public import TurnoverCore
+public import TurnoverStore
+
+/// Routes new audit entries to deliveries and sends the deliveries that are due, retrying with
+/// backoff and recording every attempt. A Service in serve's group; each delivery is sent under a
+/// lease, so several servers on one database send it once.
+public struct NotificationDispatcher: Service {
+    public let router: NotificationRouter
+    public let transports: NotificationTransports
+    public let owner: String
+    public var interval: Duration
+    /// Multiplies `NotificationDelivery.backoff` (tests use a small one).
+    public var backoffScale: Double
+    let logger = Logger(label: "turnover.notifications")
+
+    public init(router: NotificationRouter, transports: NotificationTransports, owner: String, interval: Duration, backoffScale: Double = 1)
+    {
+        self.router = router
+        self.transports = transports
+        self.owner = owner
+        self.interval = interval
+        self.backoffScale = backoffScale
+    }
+
+    var store: any TurnoverStore { router.store }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await self.pass()
+                try? await Task.sleep(for: self.interval)
+            }
+        }
+    }
+
+    /// One round: route what is new, then send what is due.
+    public func pass() async {
+        do {
+            try await router.routeNew()
+        } catch {
+            logger.error("could not route notifications; trying again next round", metadata: ["error": "\(error)"])
+        }
+        do {
+            while let id = try await store.claim(
+                .deliveries, id: nil, owner: owner, until: router.now().addingTimeInterval(120), now: router.now())
+            {
+                await deliver(id)
+                if Task.isCancelled { break }
+            }
+        } catch {
+            logger.error("could not take due notifications", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func deliver(_ id: String) async {
+        do {
+            guard var delivery = try await store.delivery(id), delivery.status == .pending else { return }
+            let at = router.now()
+            let outcome = await send(delivery, at: at)
+            delivery.record(
+                NotificationDelivery.Attempt(at: at, succeeded: outcome.succeeded, code: outcome.code, detail: outcome.detail),
+                permanent: outcome.permanent, backoffScale: backoffScale)
+            try await store.updateDelivery(delivery)
+            var metadata: Logger.Metadata = [
+                "delivery": "\(id)", "channel": "\(delivery.channel.rawValue)", "event": "\(delivery.event.rawValue)",
+                "status": "\(delivery.status.rawValue)", "detail": "\(outcome.detail)",
+            ]
+            if let next = delivery.nextAttemptAt { metadata["next"] = "\(next)" }
+            outcome.succeeded
+                ? logger.info("notification sent", metadata: metadata) : logger.warning("notification not sent", metadata: metadata)
+        } catch {
+            logger.error("could not record a notification attempt", metadata: ["delivery": "\(id)", "error": "\(error)"])
+        }
+        try? await store.release(.deliveries, id: id, owner: owner)
+    }
+
+    func send(_ delivery: NotificationDelivery, at: Date) async -> NotificationTransports.Outcome {
+        switch delivery.channel {
+        case .email:
+            let message = MailMessage(
+                to: delivery.target, subject: delivery.subject ?? "[Turnover]", text: delivery.text ?? "", html: delivery.html ?? "",
+                messageID: "\(delivery.id)@turnover")
+            return await transports.sendMail(message, at)
+        case .webhook, .teams:
+            guard let url = URL(string: delivery.target) else {
+                return .init(succeeded: false, code: nil, detail: "not a URL: \(delivery.target)", permanent: true)
+            }
+            let body = Data((delivery.body ?? "{}").utf8)
+            var headers = [("Turnover-Event", delivery.event.rawValue), ("Turnover-Delivery", delivery.id)]
+            if delivery.channel == .webhook {
+                let secret = router.secrets.webhookSecret(for: url)
+                headers.append(
+                    (WebhookSignature.header, WebhookSignature.value(secret: secret, timestamp: Int(at.timeIntervalSince1970), body: body)))
+            }
+            return await transports.post(url, headers, body)
+        }
+    }
+}
