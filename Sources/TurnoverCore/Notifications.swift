@@ -293,8 +293,11 @@ public struct NotificationContent: Codable, Sendable, Equatable {
             Fact("Status", request.status.rawValue),
         ]
         if let timing = request.timing { facts.append(Fact("Runs", timing)) }
+        // The plan's retention lines say who keeps what in full; the preservation steps' titles
+        // stand in only when a plan has none.
         let keeping =
-            request.plan.runnableSteps.filter { $0.phase == .preservation }.map(\.title) + request.plan.retention
+            request.plan.retention.isEmpty
+            ? request.plan.runnableSteps.filter { $0.phase == .preservation }.map(\.title) : request.plan.retention
         return NotificationContent(
             event: event, tenant: request.tenant, offboarding: request.id, leaver: request.plan.user, headline: headline, facts: facts,
             lines: lines, keeping: keeping, link: link)

@@ -107,6 +107,23 @@ extension APIHandler {
         return .ok(.init(body: .applicationZip(HTTPBody(pack))))
     }
 
+    func listOffboardingNotifications(
+        _ input: Operations.ListOffboardingNotifications.Input
+    ) async throws -> Operations.ListOffboardingNotifications.Output {
+        let (request, _) = try await visibleOffboarding(input.path.id)
+        let deliveries = try await store.deliveries(offboarding: request.id, limit: 1000)
+        return .ok(.init(body: .json(deliveries.map(Self.schema))))
+    }
+
+    static func schema(_ delivery: NotificationDelivery) -> Components.Schemas.NotificationDelivery {
+        .init(
+            id: delivery.id, event: .init(rawValue: delivery.event.rawValue) ?? .submitted,
+            channel: .init(rawValue: delivery.channel.rawValue) ?? .email, target: delivery.target,
+            status: .init(rawValue: delivery.status.rawValue) ?? .pending, subject: delivery.subject,
+            nextAttemptAt: delivery.nextAttemptAt, createdAt: delivery.createdAt,
+            attempts: delivery.attempts.map { .init(at: $0.at, succeeded: $0.succeeded, code: $0.code, detail: $0.detail) })
+    }
+
     func submitUndo(_ input: Operations.SubmitUndo.Input) async throws -> Operations.SubmitUndo.Output {
         guard case .json(let body) = input.body else { throw APIProblem.badRequest("Send JSON.") }
         let principal = try Principal.required()

@@ -15,7 +15,7 @@ extension APIHandler {
         guard case .json(let body) = input.body else { throw APIProblem.badRequest("Send JSON.") }
         let principal = try Principal.required()
         let created = try await accounts.addOperator(
-            name: OperatorName(body.name), roles: Self.roles(body.roles), tenants: body.tenants ?? [])
+            name: OperatorName(body.name), roles: Self.roles(body.roles), tenants: body.tenants ?? [], email: body.email)
         try await store.appendAudit(
             AuditEvent(
                 actor: principal.name.rawValue, action: "operator.added", subject: body.name,

@@ -75,7 +75,7 @@ struct APIHandler: APIProtocol {
         .init(
             name: record.name.rawValue, roles: record.roles.compactMap { Components.Schemas.Role(rawValue: $0.rawValue) },
             tenants: record.tenants, disabled: record.disabled, mustChangePassword: record.mustChangePassword,
-            totpRequired: OperatorAccounts.needsSecondFactor(record.roles))
+            totpRequired: OperatorAccounts.needsSecondFactor(record.roles), email: record.email)
     }
 
     static func roles(_ roles: [Components.Schemas.Role]) -> [Role] { roles.compactMap { Role(rawValue: $0.rawValue) } }

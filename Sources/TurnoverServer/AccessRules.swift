@@ -34,6 +34,7 @@ public enum AccessRules {
         "getOffboarding": .roles(readers),
         "getOffboardingReport": .roles(readers),
         "getOffboardingEvidence": .roles(readers),
+        "listOffboardingNotifications": .roles(readers),
         "streamOffboardingEvents": .roles(readers),
         "submitOffboarding": .roles([.admin, .technician]),
         "submitUndo": .roles([.admin, .technician]),

@@ -45,7 +45,10 @@ public final class OperatorAccounts: Sendable {
         public var description: String { problem.detail }
     }
 
-    public func addOperator(name: OperatorName, roles: [Role], tenants: [String]) async throws -> NewCredentials {
+    public func addOperator(name: OperatorName, roles: [Role], tenants: [String], email: String? = nil) async throws -> NewCredentials {
+        if let email, !EmailAddress.isPlausible(email) {
+            throw Refusal(problem: .badRequest("'\(email)' is not an e-mail address."))
+        }
         let trimmed = name.rawValue.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty, trimmed.count <= 64, trimmed.allSatisfy({ $0.isLetter || $0.isNumber || "._@-".contains($0) }) else {
             throw Refusal(problem: .badRequest("An operator's name is letters, digits and . _ @ - (up to 64)."))
@@ -56,9 +59,10 @@ public final class OperatorAccounts: Sendable {
         }
         let password = Self.randomText(20)
         let totpSecret = Self.needsSecondFactor(roles) ? Self.randomText(20) : nil
-        let record = OperatorRecord(
+        var record = OperatorRecord(
             name: name, roles: Array(Set(roles)).sorted(), tenants: Array(Set(tenants)).sorted(),
             passwordHash: Bcrypt.hash(password, cost: bcryptCost), mustChangePassword: true, totpSecret: totpSecret, createdAt: now())
+        record.email = email
         try await store.saveOperator(record)
         return NewCredentials(
             record: record, initialPassword: password, totpSecret: totpSecret,

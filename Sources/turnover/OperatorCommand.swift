@@ -30,6 +30,7 @@ struct OperatorAdd: AsyncParsableCommand {
     @Argument(help: "The name they sign in with.") var name: String
     @Option(help: "Roles, comma-separated: admin, technician, approver, auditor.") var role: String
     @Option(help: "Tenants in scope, comma-separated; every tenant when absent.") var tenants: String?
+    @Option(help: "Where their notifications go (approval requests, the outcome of what they submitted).") var email: String?
 
     func run() async throws {
         var roles: [Role] = []
@@ -43,7 +44,7 @@ struct OperatorAdd: AsyncParsableCommand {
         try await data.withWorkspace { workspace in
             do {
                 let created = try await OperatorAccounts(store: workspace.store).addOperator(
-                    name: OperatorName(name), roles: roles, tenants: scope)
+                    name: OperatorName(name), roles: roles, tenants: scope, email: email)
                 try await workspace.store.appendAudit(
                     AuditEvent(actor: ProcessInfo.processInfo.environment["USER"] ?? "cli", action: "operator.added", subject: name),
                     at: Date())

@@ -157,7 +157,8 @@ struct ServeCommand: AsyncParsableCommand {
                 services.append(
                     NotificationDispatcher(
                         router: router, transports: .live(smtp: settings.smtp.map(SMTPClient.init(settings:)), http: http), owner: owner,
-                        interval: .milliseconds(Int(settings.notifyInterval * 1000)), backoffScale: settings.notifyRetryScale))
+                        interval: .milliseconds(Int(settings.notifyInterval * 1000)), backoffScale: settings.notifyRetryScale,
+                        logger: logger))
                 let group = ServiceGroup(
                     configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
                 try await group.run()

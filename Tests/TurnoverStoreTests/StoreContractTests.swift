@@ -145,7 +145,7 @@ struct StoreContractTests {
         #expect(first.sequence == 1 && second.sequence == 2)
         #expect(first.previousHash == AuditChain.genesis && second.previousHash == first.hash)
         #expect(AuditChain.verify(try await store.auditEntries(after: 0, limit: 10)).isIntact)
-        #expect(try await store.schemaVersion() == 3)
+        #expect(try await store.schemaVersion() == 4)
         try await store.close()
     }
 
@@ -187,14 +187,15 @@ struct MigrationTests {
             let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
             for statement in [
                 "DROP TABLE schema_migrations", "DROP TABLE offboardings", "DROP TABLE operators", "DROP TABLE credentials",
-                "DROP TABLE audit_log", "ALTER TABLE runs DROP COLUMN lease_owner", "ALTER TABLE runs DROP COLUMN lease_expires_at",
+                "DROP TABLE audit_log", "DROP TABLE deliveries", "DROP TABLE notification_cursor",
+                "ALTER TABLE runs DROP COLUMN lease_owner", "ALTER TABLE runs DROP COLUMN lease_expires_at",
             ] {
                 try await connection.sql().raw(SQLQueryString(statement)).run()
             }
             try await connection.close()
         }
         let reopened = try await SQLiteStore.open(path: path)
-        #expect(try await reopened.schemaVersion() == 3)
+        #expect(try await reopened.schemaVersion() == 4)
         #expect(try await reopened.run("r-old") != nil)
         try await reopened.close()
     }
@@ -210,6 +211,40 @@ struct OwnLeaseTests {
         #expect(try await store.claim(.runs, id: nil, owner: "w", until: now.addingTimeInterval(30), now: now) == nil)
         #expect(try await store.claim(.runs, id: "r-own", owner: "w", until: now.addingTimeInterval(30), now: now) == "r-own")
         #expect(try await store.claim(.runs, id: "r-own", owner: "x", until: now.addingTimeInterval(30), now: now) == nil)
+        try await store.close()
+    }
+
+    @Test(
+        "deliveries: stored once however often routed, the cursor never goes back, due ones are leased to one sender",
+        arguments: StoreKind.available)
+    func deliveries(_ kind: StoreKind) async throws {
+        let now = Date(timeIntervalSince1970: 1_795_000_000)
+        let store = try await kind.open()
+        #expect(try await store.notificationCursor() == 0)
+        var delivery = NotificationDelivery(
+            id: "d-3-email-aa", sourceSequence: 3, tenant: "contoso", offboarding: "o-1", event: .approvalNeeded, channel: .email,
+            target: "alex@msp.example", createdAt: now)
+        delivery.subject = "Approval needed"
+        try await store.enqueueDeliveries([delivery], routedThrough: 3)
+        // A second server routing the same entries: nothing doubles, the cursor stays.
+        var again = delivery
+        again.subject = "changed"
+        try await store.enqueueDeliveries([again], routedThrough: 3)
+        try await store.enqueueDeliveries([], routedThrough: 2)
+        #expect(try await store.notificationCursor() == 3)
+        #expect(try await store.deliveries(offboarding: "o-1", limit: 10).map(\.subject) == ["Approval needed"])
+        #expect(try await store.deliveries(offboarding: "o-2", limit: 10).isEmpty)
+
+        #expect(try await store.claim(.deliveries, id: nil, owner: "a", until: now.addingTimeInterval(60), now: now) == delivery.id)
+        #expect(try await store.claim(.deliveries, id: nil, owner: "b", until: now.addingTimeInterval(60), now: now) == nil)
+        delivery.record(.init(at: now, succeeded: false, code: 500, detail: "500"), permanent: false)
+        try await store.updateDelivery(delivery)
+        try await store.release(.deliveries, id: delivery.id, owner: "a")
+        // Not due until its backoff has passed; then due again.
+        #expect(try await store.claim(.deliveries, id: nil, owner: "b", until: now.addingTimeInterval(60), now: now) == nil)
+        let later = now.addingTimeInterval(NotificationDelivery.backoff[0] + 1)
+        #expect(try await store.claim(.deliveries, id: nil, owner: "b", until: later.addingTimeInterval(60), now: later) == delivery.id)
+        #expect(try await store.delivery(delivery.id)?.attempts.map(\.code) == [500])
         try await store.close()
     }
 }

@@ -1,5 +1,5 @@
 public import Foundation
-import Logging
+public import Logging
 public import ServiceLifecycle
 public import TurnoverCore
 public import TurnoverStore
@@ -14,10 +14,13 @@ public struct NotificationDispatcher: Service {
     public var interval: Duration
     /// Multiplies `NotificationDelivery.backoff` (tests use a small one).
     public var backoffScale: Double
-    let logger = Logger(label: "turnover.notifications")
+    let logger: Logger
 
-    public init(router: NotificationRouter, transports: NotificationTransports, owner: String, interval: Duration, backoffScale: Double = 1)
-    {
+    public init(
+        router: NotificationRouter, transports: NotificationTransports, owner: String, interval: Duration, backoffScale: Double = 1,
+        logger: Logger
+    ) {
+        self.logger = logger
         self.router = router
         self.transports = transports
         self.owner = owner

@@ -22,6 +22,7 @@ struct Console: Sendable {
     var accounts: OperatorAccounts { api.accounts }
     var desk: OffboardingDesk { api.desk }
     var store: any TurnoverStore { api.desk.store }
+    var secrets: SecretBox { api.desk.clients.workspace.secrets }
 
     /// One signed-in request, as a page handler sees it.
     struct Visit: Sendable {

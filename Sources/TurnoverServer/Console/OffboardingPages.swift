@@ -146,6 +146,37 @@ enum OffboardingPages {
         var hasReport: Bool
         var error: String?
         var reason: String
+        /// Set when the page was opened from an approval request's link.
+        var linkNote: String?
+        var linkValid: Bool = false
+        var notifications: [NotificationRow] = []
+        /// Stored, not computed: templates see stored properties only.
+        var hasNotifications = false
+    }
+
+    struct NotificationRow {
+        var event: String
+        var channel: String
+        var target: String
+        var status: String
+        var tone: String
+        var attempts: String
+    }
+
+    static func notificationRows(_ deliveries: [NotificationDelivery]) -> [NotificationRow] {
+        deliveries.map { delivery in
+            let tone =
+                switch delivery.status {
+                case .delivered: "good"
+                case .failed: "bad"
+                case .pending: "wait"
+                }
+            let attempts = delivery.attempts.map { "\(ConsoleFormat.when($0.at)): \($0.detail)" }.joined(separator: "; ")
+            return NotificationRow(
+                event: delivery.event.rawValue, channel: delivery.channel.rawValue, target: delivery.target,
+                status: delivery.status.rawValue,
+                tone: tone, attempts: attempts.isEmpty ? "not tried yet" : attempts)
+        }
     }
 
     static func detail(
@@ -179,6 +210,7 @@ enum OffboardingPages {
             DecisionRow(who: decision.operator_.rawValue, when: ConsoleFormat.when(decision.at), comment: decision.comment)
         }
         let awaiting = request.status == .awaitingApproval
+        let notifications = notificationRows(try await console.store.deliveries(offboarding: request.id, limit: 200))
         return DetailView(
             id: request.id.rawValue, tenant: request.tenant, user: request.userPrincipalName, displayName: request.plan.user.displayName,
             status: label, tone: tone, live: !request.status.isFinal, submittedBy: request.submittedBy.rawValue,
@@ -193,12 +225,26 @@ enum OffboardingPages {
             canCancel: !request.status.isFinal && request.status != .running && visit.may("cancelOffboarding")
                 && (principal.has(.admin) || principal.has(.approver) || request.submittedBy == principal.name),
             canUndo: request.status.isFinal && run != nil && request.undoes == nil && visit.may("submitUndo"), hasReport: run != nil,
-            error: error, reason: "")
+            error: error, reason: "",
+            notifications: notifications, hasNotifications: !notifications.isEmpty)
     }
 
     static func show(_ console: Console, _ visit: Console.Visit) async throws -> Console.Answer {
         let (request, _) = try await console.api.visibleOffboarding(visit.parameter("id"))
-        return .page("offboarding", title: "Offboarding of \(request.userPrincipalName)", try await detail(console, visit, request))
+        var view = try await detail(console, visit, request)
+        if let token = visit.query["link"] {
+            // The link proves only that Turnover sent it and when; the operator signed in to get here,
+            // and approving still takes the form below.
+            if console.secrets.approvalLinkIsValid(token, for: request.id, now: Date()) {
+                view.linkValid = true
+                view.linkNote =
+                    "You opened this from an approval request. Review the plan below; nothing is approved until you approve it here."
+            } else {
+                view.linkNote =
+                    "This approval link has expired or was altered. The offboarding is shown as it stands; opening a link approves nothing."
+            }
+        }
+        return .page("offboarding", title: "Offboarding of \(request.userPrincipalName)", view)
     }
 
     /// Re-shows the page with a sentence saying why the action was refused.
