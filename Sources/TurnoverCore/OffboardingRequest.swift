@@ -34,8 +34,10 @@ public struct OffboardingRequest: Codable, Sendable, Equatable {
         case rejected
         case cancelled
         case expired
+        /// A later stage of a staged timeline: planned from live state when its time comes.
+        case waiting
 
-        public var isFinal: Bool { ![.awaitingApproval, .approved, .running].contains(self) }
+        public var isFinal: Bool { ![.awaitingApproval, .approved, .running, .waiting].contains(self) }
     }
 
     /// One operator's approval, rejection or cancellation.
@@ -88,6 +90,11 @@ public struct OffboardingRequest: Codable, Sendable, Equatable {
     public var runAt: Date?
     /// Why `runAt` is when it is, in words: the leaver's zone and where it came from.
     public var timing: String?
+    /// Of a staged timeline: the stage's name ("licences"), and the first stage's id, shared by all.
+    public var stage: String?
+    public var timeline: OffboardingID?
+    /// When a waiting stage was planned: its lateness is judged then, not when its run starts.
+    public var stagePlannedAt: Date?
 
     public init(
         id: OffboardingID, tenant: String, plan: Plan, snapshot: LeaverSnapshot, planHash: String, submittedBy: OperatorName,
@@ -166,9 +173,9 @@ public struct OffboardingRequest: Codable, Sendable, Equatable {
         status = .rejected
     }
 
-    /// Cancels a request that has not started: waiting for approval, or approved and not yet picked up.
+    /// Cancels a request that has not started: a waiting stage, waiting for approval, or approved and not yet picked up.
     public mutating func cancel(by canceller: OperatorName, reason: String, at now: Date) throws(Refusal) {
-        guard status == .awaitingApproval || status == .approved else {
+        guard status == .awaitingApproval || status == .approved || status == .waiting else {
             throw Refusal(
                 kind: .conflict, description: "This offboarding is \(status.rawValue); only one that has not started can be cancelled.")
         }
@@ -183,6 +190,32 @@ public struct OffboardingRequest: Codable, Sendable, Equatable {
         guard status == .awaitingApproval else {
             throw Refusal(kind: .conflict, description: "This offboarding is \(status.rawValue), not awaiting approval.")
         }
+    }
+
+    /// A later stage of `first`'s timeline, due at `runAt`: no plan yet (it is made at that time).
+    public static func waitingStage(_ stage: Stage, of first: OffboardingRequest, runAt: Date, id: OffboardingID) -> OffboardingRequest {
+        var request = first
+        request.id = id
+        request.status = .waiting
+        request.plan = Plan(
+            tenant: first.tenant, user: first.plan.user, policyName: first.plan.policyName, createdAt: first.submittedAt, steps: [],
+            blockers: [], warnings: [], licencesToFree: [], retention: [])
+        request.planHash = ""
+        request.overrides = first.overrides.filter { !$0.hasPrefix("steps=") } + [stage.stepsOverride]
+        request.approvals = []
+        request.runAt = runAt
+        request.expiresAt = runAt
+        request.stage = stage.name
+        request.notes = ["Stage '\(stage.name)' (\(stage.label)): planned from live state at its time, then approved like any plan."]
+        return request
+    }
+
+    /// The waiting stage, planned now: it waits for approval (or is blocked) from here.
+    public mutating func planStage(_ plan: Plan, snapshot: LeaverSnapshot, planHash: String, approval: Policy.Approval, at now: Date) {
+        replacePlan(plan, snapshot: snapshot, planHash: planHash, note: "Stage '\(stage ?? "")' planned from live state.")
+        stagePlannedAt = now
+        quorum = approval.quorum
+        expiresAt = now.addingTimeInterval(TimeInterval(approval.expiresHours) * 3600)
     }
 
     /// The request's status once its run has ended (or while it runs).

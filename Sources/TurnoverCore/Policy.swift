@@ -86,6 +86,8 @@ public struct Policy: Codable, Sendable, Equatable {
     public var timeZone = "UTC"
     /// Who is told what, by e-mail, webhook or Teams (`notifications:`).
     public var notifications = NotificationSettings()
+    /// A staged timeline (`stages:`); empty runs everything in one run.
+    public var stages: [Stage] = []
 
     public struct Approval: Sendable, Equatable, Codable {
         /// When true, the CLI's own `offboard` refuses to run without an approval recorded by `turnover serve`.
@@ -134,7 +136,7 @@ public struct Policy: Codable, Sendable, Equatable {
     static let knownKeys: Set<String> = [
         "name", "steps", "delegate", "forwarding", "autoReply", "successor", "keepLicences", "breakGlass", "retainMailboxDays",
         "directReportsTo", "litigationHoldDays", "cancelMeetingsDays", "leaverDisplayNamePrefix", "blockGroup", "delegateAutoMapping",
-        "mobileDeviceAction", "approval", "fullAccess", "endOfDay", "timeZone", "notifications",
+        "mobileDeviceAction", "approval", "fullAccess", "endOfDay", "timeZone", "notifications", "stages",
     ]
 
     /// `steps: all` (and `--set steps=all`): every step that destroys nothing; wipe and delete are
@@ -354,6 +356,8 @@ public struct Policy: Codable, Sendable, Equatable {
                 }
             case "notifications":
                 policy.notifications = NotificationSettings.parse(value, problems: &problems)
+            case "stages":
+                policy.stages = Stage.parse(value, problems: &problems)
             case "fullAccess":
                 guard let items = value.sequence else {
                     problems.append(Problem(line: line(value), message: "'fullAccess' must be a list of addresses or {user, autoMapping}"))

@@ -38,6 +38,9 @@ public struct OffboardingDesk: Sendable {
         tenant: StoredTenant, userPrincipalName: String, overrides: [String], confirmWipe: Bool, by submitter: OperatorName,
         timing: RunTiming = .now
     ) async throws -> OffboardingRequest {
+        // A staged timeline, unless the submitter chose the steps: the first stage is planned now.
+        let stages = overrides.contains { $0.hasPrefix("steps=") } ? [] : try clients.policy(for: tenant, overrides: overrides).stages
+        let overrides = stages.first.map { overrides + [$0.stepsOverride] } ?? overrides
         let policy = try clients.policy(for: tenant, overrides: overrides)
         let service = try clients.service(for: tenant)
         let proposal = try await service.plan(userPrincipalName, policy: policy)
@@ -58,11 +61,36 @@ public struct OffboardingDesk: Sendable {
             request.timing = schedule.timing
             request.notes.append("Scheduled: once approved, it runs at \(schedule.timing).")
         }
+        if let first = stages.first {
+            request.stage = first.name
+            request.timeline = request.id
+            request.notes.append(
+                "Stage '\(first.name)' (T) of a staged timeline: "
+                    + stages.map { "\($0.name) at \($0.label)" }.joined(separator: ", ") + ".")
+        }
         try await store.createOffboarding(request)
         try await audit(
             submitter.rawValue, "offboarding.submitted", request,
             "\(request.plan.runnableSteps.count) steps, plan \(request.planHash.prefix(12)), status \(request.status.rawValue)")
+        // Later stages wait, each its own offboarding, listed and cancellable until it is planned.
+        let start = request.runAt ?? at
+        for stage in stages.dropFirst() {
+            let waiting = OffboardingRequest.waitingStage(
+                stage, of: request, runAt: start.addingTimeInterval(stage.after), id: OffboardingID.make(now: at))
+            try await store.createOffboarding(waiting)
+            try await audit(
+                submitter.rawValue, "offboarding.stage-waiting", waiting, "stage \(stage.name) due \(waiting.runAt.map { "\($0)" } ?? "")")
+        }
         return request
+    }
+
+    /// The stages of `request`'s timeline, in order (just the request when it has none).
+    public func timeline(of request: OffboardingRequest) async throws -> [OffboardingRequest] {
+        guard let timeline = request.timeline else { return [request] }
+        let all = try await store.offboardings(OffboardingFilter(tenants: [request.tenant]), limit: 500, after: nil)
+        return all.filter { $0.timeline == timeline && $0.userPrincipalName == request.userPrincipalName }.sorted {
+            ($0.runAt ?? $0.submittedAt, $0.id.rawValue) < ($1.runAt ?? $1.submittedAt, $1.id.rawValue)
+        }
     }
 
     /// Submits taking back a finished offboarding's reversible changes, for approval like any plan.

@@ -100,13 +100,18 @@ public struct RunWorker: Service {
         var logger = logger
         logger[metadataKey: "offboarding"] = "\(id)"
         do {
-            guard let (request, version) = try await store.offboarding(id), request.status == .approved,
+            guard let (request, version) = try await store.offboarding(id), request.status == .approved || request.status == .waiting,
                 let tenant = try await desk.clients.tenant(request.tenant)
             else {
                 try await store.release(.offboardings, id: id.rawValue, owner: owner)
                 return
             }
             let service = try desk.clients.service(for: tenant, runnerOptions: settings.runnerOptions)
+            if request.status == .waiting {
+                try await planStage(request, version: version, service: service, tenant: tenant)
+                try await store.release(.offboardings, id: id.rawValue, owner: owner)
+                return
+            }
             let proposal: OffboardingService.Proposal
             if let undone = request.undoes {
                 guard let runId = try await store.offboarding(undone)?.request.runId else {
@@ -138,7 +143,8 @@ public struct RunWorker: Service {
             run.approvals = request.approvals
             if let runAt = request.runAt {
                 run.schedule = ["scheduled for \(request.timing ?? ISO8601DateFormatter().string(from: runAt))"]
-                let late = now.timeIntervalSince(runAt)
+                // A stage's lateness was judged when it was planned; its approval came after.
+                let late = (request.stagePlannedAt ?? now).timeIntervalSince(runAt)
                 if late > settings.scheduleGrace {
                     // A stage missed while no `turnover serve` was running starts now, and says so.
                     let note = "Started \(Int(late / 60)) minute(s) late: the service was not running at the scheduled time."
@@ -161,6 +167,26 @@ public struct RunWorker: Service {
         } catch {
             // Kept under lease until it expires: the next attempt comes after the lease, not in a tight loop.
             logger.error("could not start the approved offboarding; retrying after the lease", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// A waiting stage's time has come: plan it from live state; it then waits for approval like
+    /// any plan (or is blocked, on record). Planned later than its time, it says so.
+    func planStage(_ request: OffboardingRequest, version: Int, service: OffboardingService, tenant: StoredTenant) async throws {
+        let policy = try desk.clients.policy(for: tenant, overrides: request.overrides)
+        let proposal = try await service.plan(request.userPrincipalName, policy: policy)
+        var updated = request
+        updated.planStage(
+            proposal.plan, snapshot: proposal.snapshot, planHash: PlanFingerprint.hash(proposal.plan), approval: policy.approval, at: now)
+        var action = "offboarding.stage-planned"
+        if let runAt = request.runAt, now.timeIntervalSince(runAt) > settings.scheduleGrace {
+            updated.notes.append(
+                "Planned \(Int(now.timeIntervalSince(runAt) / 60)) minute(s) late: the service was not running at the stage's time.")
+            action = "offboarding.stage-planned-late"
+        }
+        if try await store.updateOffboarding(updated, expectedVersion: version) {
+            try await desk.audit(
+                "worker \(owner)", action, updated, "\(updated.plan.runnableSteps.count) steps, status \(updated.status.rawValue)")
         }
     }
 

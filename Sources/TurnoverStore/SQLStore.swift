@@ -212,7 +212,8 @@ public final class SQLStore: TurnoverStore {
     /// What is ready to be taken: an approved offboarding whose scheduled time has come, a run not finished.
     private static func readiness(_ work: LeasedWork, now: Date) -> SQLQueryString {
         switch work {
-        case .offboardings: "status = 'approved' AND (not_before IS NULL OR not_before <= \(bind: now.timeIntervalSince1970))"
+        case .offboardings:
+            "status IN ('approved', 'waiting') AND (not_before IS NULL OR not_before <= \(bind: now.timeIntervalSince1970))"
         case .runs: "status IN ('planned', 'running') AND tenant <> 'sandbox'"
         case .deliveries: "status = 'pending' AND next_attempt_at <= \(bind: now.timeIntervalSince1970)"
         }

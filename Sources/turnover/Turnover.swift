@@ -9,7 +9,8 @@ struct Turnover: AsyncParsableCommand {
         subcommands: [
             PlanCommand.self, OffboardCommand.self, StepsCommand.self, RunsCommand.self, RunCommand.self, ReportCommand.self,
             ResumeCommand.self, UndoCommand.self, RestoreCommand.self, TenantCommand.self,
-            ServeCommand.self, OperatorCommand.self, AuditCommand.self, EvidenceCommand.self, NotifyCommand.self, SimulatorCommand.self,
+            ServeCommand.self, OperatorCommand.self, AuditCommand.self, EvidenceCommand.self, NotifyCommand.self, SchedulesCommand.self,
+            SimulatorCommand.self,
             BenchCommand.self,
         ]
     )

@@ -118,4 +118,35 @@ struct ReadmePolicyTests {
             Set(policy.steps) == Set(StepRegistry.nonDestructivePolicyNames),
             "\(Set(StepRegistry.nonDestructivePolicyNames).subtracting(policy.steps))")
     }
+
+    @Test("a staged timeline parses with its offsets; stages out of order, without steps or with unknown steps are refused")
+    func stages() throws {
+        let policy = try Policy.parse(
+            yaml: """
+                stages:
+                  - {name: contain, after: 0, steps: [block-sign-in, convert-to-shared]}
+                  - {name: licences, after: 7d, steps: [remove-licences]}
+                  - {name: delete, after: 30, steps: delete-user}
+                """)
+        #expect(policy.stages.map(\.name) == ["contain", "licences", "delete"])
+        #expect(policy.stages.map(\.after) == [0, 7 * 86_400, 30 * 86_400])
+        #expect(policy.stages.map(\.label) == ["T", "T + 7 days", "T + 30 days"])
+        #expect(policy.stages[1].stepsOverride == "steps=remove-licences")
+        do {
+            _ = try Policy.parse(
+                yaml: """
+                    stages:
+                      - {name: late, after: 2d, steps: [block-sign-in]}
+                      - {name: early, after: 1d, steps: [frobnicate]}
+                      - {name: empty, after: 3d, steps: []}
+                    """)
+            Issue.record("the timeline should be refused")
+        } catch {
+            let messages = error.problems.map(\.message)
+            #expect(messages.contains("the first stage is at T: its after is 0"))
+            #expect(messages.contains("stage 'early' must come after stage 'late'"))
+            #expect(messages.contains("unknown step 'frobnicate' in a stage"))
+            #expect(messages.contains("stage 'empty' has no steps"))
+        }
+    }
 }

@@ -51,6 +51,8 @@ public struct NotificationRouter: Sendable {
             // Only the approval that completed the quorum (the earlier ones were at or before it).
             let approvalsSoFar = request.approvals.filter { $0.at.timeIntervalSince1970 * 1000 <= Double(entry.atMilliseconds) + 1 }
             return approvalsSoFar.count >= request.quorum ? [.approved] : []
+        case "offboarding.stage-planned": return request.plan.isBlocked ? [] : [.approvalNeeded]
+        case "offboarding.stage-planned-late": return (request.plan.isBlocked ? [] : [.approvalNeeded]) + [.scheduleMissed]
         case "offboarding.rejected": return [.rejected]
         case "offboarding.cancelled": return [.cancelled]
         case "offboarding.expired": return [.expired]

@@ -221,6 +221,7 @@ enum ConsoleFormat {
         case .rejected: ("rejected", "muted")
         case .cancelled: ("cancelled", "muted")
         case .expired: ("expired", "muted")
+        case .waiting: ("waiting for its stage", "wait")
         }
     }
 

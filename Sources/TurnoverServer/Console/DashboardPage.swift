@@ -57,7 +57,9 @@ enum DashboardPage {
         let now = console.desk.now()
         let approved = try await list(.approved, limit: 100)
         let running = try await list(.running) + approved.filter { ($0.runAt ?? now) <= now }
-        let scheduled = (approved + (try await list(.awaitingApproval, limit: 100))).filter { ($0.runAt ?? now) > now }.sorted {
+        let scheduled = (approved + (try await list(.awaitingApproval, limit: 100)) + (try await list(.waiting, limit: 100))).filter {
+            ($0.runAt ?? now) > now
+        }.sorted {
             ($0.runAt ?? now) < ($1.runAt ?? now)
         }
         var attention: [OffboardingRequest] = []

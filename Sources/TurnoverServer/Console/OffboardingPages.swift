@@ -152,6 +152,18 @@ enum OffboardingPages {
         var notifications: [NotificationRow] = []
         /// Stored, not computed: templates see stored properties only.
         var hasNotifications = false
+        var stage: String? = nil
+        /// Every stage of the timeline this offboarding belongs to (empty without one).
+        var stages: [StageRow] = []
+    }
+
+    struct StageRow {
+        var id: String
+        var name: String
+        var when: String
+        var status: String
+        var tone: String
+        var isThis: Bool
     }
 
     struct NotificationRow {
@@ -226,7 +238,15 @@ enum OffboardingPages {
                 && (principal.has(.admin) || principal.has(.approver) || request.submittedBy == principal.name),
             canUndo: request.status.isFinal && run != nil && request.undoes == nil && visit.may("submitUndo"), hasReport: run != nil,
             error: error, reason: "",
-            notifications: notifications, hasNotifications: !notifications.isEmpty)
+            notifications: notifications, hasNotifications: !notifications.isEmpty, stage: request.stage,
+            stages: request.timeline == nil
+                ? []
+                : try await console.api.desk.timeline(of: request).map { stage in
+                    let (label, tone) = ConsoleFormat.status(stage.status)
+                    return StageRow(
+                        id: stage.id.rawValue, name: stage.stage ?? "", when: stage.runAt.map(ConsoleFormat.when) ?? "once approved",
+                        status: label, tone: tone, isThis: stage.id == request.id)
+                })
     }
 
     static func show(_ console: Console, _ visit: Console.Visit) async throws -> Console.Answer {
