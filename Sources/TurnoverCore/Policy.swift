@@ -450,6 +450,13 @@ public struct Policy: Codable, Sendable, Equatable {
             case "autoReply.external": autoReplyExternal = value
             case "autoReply": if value == "none" { autoReplyInternal = nil; autoReplyExternal = nil }
             case "successor": successor = value.isEmpty ? nil : value
+            case "endOfDay":
+                let parts = value.split(separator: ":").compactMap { Int($0) }
+                if parts.count == 2, (0...23).contains(parts[0]), (0...59).contains(parts[1]) {
+                    endOfDay = value
+                } else {
+                    problems.append(Problem(line: nil, message: "--set endOfDay: a time of day such as 17:30, not '\(value)'"))
+                }
             case "fullAccess":
                 var grants: [FullAccessGrant] = []
                 for text in value.split(separator: ",") where !text.trimmingCharacters(in: .whitespaces).isEmpty {

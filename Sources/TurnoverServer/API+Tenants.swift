@@ -85,6 +85,24 @@ extension APIHandler {
         return .ok(.init(body: .json(Self.schema(tenant, withPolicy: true))))
     }
 
+    func readTicket(_ input: Operations.ReadTicket.Input) async throws -> Operations.ReadTicket.Output {
+        guard case .json(let body) = input.body else { throw APIProblem.badRequest("Send JSON.") }
+        let tenant = try await visibleTenant(input.path.tenant)
+        let ticket = TicketText(
+            subject: body.subject, body: body.body, fields: body.fields?.additionalProperties ?? [:], receivedAt: body.receivedAt ?? now)
+        let reading = try await TicketIntake(clients: clients).read(ticket, tenant: tenant)
+        let draft = reading.draft
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        ready: draft.isReady, extraction: try Self.freeForm(reading.extraction),
+                        draft: .init(
+                            userPrincipalName: draft.userPrincipalName, overrides: draft.overrides, lastDay: draft.lastDay,
+                            runsNow: draft.runsNow, blockers: draft.blockers, instructions: draft.instructions),
+                        directorySize: reading.directorySize))))
+    }
+
     func testTenantPermissions(_ input: Operations.TestTenantPermissions.Input) async throws -> Operations.TestTenantPermissions.Output {
         let tenant = try await visibleTenant(input.path.tenant)
         let result = try await clients.service(for: tenant).testPermissions()

@@ -27,6 +27,7 @@ public enum AccessRules {
         "addTenant": .roles([.admin]),
         "setTenantPolicy": .roles([.admin]),
         "testTenantPermissions": .roles([.admin, .technician]),
+        "readTicket": .roles([.admin, .technician]),
         "searchUsers": .roles(readers),
         "getUser": .roles(readers),
         "createPlan": .roles([.admin, .technician]),

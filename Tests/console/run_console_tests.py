@@ -496,6 +496,29 @@ def main():
         technician.shot("dashboard-scheduled")
         step("the wizard schedules the end of the leaver's last day in their own zone; the dashboard lists it")
 
+        # From a ticket: what the rules read, each value with its words; an unknown person is a blocker.
+        technician.open("/offboard/contoso")
+        technician.click("#from-ticket")
+        technician.type("#subject", "Leaver")
+        technician.type("#body", "Hi team,\nBen Carter's last day is 2030-04-05. Please forward his email to Kate Lopez.\nThanks,\nDan")
+        technician.click("#read-ticket")
+        reading = technician.find("#ticket-reading").text
+        check("Ben Carter <ben.carter@contoso.com>" in reading and "from “Ben Carter" in reading, f"the leaver with its words:\n{reading}")
+        check("Kate Lopez <kate.lopez@contoso.com>" in reading and "2030-04-05" in reading, f"forwarding and day:\n{reading}")
+        technician.shot("ticket-read")
+        technician.click("#continue-wizard")
+        technician.find("#plan-h")
+        check(technician.find("#forwarding").get_attribute("value") == "kate.lopez@contoso.com", "the wizard has the forwarding target")
+        check(technician.find("#lastDay").get_attribute("value") == "2030-04-05", "the wizard has the last day")
+        technician.shot("ticket-wizard")
+        technician.open("/offboard/contoso/ticket")
+        technician.type("#body", "Zed Quinnell is leaving on Friday, please offboard him.")
+        technician.click("#read-ticket")
+        check("Zed Quinnell" in technician.find(".blocker").text, "an unknown person is a blocker")
+        check(not technician.driver.find_elements(By.CSS_SELECTOR, "#continue-wizard"), "a blocked ticket cannot go on to the wizard")
+        technician.shot("ticket-blocked")
+        step("a ticket's text becomes the wizard's choices, each value shown with its words; an unknown person blocks it")
+
         # Security headers on a page.
         status, headers, _ = raw_request(serve, "GET", "/signin")
         policy = headers.get("Content-Security-Policy", "")

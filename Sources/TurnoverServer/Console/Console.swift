@@ -63,6 +63,7 @@ struct Console: Sendable {
         add(router, .get, "/", operation: "listOffboardings", DashboardPage.show)
         TenantPages.register(self, on: router)
         WizardPages.register(self, on: router)
+        TicketPage.register(self, on: router)
         OffboardingPages.register(self, on: router)
         AdminPages.register(self, on: router)
     }

@@ -202,7 +202,15 @@ enum WizardPages {
         let tenant = try await console.api.visibleTenant(visit.parameter("tenant"))
         guard let upn = visit.query["user"] else { return .redirect("/offboard/\(tenant.name)") }
         let policy = try console.desk.clients.policy(for: tenant, overrides: [])
-        return try await page(console, tenant: tenant, upn: upn, choices: Choices(policy: policy), error: nil)
+        var choices = Choices(policy: policy)
+        // Filled in from a ticket ("From a ticket" links here with what it read).
+        if let delegate = visit.query["delegate"] { choices.delegate = delegate }
+        if let forwarding = visit.query["forwarding"] { choices.forwarding = forwarding }
+        if let day = visit.query["lastDay"] {
+            choices.atEndOfLastDay = true
+            choices.lastDay = day
+        }
+        return try await page(console, tenant: tenant, upn: upn, choices: choices, error: nil)
     }
 
     /// "Update the plan" re-plans with the choices; "Submit" records the plan for approval.
