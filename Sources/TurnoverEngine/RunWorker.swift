@@ -40,7 +40,7 @@ public struct RunWorker: Service {
     var store: any TurnoverStore { desk.store }
     var now: Date { desk.now() }
 
-    /// How many starts and runs are in flight.
+    /// How much work is in flight (starts and runs here; deliveries in the notification dispatcher).
     final class InFlight: Sendable {
         private let value = Mutex(0)
         func add(_ delta: Int) { value.withLock { $0 += delta } }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
 import TurnoverCore
 import TurnoverEngine
@@ -60,22 +61,17 @@ struct SchedulesCancelCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await data.withWorkspace { workspace in
-            let store = workspace.store
-            guard var (request, version) = try await store.offboarding(OffboardingID(id)) else {
-                throw CLIError("No offboarding \(id) in this data directory.")
-            }
+            // The desk's cancel: the same rule, record and audit entry as the API's and the console's.
+            let desk = OffboardingDesk(clients: TenantClients(workspace: workspace, http: .shared))
             let actor = OperatorName("cli:" + (ProcessInfo.processInfo.environment["USER"] ?? "unknown"))
-            do throws(OffboardingRequest.Refusal) {
-                try request.cancel(by: actor, reason: reason, at: Date())
-            } catch {
-                throw CLIError(error.description)
+            let request: OffboardingRequest
+            do {
+                request = try await desk.cancel(OffboardingID(id), by: actor, reason: reason)
+            } catch let refusal as OffboardingRequest.Refusal {
+                throw CLIError(refusal.description)
+            } catch let missing as OffboardingDesk.NotFound {
+                throw CLIError(missing.description)
             }
-            guard try await store.updateOffboarding(request, expectedVersion: version) else {
-                throw CLIError("Someone changed \(id) at the same moment; try again.")
-            }
-            try await store.appendAudit(
-                AuditEvent(actor: actor.rawValue, action: "offboarding.cancelled", tenant: request.tenant, subject: id, detail: reason),
-                at: Date())
             output("Cancelled \(id) (\(request.userPrincipalName)\(request.stage.map { ", stage \($0)" } ?? "")): it will not run.")
         }
     }

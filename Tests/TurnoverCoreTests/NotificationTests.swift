@@ -99,7 +99,10 @@ struct NotificationTests {
         #expect(approved.headline == "Offboarding of \(request.plan.user.displayName) approved by ada")
         #expect(approved.text(withKeeping: false).contains("https://turnover.example/offboardings/o-1"))
         #expect(!approved.text(withKeeping: false).contains("Who keeps what"))
-        #expect(approved.keeping.isEmpty || approved.text(withKeeping: true).contains("Who keeps what"))
+        // The sample plan keeps the mailbox and delegates it, so there is a who-keeps-what to tell the manager.
+        let firstKept = try #require(approved.keeping.first)
+        #expect(approved.text(withKeeping: true).contains("Who keeps what:\n- \(firstKept)"))
+        #expect(approved.keeping == request.plan.retention, "the plan's own retention lines, not a second summary")
 
         var hostile = request
         hostile.rejection = .init(operator_: "ada", at: Leaver.now, planHash: nil, comment: "<script>alert(1)</script>")

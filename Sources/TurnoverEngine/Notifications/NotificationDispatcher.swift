@@ -31,32 +31,47 @@ public struct NotificationDispatcher: Service {
     var store: any TurnoverStore { router.store }
 
     public func run() async throws {
+        let sending = RunWorker.InFlight()
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                await self.pass()
-                try? await Task.sleep(for: self.interval)
+            // Deliveries in flight live in this group across rounds, so a receiver that does not
+            // answer holds one slot until its timeout, and routing and every other message go on.
+            await withTaskGroup(of: Void.self) { group in
+                while !Task.isCancelled {
+                    await self.route()
+                    while sending.current < Self.concurrentDeliveries, let id = await self.claimDue() {
+                        sending.add(1)
+                        group.addTask {
+                            await self.deliver(id)
+                            sending.add(-1)
+                        }
+                    }
+                    try? await Task.sleep(for: self.interval)
+                }
+                await group.waitForAll()
             }
         }
     }
 
-    /// One round: route what is new, then send what is due.
-    public func pass() async {
+    func route() async {
         do {
             try await router.routeNew()
         } catch {
             logger.error("could not route notifications; trying again next round", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// The next delivery that is due, now leased to this dispatcher.
+    func claimDue() async -> String? {
         do {
-            while let id = try await store.claim(
+            return try await store.claim(
                 .deliveries, id: nil, owner: owner, until: router.now().addingTimeInterval(120), now: router.now())
-            {
-                await deliver(id)
-                if Task.isCancelled { break }
-            }
         } catch {
             logger.error("could not take due notifications", metadata: ["error": "\(error)"])
+            return nil
         }
     }
+
+    static let concurrentDeliveries = 8
 
     func deliver(_ id: String) async {
         do {

@@ -58,7 +58,9 @@ public struct NotificationTransports: Sendable {
                 for (name, value) in headers { request.headers.add(name: name, value: value) }
                 request.body = .bytes(ByteBuffer(data: body))
                 do {
-                    let response = try await http.execute(request, timeout: .seconds(30))
+                    // The whole attempt, connecting included: HTTPClient keeps retrying a refused
+                    // connection until this deadline.
+                    let response = try await http.execute(request, timeout: .seconds(10))
                     let text = String(buffer: try await response.body.collect(upTo: 4096))
                     let code = Int(response.status.code)
                     let succeeded = (200..<300).contains(code)

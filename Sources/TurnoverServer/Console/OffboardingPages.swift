@@ -67,11 +67,9 @@ enum OffboardingPages {
             "/offboardings?status=\(status?.rawValue ?? "")&tenant=\(FormFields.escape(tenant ?? ""))&user=\(FormFields.escape(user ?? ""))"
         let choices =
             [Choice(value: "", label: "any status", selected: status == nil)]
-            + [
-                OffboardingRequest.Status.awaitingApproval, .approved, .running, .succeeded, .partiallySucceeded, .failed, .blocked,
-                .rejected,
-                .cancelled, .expired,
-            ].map { Choice(value: $0.rawValue, label: ConsoleFormat.status($0).label, selected: $0 == status) }
+            + OffboardingRequest.Status.allCases.map {
+                Choice(value: $0.rawValue, label: ConsoleFormat.status($0).label, selected: $0 == status)
+            }
         return .page(
             "offboardings", title: "Offboardings",
             ListView(
@@ -153,6 +151,8 @@ enum OffboardingPages {
         /// Stored, not computed: templates see stored properties only.
         var hasNotifications = false
         var stage: String? = nil
+        /// A later stage not yet due: it has no plan until then.
+        var waitingStage = false
         /// Every stage of the timeline this offboarding belongs to (empty without one).
         var stages: [StageRow] = []
     }
@@ -233,12 +233,13 @@ enum OffboardingPages {
             warnings: request.plan.warnings.map(\.description), retention: request.plan.retention,
             canDecide: awaiting && visit.may("approveOffboarding") && request.submittedBy != principal.name
                 && !request.approvals.contains { $0.operator_ == principal.name },
-            ownSubmission: request.submittedBy == principal.name,
+            ownSubmission: awaiting && request.submittedBy == principal.name,
             canCancel: !request.status.isFinal && request.status != .running && visit.may("cancelOffboarding")
                 && (principal.has(.admin) || principal.has(.approver) || request.submittedBy == principal.name),
             canUndo: request.status.isFinal && run != nil && request.undoes == nil && visit.may("submitUndo"), hasReport: run != nil,
             error: error, reason: "",
             notifications: notifications, hasNotifications: !notifications.isEmpty, stage: request.stage,
+            waitingStage: request.status == .waiting,
             stages: request.timeline == nil
                 ? []
                 : try await console.api.desk.timeline(of: request).map { stage in
