@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "TurnoverEngine", targets: ["TurnoverEngine"]),
         .library(name: "M365Simulator", targets: ["M365Simulator"]),
         .library(name: "TurnoverServer", targets: ["TurnoverServer"]),
+        .library(name: "PSAClients", targets: ["PSAClients"]),
+        .library(name: "PSASimulator", targets: ["PSASimulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -68,6 +70,31 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            // Every PSA wire detail (HaloPSA, ConnectWise PSA, Autotask), as MicrosoftGraph is for Microsoft.
+            name: "PSAClients",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            // The PSAs' APIs as real HTTP servers, for tests and the sandbox.
+            name: "PSASimulator",
+            dependencies: [
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TurnoverStore",
             dependencies: [
                 "TurnoverCore",
@@ -86,6 +113,7 @@ let package = Package(
                 "TurnoverCore",
                 "MicrosoftGraph",
                 "TurnoverStore",
+                "PSAClients",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -155,6 +183,8 @@ let package = Package(
                 "TurnoverEngine",
                 "TurnoverServer",
                 "M365Simulator",
+                "PSAClients",
+                "PSASimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -200,6 +230,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            // Each PSA client against its simulator, over real HTTP.
+            name: "PSAClientsTests",
+            dependencies: [
+                "PSAClients", "PSASimulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "TurnoverStoreTests",
             dependencies: [
                 "TurnoverStore", "TurnoverCore", .product(name: "SQLiteKit", package: "sqlite-kit"),
@@ -212,6 +251,7 @@ let package = Package(
             dependencies: [
                 // The server is tested over real HTTP against `turnover serve`, as a team uses it.
                 "TurnoverServer", "TurnoverStore", "TurnoverCore", "TurnoverEngine", "MicrosoftGraph", "M365Simulator",
+                "PSAClients", "PSASimulator",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),

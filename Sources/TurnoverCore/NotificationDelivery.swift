@@ -7,6 +7,8 @@ public struct NotificationDelivery: Codable, Sendable, Equatable {
         case email
         case webhook
         case teams
+        /// The PSA ticket the offboarding came from; `body` is a `PSAWriteBack`.
+        case psa
     }
 
     public enum Status: String, Codable, Sendable {

@@ -95,6 +95,8 @@ public struct OffboardingRequest: Codable, Sendable, Equatable {
     public var timeline: OffboardingID?
     /// When a waiting stage was planned: its lateness is judged then, not when its run starts.
     public var stagePlannedAt: Date?
+    /// The PSA ticket this offboarding came from, if any; notes and status go back to it.
+    public var ticket: TicketReference?
 
     public init(
         id: OffboardingID, tenant: String, plan: Plan, snapshot: LeaverSnapshot, planHash: String, submittedBy: OperatorName,

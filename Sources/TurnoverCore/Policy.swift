@@ -88,6 +88,8 @@ public struct Policy: Codable, Sendable, Equatable {
     public var notifications = NotificationSettings()
     /// A staged timeline (`stages:`); empty runs everything in one run.
     public var stages: [Stage] = []
+    /// The PSA this tenant's tickets come from and go back to (`psa:`).
+    public var psa: PSASettings?
 
     public struct Approval: Sendable, Equatable, Codable {
         /// When true, the CLI's own `offboard` refuses to run without an approval recorded by `turnover serve`.
@@ -136,7 +138,7 @@ public struct Policy: Codable, Sendable, Equatable {
     static let knownKeys: Set<String> = [
         "name", "steps", "delegate", "forwarding", "autoReply", "successor", "keepLicences", "breakGlass", "retainMailboxDays",
         "directReportsTo", "litigationHoldDays", "cancelMeetingsDays", "leaverDisplayNamePrefix", "blockGroup", "delegateAutoMapping",
-        "mobileDeviceAction", "approval", "fullAccess", "endOfDay", "timeZone", "notifications", "stages",
+        "mobileDeviceAction", "approval", "fullAccess", "endOfDay", "timeZone", "notifications", "stages", "psa",
     ]
 
     /// `steps: all` (and `--set steps=all`): every step that destroys nothing; wipe and delete are
@@ -358,6 +360,8 @@ public struct Policy: Codable, Sendable, Equatable {
                 policy.notifications = NotificationSettings.parse(value, problems: &problems)
             case "stages":
                 policy.stages = Stage.parse(value, problems: &problems)
+            case "psa":
+                policy.psa = PSASettings.parse(value, problems: &problems)
             case "fullAccess":
                 guard let items = value.sequence else {
                     problems.append(Problem(line: line(value), message: "'fullAccess' must be a list of addresses or {user, autoMapping}"))

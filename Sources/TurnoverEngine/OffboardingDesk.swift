@@ -36,7 +36,7 @@ public struct OffboardingDesk: Sendable {
     /// Plans from live state and records the plan, waiting for approval (or blocked, on record).
     public func submit(
         tenant: StoredTenant, userPrincipalName: String, overrides: [String], confirmWipe: Bool, by submitter: OperatorName,
-        timing: RunTiming = .now
+        timing: RunTiming = .now, ticket: TicketReference? = nil
     ) async throws -> OffboardingRequest {
         // A staged timeline, unless the submitter chose the steps: the first stage is planned now.
         let stages = overrides.contains { $0.hasPrefix("steps=") } ? [] : try clients.policy(for: tenant, overrides: overrides).stages
@@ -56,6 +56,8 @@ public struct OffboardingDesk: Sendable {
             id: OffboardingID.make(now: at), tenant: tenant.name, plan: proposal.plan, snapshot: proposal.snapshot,
             planHash: PlanFingerprint.hash(proposal.plan), submittedBy: submitter, submittedAt: at, approval: policy.approval,
             overrides: overrides, confirmedWipe: confirmWipe)
+        request.ticket = ticket
+        if let ticket { request.notes.append("From \(ticket.description)\(ticket.summary.map { ": “\($0)”" } ?? "").") }
         if let schedule {
             request.runAt = schedule.runAt
             request.timing = schedule.timing

@@ -18,6 +18,7 @@ extension APIHandler {
             status: Components.Schemas.OffboardingStatus(rawValue: request.status.rawValue) ?? .failed, undoes: request.undoes?.rawValue,
             submittedBy: request.submittedBy.rawValue, submittedAt: request.submittedAt, expiresAt: request.expiresAt,
             runAt: request.runAt, timing: request.timing, stage: request.stage, timeline: request.timeline?.rawValue,
+            ticket: request.ticket.map { .init(connection: $0.connection, id: $0.id, summary: $0.summary) },
             quorum: request.quorum, approvals: request.approvals.map(Self.schema),
             rejection: request.rejection.map(Self.schema),
             cancellation: request.cancellation.map(Self.schema), planHash: request.planHash, plan: try Self.freeForm(request.plan),

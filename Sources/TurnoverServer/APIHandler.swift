@@ -10,6 +10,7 @@ import TurnoverStore
 struct APIHandler: APIProtocol {
     let desk: OffboardingDesk
     let accounts: OperatorAccounts
+    let psa: PSADesk
 
     var clients: TenantClients { desk.clients }
     var store: any TurnoverStore { desk.store }

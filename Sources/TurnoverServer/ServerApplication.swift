@@ -16,7 +16,7 @@ public enum ServerApplication {
     /// - Parameter metrics: the registry swift-metrics was bootstrapped with; served at `/metrics`
     ///   to an admin's or auditor's bearer token (its labels name the client tenants).
     public static func make(
-        desk: OffboardingDesk, accounts: OperatorAccounts, host: String, port: Int, logger: Logger,
+        desk: OffboardingDesk, accounts: OperatorAccounts, psa: PSADesk, host: String, port: Int, logger: Logger,
         metrics: PrometheusCollectorRegistry? = nil, secure: Bool = false, onServerRunning: @escaping @Sendable (Int) async -> Void
     ) throws -> some ApplicationProtocol {
         let router = Router()
@@ -60,7 +60,7 @@ public enum ServerApplication {
                 status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: document.referencePage)))
         }
-        let handler = APIHandler(desk: desk, accounts: accounts)
+        let handler = APIHandler(desk: desk, accounts: accounts, psa: psa)
         try handler.registerHandlers(
             on: router, serverURL: URL(string: "/api/v1")!, middlewares: [APIMiddleware(accounts: accounts, logger: logger)])
         Console(api: handler, templates: try ConsoleTemplates.load(), secure: secure, logger: logger).register(on: router)

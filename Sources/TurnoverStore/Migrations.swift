@@ -80,5 +80,16 @@ enum Migrations {
                 // Only what happens from now on is announced, not a database's whole history.
                 "INSERT INTO notification_cursor (name, sequence) SELECT 'notifications', COALESCE(MAX(sequence), 0) FROM audit_log",
             ]),
+        Migration(
+            version: 5,
+            summary: "PSA connections (credentials sealed) and the tickets imported from them, each once",
+            statements: [
+                "CREATE TABLE psa_connections (name TEXT PRIMARY KEY, record TEXT NOT NULL)",
+                """
+                CREATE TABLE psa_imports (connection TEXT NOT NULL, ticket TEXT NOT NULL, tenant TEXT NOT NULL, outcome TEXT NOT NULL,
+                  claim TEXT NOT NULL, at REAL NOT NULL, record TEXT NOT NULL, PRIMARY KEY (connection, ticket))
+                """,
+                "CREATE INDEX psa_imports_tenant ON psa_imports (tenant, at)",
+            ]),
     ]
 }

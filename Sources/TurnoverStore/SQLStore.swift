@@ -583,5 +583,99 @@ public final class SQLStore: TurnoverStore {
         }
     }
 
+    // MARK: PSA
+
+    public func savePSAConnection(_ connection: StoredPSAConnection) async throws {
+        try await backend.withDatabase { database in
+            try await database.raw(
+                """
+                INSERT INTO psa_connections (name, record) VALUES (\(bind: connection.name), \(bind: try json(connection)))
+                ON CONFLICT (name) DO UPDATE SET record = excluded.record
+                """
+            ).run()
+        }
+    }
+
+    public func psaConnection(named name: String) async throws -> StoredPSAConnection? {
+        try await backend.withDatabase { database in
+            try await database.raw("SELECT record FROM psa_connections WHERE name = \(bind: name)").all().first.map {
+                try decode(StoredPSAConnection.self, $0)
+            }
+        }
+    }
+
+    public func psaConnections() async throws -> [StoredPSAConnection] {
+        try await backend.withDatabase { database in
+            try await database.raw("SELECT record FROM psa_connections ORDER BY name").all().map {
+                try decode(StoredPSAConnection.self, $0)
+            }
+        }
+    }
+
+    public func deletePSAConnection(named name: String) async throws -> Bool {
+        try await backend.withDatabase { database in
+            let found = try await database.raw("SELECT name FROM psa_connections WHERE name = \(bind: name)").all()
+            guard !found.isEmpty else { return false }
+            try await database.raw("DELETE FROM psa_connections WHERE name = \(bind: name)").run()
+            return true
+        }
+    }
+
+    public func claimPSAImport(_ record: PSAImport) async throws -> Bool {
+        try await backend.withDatabase { database in
+            try await database.raw(
+                """
+                INSERT INTO psa_imports (connection, ticket, tenant, outcome, claim, at, record) VALUES
+                (\(bind: record.connection), \(bind: record.ticket), \(bind: record.tenant), \(bind: record.outcome.rawValue),
+                 \(bind: record.claim), \(bind: record.at.timeIntervalSince1970), \(bind: try json(record)))
+                ON CONFLICT (connection, ticket) DO NOTHING
+                """
+            ).run()
+            // A failed import may be taken again; whoever's claim is stored afterwards has it.
+            try await database.raw(
+                """
+                UPDATE psa_imports SET outcome = \(bind: record.outcome.rawValue), claim = \(bind: record.claim),
+                  at = \(bind: record.at.timeIntervalSince1970), record = \(bind: try json(record))
+                WHERE connection = \(bind: record.connection) AND ticket = \(bind: record.ticket) AND outcome = 'failed'
+                """
+            ).run()
+            let stored = try await database.raw(
+                "SELECT claim FROM psa_imports WHERE connection = \(bind: record.connection) AND ticket = \(bind: record.ticket)"
+            ).all().first?.decode(column: "claim", as: String.self)
+            return stored == record.claim
+        }
+    }
+
+    public func updatePSAImport(_ record: PSAImport) async throws {
+        try await backend.withDatabase { database in
+            try await database.raw(
+                """
+                UPDATE psa_imports SET outcome = \(bind: record.outcome.rawValue), at = \(bind: record.at.timeIntervalSince1970),
+                  record = \(bind: try json(record))
+                WHERE connection = \(bind: record.connection) AND ticket = \(bind: record.ticket) AND claim = \(bind: record.claim)
+                """
+            ).run()
+        }
+    }
+
+    public func psaImport(connection: String, ticket: String) async throws -> PSAImport? {
+        try await backend.withDatabase { database in
+            try await database.raw(
+                "SELECT record FROM psa_imports WHERE connection = \(bind: connection) AND ticket = \(bind: ticket)"
+            ).all().first.map { try decode(PSAImport.self, $0) }
+        }
+    }
+
+    public func psaImports(tenant: String?, limit: Int) async throws -> [PSAImport] {
+        try await backend.withDatabase { database in
+            try await database.raw(
+                """
+                SELECT record FROM psa_imports WHERE (CAST(\(bind: tenant) AS TEXT) IS NULL OR tenant = \(bind: tenant))
+                ORDER BY at DESC, ticket LIMIT \(bind: limit)
+                """
+            ).all().map { try decode(PSAImport.self, $0) }
+        }
+    }
+
     public func close() async throws { try await backend.close() }
 }

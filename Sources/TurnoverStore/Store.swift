@@ -139,10 +139,100 @@ public protocol TurnoverStore: RunStore {
     func updateDelivery(_ delivery: NotificationDelivery) async throws
     /// Oldest first; all offboardings when nil.
     func deliveries(offboarding: OffboardingID?, limit: Int) async throws -> [NotificationDelivery]
+
+    // PSA connections and imported tickets.
+    func savePSAConnection(_ connection: StoredPSAConnection) async throws
+    func psaConnection(named name: String) async throws -> StoredPSAConnection?
+    func psaConnections() async throws -> [StoredPSAConnection]
+    func deletePSAConnection(named name: String) async throws -> Bool
+    /// Takes the ticket for importing: true when this caller is the one to import it (first seen,
+    /// or an earlier import failed); false when another import has it or has done it.
+    func claimPSAImport(_ record: PSAImport) async throws -> Bool
+    func updatePSAImport(_ record: PSAImport) async throws
+    func psaImport(connection: String, ticket: String) async throws -> PSAImport?
+    /// Newest first.
+    func psaImports(tenant: String?, limit: Int) async throws -> [PSAImport]
 }
 
 extension RunStore {
     public func createRun(_ run: RunRecord) async throws { try await createRun(run, leaseOwner: nil, until: nil) }
 
     public func runs(limit: Int) async throws -> [RunSummary] { try await runs(limit: limit, tenant: nil, userPrincipalName: nil) }
+}
+
+/// A PSA instance Turnover signs in to. The secret is sealed; the other fields are what the PSA
+/// calls them (see `PSAConnection` in PSAClients).
+public struct StoredPSAConnection: Codable, Sendable, Equatable {
+    public var name: String
+    /// "halopsa", "connectwise" or "autotask".
+    public var kind: String
+    public var url: String
+    public var clientId: String
+    public var account: String?
+    public var username: String?
+    public var authURL: String?
+    /// AES-GCM sealed secret (base64).
+    public var sealedSecret: String
+    /// What the PSA said Turnover signed in as, when the connection was last verified.
+    public var verifiedAs: String?
+    public var createdAt: Date
+
+    public init(
+        name: String, kind: String, url: String, clientId: String, account: String?, username: String?, authURL: String?,
+        sealedSecret: String, verifiedAs: String?, createdAt: Date
+    ) {
+        self.name = name
+        self.kind = kind
+        self.url = url
+        self.clientId = clientId
+        self.account = account
+        self.username = username
+        self.authURL = authURL
+        self.sealedSecret = sealedSecret
+        self.verifiedAs = verifiedAs
+        self.createdAt = createdAt
+    }
+}
+
+/// A PSA ticket Turnover has looked at, and what came of it. One per (connection, ticket).
+public struct PSAImport: Codable, Sendable, Equatable {
+    public enum Outcome: String, Codable, Sendable {
+        /// Being read and submitted now.
+        case importing
+        /// An offboarding was submitted from it.
+        case submitted
+        /// It reads as an offboarding, but a person or date is ambiguous or missing: a note says what.
+        case needsAttention = "needs-attention"
+        /// It does not read as an offboarding; nothing was done.
+        case skipped
+        /// Reading or submitting failed (the PSA or the tenant could not be reached); tried again.
+        case failed
+    }
+
+    public var connection: String
+    public var ticket: String
+    public var tenant: String
+    public var outcome: Outcome
+    /// Who took the ticket (a server's lease owner, or an operator), so a claim can be told apart.
+    public var claim: String
+    public var at: Date
+    public var summary: String?
+    public var offboarding: OffboardingID?
+    /// Why, in words: the blockers, the error, or who imported it.
+    public var detail: String
+
+    public init(
+        connection: String, ticket: String, tenant: String, outcome: Outcome, claim: String, at: Date, summary: String? = nil,
+        offboarding: OffboardingID? = nil, detail: String = ""
+    ) {
+        self.connection = connection
+        self.ticket = ticket
+        self.tenant = tenant
+        self.outcome = outcome
+        self.claim = claim
+        self.at = at
+        self.summary = summary
+        self.offboarding = offboarding
+        self.detail = detail
+    }
 }

@@ -105,6 +105,7 @@ struct ServeCommand: AsyncParsableCommand {
             do {
                 let clients = TenantClients(workspace: workspace, http: http)
                 let desk = OffboardingDesk(clients: clients)
+                let psaDesk = PSADesk(desk: desk, http: http)
                 let owner =
                     LeaseOwner.make("serve-\(UUID().uuidString.prefix(6).lowercased())")
                 let (ready, readyContinuation) = AsyncStream.makeStream(of: String?.self)
@@ -127,7 +128,7 @@ struct ServeCommand: AsyncParsableCommand {
                 }
                 services.append(
                     try ServerApplication.make(
-                        desk: desk, accounts: accounts, host: host, port: port, logger: logger, metrics: metrics,
+                        desk: desk, accounts: accounts, psa: psaDesk, host: host, port: port, logger: logger, metrics: metrics,
                         secure: secure
                     ) {
                         boundPort in
@@ -154,11 +155,19 @@ struct ServeCommand: AsyncParsableCommand {
                         guard let tenant = try await clients.tenant(name) else { return nil }
                         return try workspace.policy(for: tenant)
                     }, now: { Date() })
+                let writer = PSAWriter(psa: psaDesk) { id in
+                    let (request, _) = try await desk.offboarding(id)
+                    return try await EvidenceExport.pack(for: request, store: workspace.store, secrets: workspace.secrets, at: Date())
+                }
                 services.append(
                     NotificationDispatcher(
-                        router: router, transports: .live(smtp: settings.smtp.map(SMTPClient.init(settings:)), http: http), owner: owner,
+                        router: router,
+                        transports: .live(smtp: settings.smtp.map(SMTPClient.init(settings:)), http: http, psa: writer), owner: owner,
                         interval: .milliseconds(Int(settings.notifyInterval * 1000)), backoffScale: settings.notifyRetryScale,
                         logger: logger))
+                services.append(
+                    PSAPoller(
+                        psa: psaDesk, owner: owner, interval: .milliseconds(Int(settings.psaPollInterval * 1000)), logger: logger))
                 let group = ServiceGroup(
                     configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
                 try await group.run()

@@ -43,6 +43,8 @@ struct ServeConfiguration: Sendable {
     /// Seconds between notification rounds, and the scale of the retry backoff (tests shorten both).
     var notifyInterval: Double
     var notifyRetryScale: Double
+    /// Seconds between looks at the PSA boards of tenants whose policy polls (`psa: {poll: true}`).
+    var psaPollInterval: Double
     var configFile: String?
     /// Where each setting came from: "flag", "environment", the file's path, or "default".
     var sources: [String: String]
@@ -59,7 +61,7 @@ struct ServeConfiguration: Sendable {
     static let names = [
         "host", "port", "dataDir", "database", "sandbox", "publicUrl", "maxRuns", "scheduleGrace", "logLevel", "bootstrapAdmin",
         "smtpHost", "smtpPort", "smtpSecurity", "smtpUsername", "smtpPassword", "smtpFrom", "smtpCaFile", "notifyInterval",
-        "notifyRetryScale",
+        "notifyRetryScale", "psaPollInterval",
     ]
 
     static func load(
@@ -152,6 +154,7 @@ struct ServeConfiguration: Sendable {
             logLevel: reader.string(forKey: "logLevel", default: "notice"), bootstrapAdmin: reader.string(forKey: "bootstrapAdmin"),
             smtp: smtp, notifyInterval: try decimal("notifyInterval", default: 2),
             notifyRetryScale: try decimal("notifyRetryScale", default: 1),
+            psaPollInterval: try decimal("psaPollInterval", default: 60),
             configFile: file, sources: sources)
         try settings.validate()
         return settings
@@ -192,6 +195,7 @@ struct ServeConfiguration: Sendable {
             ),
             ("smtpUsername", smtp?.username ?? "(none)"), ("smtpPassword", smtp?.password == nil ? "(none)" : "(redacted)"),
             ("smtpFrom", smtp?.from ?? "(none)"), ("notifyInterval", "\(notifyInterval) s"),
+            ("psaPollInterval", "\(psaPollInterval) s"),
         ]
         var lines = values.map { "\($0.0): \($0.1)    # \(sources[$0.0] ?? "default")" }
         lines.append(

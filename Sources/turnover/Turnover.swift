@@ -10,7 +10,7 @@ struct Turnover: AsyncParsableCommand {
             PlanCommand.self, OffboardCommand.self, StepsCommand.self, RunsCommand.self, RunCommand.self, ReportCommand.self,
             ResumeCommand.self, UndoCommand.self, RestoreCommand.self, TenantCommand.self,
             ServeCommand.self, OperatorCommand.self, AuditCommand.self, EvidenceCommand.self, NotifyCommand.self, SchedulesCommand.self,
-            SimulatorCommand.self,
+            TicketCommand.self, PSACommand.self, SimulatorCommand.self,
             BenchCommand.self,
         ]
     )

@@ -24,6 +24,11 @@ struct AccessMatrixTests {
         "setTenantPolicy": ["admin"],
         "testTenantPermissions": ["admin", "technician"],
         "readTicket": ["admin", "technician"],
+        "importPSATicket": ["admin", "technician"],
+        "listPSAImports": everyone,
+        "listPSAConnections": everyone,
+        "savePSAConnection": ["admin"],
+        "removePSAConnection": ["admin"],
         "searchUsers": everyone,
         "getUser": everyone,
         "createPlan": ["admin", "technician"],
@@ -54,6 +59,7 @@ struct AccessMatrixTests {
     static func fill(_ path: String) -> String {
         path.replacingOccurrences(of: "{tenant}", with: "contoso").replacingOccurrences(of: "{upn}", with: "ben.carter@contoso.com")
             .replacingOccurrences(of: "{id}", with: "o-matrix-none").replacingOccurrences(of: "{name}", with: "nobody-at-all")
+            .replacingOccurrences(of: "{ticket}", with: "1")
     }
 
     @Test("each operation is allowed to exactly the roles it should be, and refused with 403 to the others")

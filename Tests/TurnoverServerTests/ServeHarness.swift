@@ -44,7 +44,10 @@ final class ServeProcess: @unchecked Sendable {
     }
 
     /// Starts `turnover serve` on a free port and waits until it listens.
-    init(dataDirectory: String? = nil, arguments: [String] = ["--sandbox", "--bootstrap-admin", "root"]) async throws {
+    init(
+        dataDirectory: String? = nil, arguments: [String] = ["--sandbox", "--bootstrap-admin", "root"],
+        environment extraEnvironment: [String: String] = [:]
+    ) async throws {
         let directory = try dataDirectory ?? Self.newDataDirectory()
         self.dataDirectory = directory
         let out = URL(fileURLWithPath: directory).appendingPathComponent("serve-out-\(UUID().uuidString)")
@@ -58,6 +61,7 @@ final class ServeProcess: @unchecked Sendable {
         process.arguments = ["serve", "--port", "0", "--data-dir", directory] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "TURNOVER_SECRET_KEY")
+        environment.merge(extraEnvironment) { _, extra in extra }
         process.environment = environment
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
@@ -175,8 +179,10 @@ struct Team: Sendable {
 }
 
 /// Runs `body` with a started `turnover serve --sandbox`, its team and a client; stops it after.
-func withServe<T: Sendable>(_ body: @Sendable (ServeProcess, APIClient, Team) async throws -> T) async throws -> T {
-    let serve = try await ServeProcess()
+func withServe<T: Sendable>(
+    environment: [String: String] = [:], _ body: @Sendable (ServeProcess, APIClient, Team) async throws -> T
+) async throws -> T {
+    let serve = try await ServeProcess(environment: environment)
     let http = HTTPClient(eventLoopGroupProvider: .singleton)
     do {
         let api = APIClient(baseURL: serve.baseURL, http: http)

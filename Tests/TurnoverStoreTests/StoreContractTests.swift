@@ -145,7 +145,7 @@ struct StoreContractTests {
         #expect(first.sequence == 1 && second.sequence == 2)
         #expect(first.previousHash == AuditChain.genesis && second.previousHash == first.hash)
         #expect(AuditChain.verify(try await store.auditEntries(after: 0, limit: 10)).isIntact)
-        #expect(try await store.schemaVersion() == 4)
+        #expect(try await store.schemaVersion() == 5)
         try await store.close()
     }
 
@@ -187,7 +187,8 @@ struct MigrationTests {
             let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
             for statement in [
                 "DROP TABLE schema_migrations", "DROP TABLE offboardings", "DROP TABLE operators", "DROP TABLE credentials",
-                "DROP TABLE audit_log", "DROP TABLE deliveries", "DROP TABLE notification_cursor",
+                "DROP TABLE audit_log", "DROP TABLE deliveries", "DROP TABLE notification_cursor", "DROP TABLE psa_connections",
+                "DROP TABLE psa_imports",
                 "ALTER TABLE runs DROP COLUMN lease_owner", "ALTER TABLE runs DROP COLUMN lease_expires_at",
             ] {
                 try await connection.sql().raw(SQLQueryString(statement)).run()
@@ -195,7 +196,7 @@ struct MigrationTests {
             try await connection.close()
         }
         let reopened = try await SQLiteStore.open(path: path)
-        #expect(try await reopened.schemaVersion() == 4)
+        #expect(try await reopened.schemaVersion() == 5)
         #expect(try await reopened.run("r-old") != nil)
         try await reopened.close()
     }
@@ -245,6 +246,43 @@ struct OwnLeaseTests {
         let later = now.addingTimeInterval(NotificationDelivery.backoff[0] + 1)
         #expect(try await store.claim(.deliveries, id: nil, owner: "b", until: later.addingTimeInterval(60), now: later) == delivery.id)
         #expect(try await store.delivery(delivery.id)?.attempts.map(\.code) == [500])
+        try await store.close()
+    }
+
+    @Test(
+        "PSA imports: a ticket is taken by one importer; a failed import can be taken again; connections keep their sealed secret",
+        arguments: StoreKind.available)
+    func psaImports(_ kind: StoreKind) async throws {
+        let now = Date(timeIntervalSince1970: 1_795_000_000)
+        let store = try await kind.open()
+        let first = PSAImport(connection: "halo", ticket: "41", tenant: "contoso", outcome: .importing, claim: "server-a", at: now)
+        var second = first
+        second.claim = "server-b"
+        #expect(try await store.claimPSAImport(first))
+        #expect(try await store.claimPSAImport(second) == false, "another server is importing it")
+        var failed = first
+        failed.outcome = .failed
+        failed.detail = "PSA unreachable"
+        try await store.updatePSAImport(failed)
+        #expect(try await store.claimPSAImport(second), "a failed import is tried again, by one of them")
+        #expect(try await store.claimPSAImport(first) == false)
+        var done = second
+        done.outcome = .submitted
+        done.offboarding = "o-9"
+        try await store.updatePSAImport(done)
+        try await store.updatePSAImport(failed)  // the loser's late write changes nothing: the claim is not its own
+        #expect(try await store.psaImport(connection: "halo", ticket: "41")?.outcome == .submitted)
+        #expect(try await store.psaImports(tenant: "contoso", limit: 10).map(\.offboarding) == ["o-9"])
+        #expect(try await store.psaImports(tenant: "fabrikam", limit: 10).isEmpty)
+
+        let connection = StoredPSAConnection(
+            name: "halo", kind: "halopsa", url: "https://msp.halopsa.com", clientId: "c", account: nil, username: nil, authURL: nil,
+            sealedSecret: "sealed", verifiedAs: "Turnover", createdAt: now)
+        try await store.savePSAConnection(connection)
+        #expect(try await store.psaConnection(named: "halo") == connection)
+        #expect(try await store.psaConnections().map(\.name) == ["halo"])
+        #expect(try await store.deletePSAConnection(named: "halo"))
+        #expect(try await store.deletePSAConnection(named: "halo") == false)
         try await store.close()
     }
 }

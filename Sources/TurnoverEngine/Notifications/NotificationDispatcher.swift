@@ -114,6 +114,26 @@ public struct NotificationDispatcher: Service {
                     (WebhookSignature.header, WebhookSignature.value(secret: secret, timestamp: Int(at.timeIntervalSince1970), body: body)))
             }
             return await transports.post(url, headers, body)
+        case .psa:
+            // `connection#ticket/action`; the body says what.
+            let target = delivery.target
+            guard let hash = target.firstIndex(of: "#"), let slash = target.lastIndex(of: "/"), hash < slash,
+                let action = try? JSONDecoder.iso8601.decode(PSAWriteBack.self, from: Data((delivery.body ?? "").utf8))
+            else {
+                return .init(succeeded: false, code: nil, detail: "not a PSA write: \(target)", permanent: true)
+            }
+            let connection = String(target[..<hash])
+            let ticket = String(target[target.index(after: hash)..<slash])
+            return await transports.writeToTicket(connection, ticket, action)
         }
+    }
+}
+
+extension JSONDecoder {
+    /// Dates as the router's JSON writes them.
+    static var iso8601: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
     }
 }

@@ -70,7 +70,7 @@ public struct NotificationRouter: Sendable {
             let policy = try await policy(tenant)
         else { return [] }
         let settings = policy.notifications
-        guard !settings.isEmpty else { return [] }
+        guard !settings.isEmpty || request.ticket != nil else { return [] }
         var run: RunRecord?
         if entry.action == "run.finished", let runId = request.runId { run = try await store.run(runId) }
         let events = Self.events(of: entry, request: request, runStatus: run?.status)
@@ -91,6 +91,15 @@ public struct NotificationRouter: Sendable {
                 link = "\(base)/offboardings/\(request.id.rawValue)"
             }
             let content = NotificationContent.make(event: event, request: request, failures: failures, link: link)
+            if let ticket = request.ticket {
+                // The ticket's own connection: the policy may since name another for new tickets.
+                let psa = policy.psa?.connection == ticket.connection ? policy.psa : nil
+                for action in PSAWriteBack.actions(for: event, request: request, run: run, settings: psa, content: content) {
+                    var delivery = make(entry, request, event, .psa, "\(ticket.connection)#\(ticket.id)/\(action.action)")
+                    delivery.body = Self.json(action)
+                    deliveries.append(delivery)
+                }
+            }
             var addressed: Set<String> = []
             for route in settings.routes where route.events.contains(event) {
                 for (address, withKeeping) in Self.addresses(route.email, request: request, operators: operators, contact: settings.contact)

@@ -3,6 +3,7 @@ public import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+public import TurnoverCore
 
 /// How notifications leave the service: SMTP and HTTP POST, as a struct of closures so the dispatcher's
 /// retry and recording logic can be tested on its own. The live ones speak to real servers.
@@ -24,18 +25,24 @@ public struct NotificationTransports: Sendable {
 
     public var sendMail: @Sendable (MailMessage, Date) async -> Outcome
     public var post: @Sendable (URL, [(String, String)], Data) async -> Outcome
+    /// Writes to a PSA ticket: (connection name, ticket id, what).
+    public var writeToTicket: @Sendable (String, String, PSAWriteBack) async -> Outcome
 
     public init(
         sendMail: @escaping @Sendable (MailMessage, Date) async -> Outcome,
-        post: @escaping @Sendable (URL, [(String, String)], Data) async -> Outcome
+        post: @escaping @Sendable (URL, [(String, String)], Data) async -> Outcome,
+        writeToTicket: @escaping @Sendable (String, String, PSAWriteBack) async -> Outcome
     ) {
         self.sendMail = sendMail
         self.post = post
+        self.writeToTicket = writeToTicket
     }
 
-    /// - Parameter smtp: nil when no SMTP server is configured: e-mail deliveries then fail with
-    ///   that reason (recorded), rather than being dropped.
-    public static func live(smtp: SMTPClient?, http: HTTPClient) -> NotificationTransports {
+    /// - Parameters:
+    ///   - smtp: nil when no SMTP server is configured: e-mail deliveries then fail with that
+    ///     reason (recorded), rather than being dropped.
+    ///   - psa: nil when this process writes to no PSA (such deliveries fail, recorded).
+    public static func live(smtp: SMTPClient?, http: HTTPClient, psa: PSAWriter?) -> NotificationTransports {
         NotificationTransports(
             sendMail: { message, date in
                 guard let smtp else {
@@ -72,6 +79,12 @@ public struct NotificationTransports: Sendable {
                 } catch {
                     return Outcome(succeeded: false, code: nil, detail: "\(url.host ?? url.absoluteString): \(error)", permanent: false)
                 }
+            },
+            writeToTicket: { connection, ticket, action in
+                guard let psa else {
+                    return Outcome(succeeded: false, code: nil, detail: "no PSA writer in this process", permanent: true)
+                }
+                return await psa.write(action, toTicket: ticket, via: connection)
             })
     }
 }

@@ -10,6 +10,7 @@ enum TicketPage {
     static func register(_ console: Console, on router: Router<BasicRequestContext>) {
         console.add(router, .get, "/offboard/:tenant/ticket", operation: "readTicket", form)
         console.add(router, .post, "/offboard/:tenant/ticket", operation: "readTicket", read)
+        console.add(router, .post, "/offboard/:tenant/psa-import", operation: "importPSATicket", importFromPSA)
     }
 
     struct View {
@@ -23,6 +24,11 @@ enum TicketPage {
         var ready: Bool
         var wizardHref: String?
         var directorySize: Int
+        /// The tenant's PSA connection, when its policy names one: the ticket can be imported by id.
+        var psaConnection: String?
+        /// What came of an import by id.
+        var imported: String?
+        var importFailed: Bool = false
 
         struct Row {
             var label: String
@@ -37,7 +43,33 @@ enum TicketPage {
             "ticket", title: "From a ticket",
             View(
                 tenant: tenant.name, subject: "", body: "", read: false, fields: [], blockers: [], instructions: [], ready: false,
-                wizardHref: nil, directorySize: 0))
+                wizardHref: nil, directorySize: 0, psaConnection: try? console.api.psa.settings(for: tenant).connection))
+    }
+
+    /// Imports the ticket by its id through the same operation as the API; a submitted offboarding
+    /// opens its page, anything else is said here.
+    static func importFromPSA(_ console: Console, _ visit: Console.Visit) async throws -> Console.Answer {
+        let tenant = try await console.api.visibleTenant(visit.parameter("tenant"))
+        let connection = try? console.api.psa.settings(for: tenant).connection
+        var view = View(
+            tenant: tenant.name, subject: "", body: "", read: false, fields: [], blockers: [], instructions: [], ready: false,
+            wizardHref: nil, directorySize: 0, psaConnection: connection)
+        let principal = visit.principal
+        do {
+            let result = try await console.api.psa.importTicket(
+                visit.form["ticket"] ?? "", tenant: tenant.name, by: principal.name.rawValue, claim: "operator:\(principal.name.rawValue)")
+            if let offboarding = result.record.offboarding, !result.alreadyImported { return .redirect("/offboardings/\(offboarding)") }
+            let record = result.record
+            view.imported =
+                "Ticket \(record.ticket)\(record.summary.map { " (“\($0)”)" } ?? ""): \(record.outcome.rawValue)"
+                + (result.alreadyImported ? ", imported before" : "") + (record.offboarding.map { " as \($0)" } ?? "")
+                + (record.detail.isEmpty ? "." : ". \(record.detail)")
+            view.importFailed = record.offboarding == nil
+        } catch let refusal as PSADesk.Refusal {
+            view.imported = refusal.description
+            view.importFailed = true
+        }
+        return .page("ticket", title: "From a ticket", view, status: view.importFailed ? .unprocessableContent : .ok)
     }
 
     static func read(_ console: Console, _ visit: Console.Visit) async throws -> Console.Answer {
@@ -75,6 +107,7 @@ enum TicketPage {
             "ticket", title: "From a ticket",
             View(
                 tenant: tenant.name, subject: subject, body: body, read: true, fields: rows.compactMap { $0 }, blockers: draft.blockers,
-                instructions: draft.instructions, ready: draft.isReady, wizardHref: wizard, directorySize: reading.directorySize))
+                instructions: draft.instructions, ready: draft.isReady, wizardHref: wizard, directorySize: reading.directorySize,
+                psaConnection: try? console.api.psa.settings(for: tenant).connection))
     }
 }

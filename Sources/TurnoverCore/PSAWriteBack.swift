@@ -1,0 +1,85 @@
+public import Foundation
+
+/// One thing Turnover writes to the ticket an offboarding came from. Each is its own delivery in
+/// the notification outbox, so each is retried and recorded on its own: a note that went through
+/// is not posted again because the status change after it failed.
+public enum PSAWriteBack: Codable, Sendable, Equatable {
+    /// An internal note: the plan, the approval, the report.
+    case note(title: String, text: String, html: String)
+    /// Moves the ticket to the PSA's status id.
+    case status(String)
+    /// The run's time, for the member (and role, in Autotask).
+    case time(start: Date, end: Date, summary: String, member: String, role: String?)
+    /// The leaver's contact in the PSA, made inactive.
+    case deactivateContact(email: String)
+    /// The offboarding's signed evidence pack, built when it is sent.
+    case attachEvidence(OffboardingID)
+
+    /// A short name for the delivery's target and the records.
+    public var action: String {
+        switch self {
+        case .note: "note"
+        case .status: "status"
+        case .time: "time"
+        case .deactivateContact: "contact"
+        case .attachEvidence: "evidence"
+        }
+    }
+
+    /// What goes back to the ticket for `event`, per the tenant's `psa:` settings.
+    ///
+    /// - Parameters:
+    ///   - run: the finished run, for the report, the time entry and the evidence.
+    public static func actions(
+        for event: NotificationEvent, request: OffboardingRequest, run: RunRecord?, settings: PSASettings?,
+        content: NotificationContent
+    ) -> [PSAWriteBack] {
+        var actions: [PSAWriteBack] = []
+        if PSASettings.notedEvents.contains(event) {
+            actions.append(note(for: event, request: request, run: run, content: content))
+        }
+        if let status = settings?.statuses[event] { actions.append(.status(status)) }
+        let finished = [.completed, .partial, .failed].contains(event)
+        guard finished, let run else { return actions }
+        if let member = settings?.timeMember, let start = run.startedAt, let end = run.finishedAt {
+            actions.append(
+                .time(
+                    start: start, end: max(end, start.addingTimeInterval(60)),
+                    summary: "Turnover: offboarding of \(request.plan.user.displayName) (\(request.id)), \(run.status.rawValue)",
+                    member: member, role: settings?.timeRole))
+        }
+        // The contact goes once the person's access is cut: not after a run that failed outright.
+        if settings?.deactivateContact ?? true, event != .failed {
+            actions.append(.deactivateContact(email: request.userPrincipalName))
+        }
+        if settings?.attachEvidence ?? true { actions.append(.attachEvidence(request.id)) }
+        return actions
+    }
+
+    static func note(
+        for event: NotificationEvent, request: OffboardingRequest, run: RunRecord?, content: NotificationContent
+    ) -> PSAWriteBack {
+        var detail: String?
+        switch event {
+        case .submitted: detail = Report.planText(request.plan)
+        case .completed, .partial, .failed: detail = run.map(Report.markdown)
+        default: detail = nil
+        }
+        var text = content.text(withKeeping: true)
+        if let detail { text += "\n" + detail }
+        var html = "<p><b>\(escape(content.headline))</b></p><p>"
+        html += content.facts.map { "\(escape($0.label)): \(escape($0.value))" }.joined(separator: "<br>") + "</p>"
+        html += content.lines.map { "<p>\(escape($0))</p>" }.joined()
+        if !content.keeping.isEmpty {
+            html += "<p>Who keeps what:</p><ul>" + content.keeping.map { "<li>\(escape($0))</li>" }.joined() + "</ul>"
+        }
+        if let detail { html += "<pre>\(escape(detail))</pre>" }
+        if let link = content.link { html += "<p><a href=\"\(escape(link))\">Open in Turnover</a></p>" }
+        return .note(title: "Turnover: \(content.headline)", text: text, html: html)
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}
