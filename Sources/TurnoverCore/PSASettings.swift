@@ -18,6 +18,7 @@ import Yams
 /// ```
 public struct PSASettings: Codable, Sendable, Equatable {
     public var connection: String
+    /// Required: only this client's tickets are read for the tenant.
     public var company: String?
     public var board: String?
     public var newStatuses: [String] = []
@@ -134,10 +135,14 @@ public struct PSASettings: Codable, Sendable, Equatable {
         if settings.connection.isEmpty {
             problems.append(Policy.Problem(line: line(node), message: "psa needs 'connection': the PSA connection's name"))
         }
-        if settings.poll && (settings.company == nil || settings.board == nil) {
+        // A ticket of another client would offboard a namesake in this tenant.
+        if settings.company == nil {
             problems.append(
-                Policy.Problem(
-                    line: line(node), message: "psa.poll needs 'company' and 'board', or it would import every client's tickets"))
+                Policy.Problem(line: line(node), message: "psa needs 'company': the client's id in the PSA, so only its tickets are read"))
+        }
+        if settings.poll && settings.board == nil {
+            problems.append(
+                Policy.Problem(line: line(node), message: "psa.poll needs 'board', or it would import every ticket of the client"))
         }
         return settings
     }

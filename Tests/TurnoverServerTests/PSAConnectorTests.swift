@@ -154,12 +154,23 @@ struct PSAConnectorTests {
                 let state = try await api.simulatorState(serve)
                 #expect(state.accountEnabled("ben.carter@contoso.com") == false)
 
-                // The PSA stops accepting the key: an import is a clear error and nothing happens anywhere.
-                simulation.revokeCredentials()
+                // Another client's ticket is refused for this tenant: a namesake here must not be offboarded.
                 let kate = simulation.openTicket(
                     summary: "Termination: Kate Lopez", details: "Kate Lopez was terminated, effective immediately.",
                     contactEmail: "dan.morgan@contoso.com")
-                let writes = simulation.writeCount
+                let otherClient = yaml.replacingOccurrences(
+                    of: "company: \"\(directory.companyId)\"", with: "company: \"\(directory.companyId)0\"")
+                #expect(try await api.call("PUT", "/tenants/contoso/policy", token: team.admin, json: ["yaml": otherClient]).status == 200)
+                var writes = simulation.writeCount
+                let foreign = try await api.call("POST", "/tenants/contoso/psa/tickets/\(kate)/import", token: team.technician)
+                #expect(foreign.status == 422 && foreign.text.contains("belongs to company"), "\(foreign.text)")
+                #expect(simulation.writeCount == writes)
+
+                // The PSA stops accepting the key: an import is a clear error and nothing happens anywhere.
+                // (Revoked before the mapping is right again, so the poller cannot take Kate's ticket in between.)
+                simulation.revokeCredentials()
+                #expect(try await api.call("PUT", "/tenants/contoso/policy", token: team.admin, json: ["yaml": yaml]).status == 200)
+                writes = simulation.writeCount
                 let failed = try await api.call("POST", "/tenants/contoso/psa/tickets/\(kate)/import", token: team.technician)
                 #expect(failed.status == 502, "\(failed.text)")
                 #expect(failed.text.contains("unauthorized") && failed.text.contains("Nothing was imported"), "\(failed.text)")

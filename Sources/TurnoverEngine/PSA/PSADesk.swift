@@ -1,6 +1,7 @@
 public import AsyncHTTPClient
 public import Foundation
 public import PSAClients
+import Synchronization
 public import TurnoverCore
 public import TurnoverStore
 
@@ -11,6 +12,9 @@ public import TurnoverStore
 public struct PSADesk: Sendable {
     public let desk: OffboardingDesk
     public let http: PSAHTTP
+
+    /// One client per connection, so Halo's token is reused across calls; rebuilt when the record changes.
+    let clients = PSAClientCache()
 
     public init(desk: OffboardingDesk, http: HTTPClient) {
         self.desk = desk
@@ -74,6 +78,11 @@ public struct PSADesk: Sendable {
         guard let record = try await store.psaConnection(named: name) else {
             throw Refusal(description: "There is no PSA connection '\(name)'; add it with `turnover psa add \(name) …`.")
         }
+        return try open(record)
+    }
+
+    func open(_ record: StoredPSAConnection) throws -> PSAConnection {
+        let name = record.name
         guard let kind = PSAKind(rawValue: record.kind) else {
             throw Refusal(description: "PSA connection '\(name)' is of an unknown kind '\(record.kind)'.")
         }
@@ -83,7 +92,13 @@ public struct PSADesk: Sendable {
     }
 
     public func client(named name: String) async throws -> PSAClient {
-        PSAClient.live(try await connection(named: name), http: http)
+        guard let record = try await store.psaConnection(named: name) else {
+            throw Refusal(description: "There is no PSA connection '\(name)'; add it with `turnover psa add \(name) …`.")
+        }
+        if let cached = clients.client(for: record) { return cached }
+        let client = PSAClient.live(try open(record), http: http)
+        clients.keep(client, for: record)
+        return client
     }
 
     // MARK: Import
@@ -200,6 +215,19 @@ public struct PSADesk: Sendable {
             try? await store.updatePSAImport(record)
             throw error
         }
+    }
+}
+
+/// The clients built so far, by connection name, with the record each was built from.
+final class PSAClientCache: Sendable {
+    private let clients = Mutex<[String: (record: StoredPSAConnection, client: PSAClient)]>([:])
+
+    func client(for record: StoredPSAConnection) -> PSAClient? {
+        clients.withLock { $0[record.name] }.flatMap { $0.record == record ? $0.client : nil }
+    }
+
+    func keep(_ client: PSAClient, for record: StoredPSAConnection) {
+        clients.withLock { $0[record.name] = (record, client) }
     }
 }
 
