@@ -27,6 +27,13 @@ public enum PSASimulatorServer {
                 query[item.name] = item.value ?? ""
             }
             let path = request.uri.path.removingPercentEncoding ?? request.uri.path
+            if path.hasPrefix("/_sim/") {
+                let answer = PSASimulatorControl.handle(
+                    simulation, method: request.method.rawValue, path: path, body: Data(buffer.readableBytesView))
+                return Response(
+                    status: .init(code: answer.status), headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+            }
             let answer = await simulation.handle(
                 PSARequest(
                     method: request.method.rawValue, path: path, query: query, headers: headers, body: Data(buffer.readableBytesView)))

@@ -4,6 +4,8 @@ import Configuration
 import Foundation
 import Logging
 import M365Simulator
+import PSAClients
+import PSASimulator
 import Metrics
 import Prometheus
 import ServiceLifecycle
@@ -111,20 +113,32 @@ struct ServeCommand: AsyncParsableCommand {
                 let (ready, readyContinuation) = AsyncStream.makeStream(of: String?.self)
                 var services: [any Service] = []
                 let boundURL = Mutex<String>(settings.publicURL ?? "http://\(host):\(port)")
+                let (psaReady, psaReadyContinuation) = AsyncStream.makeStream(of: Sandbox.PSA?.self)
                 if sandbox {
                     let simulator = try Simulator()
                     try simulator.loadDemoTenants()
+                    let halo = HaloPSASimulator()
                     services.append(
                         try simulator.makeApplication(host: "127.0.0.1", port: 0) { simulatorPort in
                             do {
-                                try await Sandbox.register(simulator, url: "http://127.0.0.1:\(simulatorPort)", in: workspace)
+                                try await Sandbox.register(
+                                    simulator, url: "http://127.0.0.1:\(simulatorPort)", in: workspace, psa: halo)
                             } catch {
                                 logger.critical("could not register the sandbox tenants", metadata: ["error": "\(error)"])
                             }
                             readyContinuation.yield("http://127.0.0.1:\(simulatorPort)")
                         })
+                    let demoTicket = halo.openTicket(
+                        summary: "Leaver: Ben Carter", details: Sandbox.demoTicket, contactEmail: "dan.morgan@contoso.com")
+                    services.append(
+                        PSASimulatorServer.makeApplication(halo, host: "127.0.0.1", port: 0) { haloPort in
+                            // Connected from the main server's start: a server does not answer until this returns.
+                            psaReadyContinuation.yield(
+                                .init(url: "http://127.0.0.1:\(haloPort)", simulation: halo, demoTicket: demoTicket))
+                        })
                 } else {
                     readyContinuation.yield(nil)
+                    psaReadyContinuation.yield(nil)
                 }
                 services.append(
                     try ServerApplication.make(
@@ -139,6 +153,20 @@ struct ServeCommand: AsyncParsableCommand {
                         }
                         if let simulatorURL {
                             output("Sandbox simulator (tenants contoso and fabrikam) on \(simulatorURL); its control API is under /_sim/")
+                        }
+                        for await psa in psaReady {
+                            guard let psa else { break }
+                            do {
+                                _ = try await psaDesk.saveConnection(
+                                    named: Sandbox.psaConnection,
+                                    PSASimulators.connection(psa.simulation, kind: .haloPSA, baseURL: psa.url), by: "sandbox")
+                                output(
+                                    "Sandbox HaloPSA on \(psa.url) (connection \(Sandbox.psaConnection); ticket \(psa.demoTicket) is a leaver's); its control API is under /_sim/"
+                                )
+                            } catch {
+                                logger.critical("could not connect the sandbox HaloPSA", metadata: ["error": "\(error)"])
+                            }
+                            break
                         }
                         if settings.publicURL == nil { boundURL.withLock { $0 = "http://\(host):\(boundPort)" } }
                         // Written unbuffered: scripts and tests wait for this line.
@@ -189,7 +217,22 @@ struct ServeCommand: AsyncParsableCommand {
 /// The demo tenants of `serve --sandbox`, registered as ordinary tenants that point at the
 /// in-process simulator (its port is new at every start, so they are registered again each time).
 enum Sandbox {
-    static func register(_ simulator: Simulator, url: String, in workspace: Workspace) async throws {
+    static let psaConnection = "sandbox-halopsa"
+
+    /// The sandbox's HaloPSA, once it listens.
+    struct PSA: Sendable {
+        var url: String
+        var simulation: HaloPSASimulator
+        var demoTicket: String
+    }
+    static let demoTicket = """
+        Hi team,
+        Ben Carter's last day is Friday. Please forward his email to Kate Lopez and give her his OneDrive.
+        Thanks,
+        Dan Morgan
+        """
+
+    static func register(_ simulator: Simulator, url: String, in workspace: Workspace, psa: HaloPSASimulator) async throws {
         for summary in simulator.tenantSummaries() {
             guard let app = summary.apps.first(where: { !$0.displayName.contains("read-only") }) else { continue }
             let name = summary.name.lowercased()
@@ -199,7 +242,7 @@ enum Sandbox {
                     name: name, tenantId: summary.tenantId, clientId: app.clientId, cloud: "simulator", simulatorURL: url,
                     sealedSecret: app.certificatePEM == nil ? try workspace.secrets.seal(app.clientSecret) : nil,
                     sealedCertificate: try app.certificatePEM.map { try workspace.secrets.seal($0 + "\n" + (app.privateKeyPEM ?? "")) },
-                    policyYAML: existing?.policyYAML ?? (name == "contoso" ? contosoPolicy : nil), createdAt: existing?.createdAt ?? Date())
+                    policyYAML: existing?.policyYAML ?? (name == "contoso" ? contosoPolicy(psa: psa) : nil), createdAt: existing?.createdAt ?? Date())
             )
         }
     }
@@ -207,8 +250,9 @@ enum Sandbox {
     /// The CLI sandbox's policy, as YAML an admin can edit through the API, without the reverse
     /// lookup of the leaver's rights on other mailboxes: it costs an Exchange command per mailbox,
     /// and the worker plans twice (at submission, and again just before the run).
-    static var contosoPolicy: String {
+    static func contosoPolicy(psa: HaloPSASimulator) -> String {
         let steps = sandboxPolicy.steps.filter { $0 != RemoveMailboxRight.policyName }.map { "  - \($0)" }.joined(separator: "\n")
+        let ids = psa.directory.statuses
         return """
             name: sandbox
             steps:
@@ -219,6 +263,14 @@ enum Sandbox {
             approval:
               quorum: 1
               expiresHours: 24
+            psa:
+              connection: \(psaConnection)
+              company: "\(psa.directory.companyId)"
+              board: "\(psa.directory.boardId)"
+              newStatuses: ["\(ids["New"] ?? "")"]
+              poll: false
+              statuses: {submitted: "\(ids["Waiting Approval"] ?? "")", approved: "\(ids["In Progress"] ?? "")", completed: "\(ids["Resolved"] ?? "")", partial: "\(ids["In Progress"] ?? "")", failed: "\(ids["In Progress"] ?? "")"}
+              time: {member: "\(psa.technician.member)"}
 
             """
     }

@@ -519,6 +519,31 @@ def main():
         technician.shot("ticket-blocked")
         step("a ticket's text becomes the wizard's choices, each value shown with its words; an unknown person blocks it")
 
+        # From the PSA: the sandbox HaloPSA's leaver ticket, imported by its id, waits for approval with notes back.
+        technician.open("/offboard/contoso/ticket")
+        technician.type("#ticket", serve.halo_ticket)
+        technician.shot("psa-import-form")
+        technician.click("#import-ticket")
+        page = technician.find("main").text
+        check(f"From sandbox-halopsa ticket {serve.halo_ticket}" in page, f"the offboarding names its ticket:\n{page[:1500]}")
+        check("ben.carter@contoso.com" in page, "the ticket's leaver is the offboarding's")
+        technician.shot("psa-imported")
+        deadline = time.time() + 30
+        ticket = {}
+        while time.time() < deadline:
+            with urllib.request.urlopen(f"{serve.halo}/_sim/tickets/{serve.halo_ticket}", timeout=10) as response:
+                ticket = json.loads(response.read())
+            if any("submitted" in note["text"] and note["isInternal"] for note in ticket["notes"]):
+                break
+            time.sleep(0.5)
+        check(any("submitted" in note["text"] and note["isInternal"] for note in ticket["notes"]),
+              f"the submission's internal note is on the Halo ticket: {ticket}")
+        technician.open("/offboard/contoso/ticket")
+        technician.type("#ticket", serve.halo_ticket)
+        technician.click("#import-ticket")
+        check("imported before" in technician.find("#psa-import-outcome").text, "a ticket is imported once")
+        step("a HaloPSA ticket imported by its id becomes an offboarding awaiting approval, with an internal note on the ticket")
+
         # Security headers on a page.
         status, headers, _ = raw_request(serve, "GET", "/signin")
         policy = headers.get("Content-Security-Policy", "")

@@ -50,6 +50,8 @@ class SandboxServe:
 
         self.url = after("Turnover is listening on")
         self.simulator = after("Sandbox simulator (tenants contoso and fabrikam) on").rstrip(";")
+        self.halo = after("Sandbox HaloPSA on")
+        self.halo_ticket = re.search(r"ticket (\d+) is a leaver's", printed).group(1)
         self.admin_password = after("must be changed at first sign-in):")
         self.admin_totp = after("shown once):")
 
