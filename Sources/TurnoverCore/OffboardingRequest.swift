@@ -36,8 +36,10 @@ public struct OffboardingRequest: Codable, Sendable, Equatable {
         case expired
         /// A later stage of a staged timeline: planned from live state when its time comes.
         case waiting
+        /// A waiting stage someone held: not planned at its time until it is released.
+        case held
 
-        public var isFinal: Bool { ![.awaitingApproval, .approved, .running, .waiting].contains(self) }
+        public var isFinal: Bool { ![.awaitingApproval, .approved, .running, .waiting, .held].contains(self) }
     }
 
     /// One operator's approval, rejection or cancellation.
@@ -97,6 +99,8 @@ public struct OffboardingRequest: Codable, Sendable, Equatable {
     public var stagePlannedAt: Date?
     /// The PSA ticket this offboarding came from, if any; notes and status go back to it.
     public var ticket: TicketReference?
+    /// Who holds a held stage, and why.
+    public var holding: Decision?
 
     public init(
         id: OffboardingID, tenant: String, plan: Plan, snapshot: LeaverSnapshot, planHash: String, submittedBy: OperatorName,
@@ -175,9 +179,41 @@ public struct OffboardingRequest: Codable, Sendable, Equatable {
         status = .rejected
     }
 
-    /// Cancels a request that has not started: a waiting stage, waiting for approval, or approved and not yet picked up.
+    /// Holds a waiting stage: at its time it is not planned, until someone releases it.
+    public mutating func hold(by holder: OperatorName, reason: String, at now: Date) throws(Refusal) {
+        guard status == .waiting else {
+            throw Refusal(
+                kind: .conflict,
+                description: "This offboarding is \(status.rawValue); only a stage that waits for its time can be held.")
+        }
+        holding = Decision(operator_: holder, at: now, comment: reason)
+        status = .held
+        notes.append("Held by \(holder) at \(Self.stamp(now)): \(reason)")
+    }
+
+    /// Releases a held stage. One whose time passed while it was held is planned now, not reported late.
+    public mutating func release(by releaser: OperatorName, at now: Date) throws(Refusal) {
+        guard status == .held else {
+            throw Refusal(kind: .conflict, description: "This offboarding is \(status.rawValue), not held.")
+        }
+        status = .waiting
+        holding = nil
+        if let due = runAt, due < now {
+            runAt = now
+            expiresAt = now
+        }
+        notes.append("Released by \(releaser) at \(Self.stamp(now)); planned at \(Self.stamp(runAt ?? now)).")
+    }
+
+    static func stamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    /// Cancels a request that has not started: a waiting or held stage, waiting for approval, or approved and not yet picked up.
     public mutating func cancel(by canceller: OperatorName, reason: String, at now: Date) throws(Refusal) {
-        guard status == .awaitingApproval || status == .approved || status == .waiting else {
+        guard [.awaitingApproval, .approved, .waiting, .held].contains(status) else {
             throw Refusal(
                 kind: .conflict, description: "This offboarding is \(status.rawValue); only one that has not started can be cancelled.")
         }

@@ -171,6 +171,21 @@ public struct OffboardingDesk: Sendable {
         return try await save(request, version: version, actor: canceller, action: "offboarding.cancelled", detail: reason)
     }
 
+    /// Holds a waiting stage of a staged timeline: it is not planned at its time until released.
+    public func hold(_ id: OffboardingID, by holder: OperatorName, reason: String) async throws -> OffboardingRequest {
+        var (request, version) = try await offboarding(id)
+        try request.hold(by: holder, reason: reason, at: now())
+        return try await save(request, version: version, actor: holder, action: "offboarding.held", detail: reason)
+    }
+
+    public func release(_ id: OffboardingID, by releaser: OperatorName) async throws -> OffboardingRequest {
+        var (request, version) = try await offboarding(id)
+        try request.release(by: releaser, at: now())
+        return try await save(
+            request, version: version, actor: releaser, action: "offboarding.released",
+            detail: "planned at \(request.runAt.map { "\($0)" } ?? "its time")")
+    }
+
     /// Marks the offboardings that waited past their expiry as expired; returns how many.
     @discardableResult public func expireDue() async throws -> Int {
         var expired = 0

@@ -21,7 +21,8 @@ extension APIHandler {
             ticket: request.ticket.map { .init(connection: $0.connection, id: $0.id, summary: $0.summary) },
             quorum: request.quorum, approvals: request.approvals.map(Self.schema),
             rejection: request.rejection.map(Self.schema),
-            cancellation: request.cancellation.map(Self.schema), planHash: request.planHash, plan: try Self.freeForm(request.plan),
+            cancellation: request.cancellation.map(Self.schema), holding: request.holding.map(Self.schema), planHash: request.planHash,
+            plan: try Self.freeForm(request.plan),
             runId: request.runId?.rawValue,
             steps: steps.map {
                 .init(
@@ -79,6 +80,19 @@ extension APIHandler {
         let principal = try Principal.required()
         let (request, _) = try await visibleOffboarding(input.path.id)
         return .ok(.init(body: .json(try await schema(try await desk.reject(request.id, by: principal.name, reason: body.reason)))))
+    }
+
+    func holdOffboarding(_ input: Operations.HoldOffboarding.Input) async throws -> Operations.HoldOffboarding.Output {
+        guard case .json(let body) = input.body else { throw APIProblem.badRequest("Send JSON.") }
+        let principal = try Principal.required()
+        let (request, _) = try await visibleOffboarding(input.path.id)
+        return .ok(.init(body: .json(try await schema(try await desk.hold(request.id, by: principal.name, reason: body.reason)))))
+    }
+
+    func releaseOffboarding(_ input: Operations.ReleaseOffboarding.Input) async throws -> Operations.ReleaseOffboarding.Output {
+        let principal = try Principal.required()
+        let (request, _) = try await visibleOffboarding(input.path.id)
+        return .ok(.init(body: .json(try await schema(try await desk.release(request.id, by: principal.name)))))
     }
 
     func cancelOffboarding(_ input: Operations.CancelOffboarding.Input) async throws -> Operations.CancelOffboarding.Output {

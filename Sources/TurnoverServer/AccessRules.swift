@@ -47,6 +47,8 @@ public enum AccessRules {
         "approveOffboarding": .roles([.admin, .approver]),
         "rejectOffboarding": .roles([.admin, .approver]),
         "cancelOffboarding": .roles([.admin, .technician, .approver]),
+        "holdOffboarding": .roles([.admin, .technician, .approver]),
+        "releaseOffboarding": .roles([.admin, .technician, .approver]),
         "listOperators": .roles([.admin]),
         "addOperator": .roles([.admin]),
         "disableOperator": .roles([.admin]),

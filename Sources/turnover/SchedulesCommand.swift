@@ -8,8 +8,9 @@ import TurnoverStore
 struct SchedulesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schedules",
-        abstract: "List and cancel the offboardings of `turnover serve` that wait for their time (schedules and staged timelines).",
-        subcommands: [SchedulesListCommand.self, SchedulesCancelCommand.self])
+        abstract:
+            "List, hold, release and cancel the offboardings of `turnover serve` that wait for their time (schedules and staged timelines).",
+        subcommands: [SchedulesListCommand.self, SchedulesHoldCommand.self, SchedulesReleaseCommand.self, SchedulesCancelCommand.self])
 }
 
 struct SchedulesListCommand: AsyncParsableCommand {
@@ -23,9 +24,9 @@ struct SchedulesListCommand: AsyncParsableCommand {
         try await data.withWorkspace { workspace in
             let now = Date()
             var due: [OffboardingRequest] = []
-            for status in [OffboardingRequest.Status.awaitingApproval, .approved, .waiting] {
+            for status in [OffboardingRequest.Status.awaitingApproval, .approved, .waiting, .held] {
                 due += try await workspace.store.offboardings(OffboardingFilter(tenant: tenant, status: status), limit: 1000, after: nil)
-                    .filter { ($0.runAt ?? now) > now || $0.status == .waiting }
+                    .filter { ($0.runAt ?? now) > now || $0.status == .waiting || $0.status == .held }
             }
             due.sort { ($0.runAt ?? now, $0.id.rawValue) < ($1.runAt ?? now, $1.id.rawValue) }
             if json {
@@ -60,19 +61,58 @@ struct SchedulesCancelCommand: AsyncParsableCommand {
     @Option(help: "Why, for the record.") var reason: String
 
     func run() async throws {
-        try await data.withWorkspace { workspace in
-            // The desk's cancel: the same rule, record and audit entry as the API's and the console's.
-            let desk = OffboardingDesk(clients: TenantClients(workspace: workspace, http: .shared))
-            let actor = OperatorName("cli:" + (ProcessInfo.processInfo.environment["USER"] ?? "unknown"))
-            let request: OffboardingRequest
-            do {
-                request = try await desk.cancel(OffboardingID(id), by: actor, reason: reason)
-            } catch let refusal as OffboardingRequest.Refusal {
-                throw CLIError(refusal.description)
-            } catch let missing as OffboardingDesk.NotFound {
-                throw CLIError(missing.description)
-            }
+        // The desk's cancel: the same rule, record and audit entry as the API's and the console's.
+        try await withScheduleDesk(data) { desk, actor in
+            let request = try await desk.cancel(OffboardingID(id), by: actor, reason: reason)
             output("Cancelled \(id) (\(request.userPrincipalName)\(request.stage.map { ", stage \($0)" } ?? "")): it will not run.")
+        }
+    }
+}
+
+/// Runs one of the desk's decisions for the CLI's user, with the desk's refusals as plain errors.
+func withScheduleDesk(
+    _ data: DataOptions, _ body: (OffboardingDesk, OperatorName) async throws -> Void
+) async throws {
+    try await data.withWorkspace { workspace in
+        let desk = OffboardingDesk(clients: TenantClients(workspace: workspace, http: .shared))
+        let actor = OperatorName("cli:" + (ProcessInfo.processInfo.environment["USER"] ?? "unknown"))
+        do {
+            try await body(desk, actor)
+        } catch let refusal as OffboardingRequest.Refusal {
+            throw CLIError(refusal.description)
+        } catch let missing as OffboardingDesk.NotFound {
+            throw CLIError(missing.description)
+        }
+    }
+}
+
+struct SchedulesHoldCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hold", abstract: "Hold a waiting stage: at its time it is not planned until it is released.")
+    @OptionGroup var data: DataOptions
+    @Argument(help: "The stage's offboarding id (o-…).") var id: String
+    @Option(help: "Why, for the record.") var reason: String
+
+    func run() async throws {
+        try await withScheduleDesk(data) { desk, actor in
+            let request = try await desk.hold(OffboardingID(id), by: actor, reason: reason)
+            output("Held \(id) (\(request.userPrincipalName)\(request.stage.map { ", stage \($0)" } ?? "")) until it is released.")
+        }
+    }
+}
+
+struct SchedulesReleaseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "release", abstract: "Release a held stage: planned at its time, or now if that has passed.")
+    @OptionGroup var data: DataOptions
+    @Argument(help: "The stage's offboarding id (o-…).") var id: String
+
+    func run() async throws {
+        try await withScheduleDesk(data) { desk, actor in
+            let request = try await desk.release(OffboardingID(id), by: actor)
+            output(
+                "Released \(id): planned at \(request.runAt.map { ISO8601DateFormatter().string(from: $0) } ?? "its time"), then approved like any plan."
+            )
         }
     }
 }

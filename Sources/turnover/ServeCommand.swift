@@ -4,9 +4,9 @@ import Configuration
 import Foundation
 import Logging
 import M365Simulator
+import Metrics
 import PSAClients
 import PSASimulator
-import Metrics
 import Prometheus
 import ServiceLifecycle
 import Synchronization
@@ -242,7 +242,8 @@ enum Sandbox {
                     name: name, tenantId: summary.tenantId, clientId: app.clientId, cloud: "simulator", simulatorURL: url,
                     sealedSecret: app.certificatePEM == nil ? try workspace.secrets.seal(app.clientSecret) : nil,
                     sealedCertificate: try app.certificatePEM.map { try workspace.secrets.seal($0 + "\n" + (app.privateKeyPEM ?? "")) },
-                    policyYAML: existing?.policyYAML ?? (name == "contoso" ? contosoPolicy(psa: psa) : nil), createdAt: existing?.createdAt ?? Date())
+                    policyYAML: existing?.policyYAML ?? (name == "contoso" ? contosoPolicy(psa: psa) : nil),
+                    createdAt: existing?.createdAt ?? Date())
             )
         }
     }

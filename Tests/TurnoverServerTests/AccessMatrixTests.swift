@@ -43,6 +43,8 @@ struct AccessMatrixTests {
         "approveOffboarding": ["admin", "approver"],
         "rejectOffboarding": ["admin", "approver"],
         "cancelOffboarding": ["admin", "technician", "approver"],
+        "holdOffboarding": ["admin", "technician", "approver"],
+        "releaseOffboarding": ["admin", "technician", "approver"],
         "listOperators": ["admin"],
         "addOperator": ["admin"],
         "disableOperator": ["admin"],

@@ -35,13 +35,16 @@ struct StagedTimelineTests {
           - name: licences
             after: 7d
             steps: [remove-licences]
+          - name: gal
+            after: 14d
+            steps: [hide-from-gal]
           - name: delete
             after: 30d
             steps: [delete-user]
         """
 
     @Test(
-        "a timeline creates its stages; each stage is planned from live state at its time and approved; a cancelled stage never runs; a stage missed while the worker was stopped runs at its start and says so"
+        "a timeline creates its stages; each stage is planned from live state at its time and approved; a cancelled stage never runs; a stage missed while the worker was stopped runs at its start and says so; a held stage waits past its time until released"
     )
     func stages() async throws {
         var settings = SimulatorSettings()
@@ -113,14 +116,14 @@ struct StagedTimelineTests {
             let first = try await desk.submit(
                 tenant: tenant, userPrincipalName: leaver, overrides: [], confirmWipe: false, by: "tess")
             let timeline = try await desk.timeline(of: first)
-            #expect(timeline.map(\.stage) == ["contain", "licences", "delete"])
-            #expect(timeline.map(\.status) == [.awaitingApproval, .waiting, .waiting])
+            #expect(timeline.map(\.stage) == ["contain", "licences", "gal", "delete"])
+            #expect(timeline.map(\.status) == [.awaitingApproval, .waiting, .waiting, .waiting])
             #expect(timeline.allSatisfy { $0.timeline == first.id })
             #expect(first.plan.runnableSteps.allSatisfy { $0.kind.rawValue != "remove-licences" && $0.kind.rawValue != "delete-user" })
             let t = first.submittedAt
             // As stored: seconds since 1970 in a double, so compared to the millisecond.
             #expect(abs((timeline[1].runAt ?? .distantPast).timeIntervalSince(t.addingTimeInterval(7 * 86_400))) < 0.001)
-            #expect(abs((timeline[2].runAt ?? .distantPast).timeIntervalSince(t.addingTimeInterval(30 * 86_400))) < 0.001)
+            #expect(abs((timeline[3].runAt ?? .distantPast).timeIntervalSince(t.addingTimeInterval(30 * 86_400))) < 0.001)
             #expect(timeline[1].plan.steps.isEmpty, "a later stage is planned at its time, not now")
 
             // T: the first stage is approved and runs; the licence stays (it is the next stage's).
@@ -132,8 +135,10 @@ struct StagedTimelineTests {
             #expect(!((try user(leaver)?["directLicenses"] as? [[String: Any]]) ?? []).isEmpty, "stage one leaves the licences")
             #expect(try await status(timeline[1].id).status == .waiting, "the licences stage waits for its day")
 
-            // The delete stage is cancelled; the worker is stopped before the licences stage is due.
-            _ = try await desk.cancel(timeline[2].id, by: "tess", reason: "legal hold: keep the account")
+            // The GAL stage is held; the delete stage is cancelled; the worker is stopped before the licences stage is due.
+            let held = try await desk.hold(timeline[2].id, by: "tess", reason: "HR asks to keep him in the address book for now")
+            #expect(held.status == .held && held.holding?.operator_ == "tess")
+            _ = try await desk.cancel(timeline[3].id, by: "tess", reason: "legal hold: keep the account")
             await worker.stop()
 
             // Eight days later the service starts again: the licences stage, missed, is planned now and says so.
@@ -151,10 +156,30 @@ struct StagedTimelineTests {
             let run = try #require(try await workspace.store.run(runId))
             #expect(run.schedule?.contains { $0.contains("late") } == true, "the run's record says it was late: \(run.schedule ?? [])")
 
+            // T + 15 days: the GAL stage's time has passed, but it is held: not planned, Ben still listed.
+            func hiddenFromGAL() throws -> Bool? {
+                guard let raw = simulator.rawState(tenant: contoso.tenantId) else { return nil }
+                return try SimulatorState(data: raw).mailbox(leaver)?["hiddenFromAddressListsEnabled"] as? Bool
+            }
+            clock.advance(7 * 86_400)
+            try await Task.sleep(for: .seconds(1))
+            let stillHeld = try await status(timeline[2].id)
+            #expect(stillHeld.status == .held && stillHeld.plan.steps.isEmpty, "a held stage is not planned at its time")
+            #expect(try hiddenFromGAL() == false)
+            // Released: planned now from live state (not reported late: it was held, not missed), approved, run.
+            _ = try await desk.release(timeline[2].id, by: "ada")
+            let gal = try await wait(timeline[2].id, until: [.awaitingApproval, .blocked])
+            #expect(gal.plan.runnableSteps.map(\.kind.rawValue) == ["hide-from-gal"], "\(gal.plan.blockers)")
+            #expect(!gal.notes.contains { $0.contains("late: the service was not running") }, "\(gal.notes)")
+            #expect(gal.notes.contains { $0.hasPrefix("Held by tess") } && gal.notes.contains { $0.hasPrefix("Released by ada") })
+            _ = try await desk.approve(gal.id, by: "ada", planHash: gal.planHash, dropSteps: [], comment: nil)
+            #expect(try await wait(gal.id, until: [.succeeded, .partiallySucceeded, .failed]).status == .succeeded)
+            #expect(try hiddenFromGAL() == true, "the released stage ran")
+
             // Past T + 30 days: the cancelled stage never runs; the account still exists.
             clock.advance(30 * 86_400)
             try await Task.sleep(for: .seconds(1))
-            let cancelled = try await status(timeline[2].id)
+            let cancelled = try await status(timeline[3].id)
             #expect(cancelled.status == .cancelled && cancelled.runId == nil)
             #expect(try user(leaver) != nil, "the cancelled delete stage deleted nobody")
             await worker.stop()

@@ -223,6 +223,7 @@ enum ConsoleFormat {
         case .cancelled: ("cancelled", "muted")
         case .expired: ("expired", "muted")
         case .waiting: ("waiting for its stage", "wait")
+        case .held: ("held", "warn")
         }
     }
 

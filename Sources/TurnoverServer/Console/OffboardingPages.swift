@@ -18,6 +18,8 @@ enum OffboardingPages {
         console.add(router, .post, "/offboardings/:id/approve", operation: "approveOffboarding", approve)
         console.add(router, .post, "/offboardings/:id/reject", operation: "rejectOffboarding", reject)
         console.add(router, .post, "/offboardings/:id/cancel", operation: "cancelOffboarding", cancel)
+        console.add(router, .post, "/offboardings/:id/hold", operation: "holdOffboarding", hold)
+        console.add(router, .post, "/offboardings/:id/release", operation: "releaseOffboarding", release)
         console.add(router, .post, "/offboardings/:id/undo", operation: "submitUndo", undo)
         console.add(router, .get, "/offboardings/:id/events", operation: "streamOffboardingEvents", events)
         console.add(router, .get, "/offboardings/:id/report.md", operation: "getOffboardingReport") { console, visit in
@@ -153,6 +155,9 @@ enum OffboardingPages {
         var stage: String? = nil
         /// A later stage not yet due: it has no plan until then.
         var waitingStage = false
+        var canHold = false
+        var canRelease = false
+        var holdNote: String? = nil
         /// Every stage of the timeline this offboarding belongs to (empty without one).
         var stages: [StageRow] = []
     }
@@ -239,7 +244,10 @@ enum OffboardingPages {
             canUndo: request.status.isFinal && run != nil && request.undoes == nil && visit.may("submitUndo"), hasReport: run != nil,
             error: error, reason: "",
             notifications: notifications, hasNotifications: !notifications.isEmpty, stage: request.stage,
-            waitingStage: request.status == .waiting,
+            waitingStage: request.status == .waiting || request.status == .held,
+            canHold: request.status == .waiting && visit.may("holdOffboarding"),
+            canRelease: request.status == .held && visit.may("releaseOffboarding"),
+            holdNote: request.holding.map { "Held by \($0.operator_) — \($0.comment ?? ""). It is not planned until it is released." },
             stages: request.timeline == nil
                 ? []
                 : try await console.api.desk.timeline(of: request).map { stage in
@@ -345,6 +353,27 @@ enum OffboardingPages {
         do {
             let reason = visit.form["reason"] ?? "cancelled from the console"
             _ = try await console.api.cancelOffboarding(.init(path: .init(id: id), body: .json(.init(reason: reason)))).ok
+            return .redirect("/offboardings/\(id)")
+        } catch {
+            return try await refused(console, visit, error)
+        }
+    }
+
+    static func hold(_ console: Console, _ visit: Console.Visit) async throws -> Console.Answer {
+        let id = visit.parameter("id")
+        do {
+            let reason = visit.form["reason"] ?? "held from the console"
+            _ = try await console.api.holdOffboarding(.init(path: .init(id: id), body: .json(.init(reason: reason)))).ok
+            return .redirect("/offboardings/\(id)")
+        } catch {
+            return try await refused(console, visit, error)
+        }
+    }
+
+    static func release(_ console: Console, _ visit: Console.Visit) async throws -> Console.Answer {
+        let id = visit.parameter("id")
+        do {
+            _ = try await console.api.releaseOffboarding(.init(path: .init(id: id))).ok
             return .redirect("/offboardings/\(id)")
         } catch {
             return try await refused(console, visit, error)
