@@ -26,8 +26,8 @@ extension PSAClient {
             setStatus: { (ticket: String, status: String) async throws(PSAError) -> Void in
                 try await autotask.setStatus(ticket, status)
             },
-            deactivateContact: { (email: String) async throws(PSAError) -> String? in
-                try await autotask.deactivateContact(email)
+            deactivateContact: { (email: String, company: String) async throws(PSAError) -> String? in
+                try await autotask.deactivateContact(email, company: company)
             },
             attach: { (ticket: String, fileName: String, data: Data) async throws(PSAError) -> String in
                 try await autotask.attach(ticket, fileName: fileName, data: data)
@@ -183,8 +183,20 @@ private struct AutotaskAPI: Sendable {
 
     /// Deactivates every contact whose primary address is the e-mail (one person can be a contact of several
     /// companies) and returns the first one's id. Contacts are children of companies, so writes go through the company.
-    func deactivateContact(_ email: String) async throws(PSAError) -> String? {
-        let contacts = try await queryAll("Contacts", filter: [["op": "eq", "field": "emailAddress", "value": email]])
+    func deactivateContact(_ email: String, company: String) async throws(PSAError) -> String? {
+        let companyID = try Self.number(company, "company id")
+        // Only the client's own contacts: the same address may be a contact at another client too.
+        let contacts = try await queryAll(
+            "Contacts",
+            filter: [
+                [
+                    "op": "and",
+                    "items": [
+                        ["op": "eq", "field": "emailAddress", "value": email], ["op": "eq", "field": "companyID", "value": companyID],
+                    ],
+                ]
+            ]
+        ).filter { Self.int($0["companyID"]) == companyID }
         for contact in contacts where Self.int(contact["isActive"]) != 0 {
             guard let id = Self.int(contact["id"]), let company = Self.int(contact["companyID"]) else {
                 throw PSAError(.unexpected, "Autotask returned a contact without an id or company")

@@ -19,7 +19,9 @@ extension PSAClient {
                 try await api.addTime(ticket, entry)
             },
             setStatus: { (ticket: String, status: String) async throws(PSAError) in try await api.setStatus(ticket, status) },
-            deactivateContact: { (email: String) async throws(PSAError) -> String? in try await api.deactivateContact(email) },
+            deactivateContact: { (email: String, company: String) async throws(PSAError) -> String? in
+                try await api.deactivateContact(email, company: company)
+            },
             attach: { (ticket: String, fileName: String, data: Data) async throws(PSAError) -> String in
                 try await api.attach(ticket, fileName, data)
             })
@@ -95,7 +97,7 @@ struct ConnectWiseAPI: Sendable {
         let info = try object(try await request("GET", "/system/info"), "system/info")
         let version = info["version"] as? String ?? "unknown version"
         _ = try await request("GET", "/service/tickets?\(Self.query([("fields", "id"), ("pageSize", "1")]))")
-        return "\(connection.account ?? "")+\(connection.username ?? "") on ConnectWise PSA \(version)"
+        return "company \(connection.account ?? "") on ConnectWise PSA \(version)"
     }
 
     func ticket(_ id: String) async throws(PSAError) -> PSATicket {
@@ -161,11 +163,15 @@ struct ConnectWiseAPI: Sendable {
 
     /// Every contact with the address as an e-mail communication item is made inactive (one person can be a
     /// contact twice); the first one's id is returned.
-    func deactivateContact(_ email: String) async throws(PSAError) -> String? {
+    func deactivateContact(_ email: String, company: String) async throws(PSAError) -> String? {
         let address = email.trimmingCharacters(in: .whitespaces)
         guard !address.isEmpty, !address.contains("\"") else { throw PSAError(.invalid, "\"\(email)\" is not an e-mail address") }
+        let companyNumber = try Self.number(company, "company")
         let child = "communicationItems/value=\"\(address)\" AND communicationItems/communicationType=\"Email\""
-        let contacts = try await everyPage("/company/contacts", childConditions: child)
+        // Only the client's own contacts: the same address may be a contact at another client too.
+        let contacts = try await everyPage("/company/contacts", childConditions: child).filter {
+            (($0["company"] as? [String: Any])?["id"]).map { "\($0)" } == String(companyNumber)
+        }
         var first: String?
         for contact in contacts {
             let id = try Self.id(contact, "a contact")

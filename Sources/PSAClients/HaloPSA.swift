@@ -23,8 +23,8 @@ extension PSAClient {
             setStatus: { (ticket: String, status: String) async throws(PSAError) -> Void in
                 try await halo.setStatus(ticket, status)
             },
-            deactivateContact: { (email: String) async throws(PSAError) -> String? in
-                try await halo.deactivateContact(email)
+            deactivateContact: { (email: String, company: String) async throws(PSAError) -> String? in
+                try await halo.deactivateContact(email, company: company)
             },
             attach: { (ticket: String, fileName: String, data: Data) async throws(PSAError) -> String in
                 try await halo.attach(ticket, fileName: fileName, data: data)
@@ -205,11 +205,13 @@ struct HaloAPI: Sendable {
         _ = try await call("POST", "/Tickets", body: [update])
     }
 
-    func deactivateContact(_ email: String) async throws(PSAError) -> String? {
+    func deactivateContact(_ email: String, company: String) async throws(PSAError) -> String? {
         let address = email.trimmingCharacters(in: .whitespaces)
         guard !address.isEmpty else { throw PSAError(.invalid, "no e-mail address to look a Halo user up by") }
+        let client = try Self.recordNumber(company, of: "client")
         // Inactive users are included so that running the step again finds the user it already deactivated.
-        let reply = try await call("GET", "/Users", query: [("search", address), ("includeinactive", "true")])
+        let reply = try await call(
+            "GET", "/Users", query: [("search", address), ("client_id", "\(client)"), ("includeinactive", "true")])
         let records: [[String: Any]]
         if let body = reply.json as? [String: Any], let users = body["users"] as? [[String: Any]] {
             records = users
@@ -218,9 +220,11 @@ struct HaloAPI: Sendable {
         } else {
             throw Self.unreadable("the user search")
         }
-        // search matches names and logins too; only the e-mail address decides.
+        // search matches names and logins too; only the e-mail address decides, and only the client's own users
+        // (the filter is checked here too: Halo ignores a parameter it does not know).
         let matches = records.filter {
             ($0["emailaddress"] as? String)?.trimmingCharacters(in: .whitespaces).lowercased() == address.lowercased()
+                && Self.identifier($0["client_id"]) == String(client)
         }
         guard let user = matches.first, let id = Self.identifier(user["id"]) else { return nil }
         guard matches.count == 1 else {

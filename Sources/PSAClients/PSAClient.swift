@@ -13,6 +13,14 @@ public enum PSAKind: String, Codable, Sendable, CaseIterable {
         case .autotask: "Autotask"
         }
     }
+
+    /// The largest file the PSA takes as an attachment, where it documents one (Autotask: 6 MB per file).
+    public var attachmentLimit: Int? {
+        switch self {
+        case .autotask: 6_000_000
+        case .haloPSA, .connectWise: nil
+        }
+    }
 }
 
 /// How to reach one PSA instance and sign in to it. The meaning of each field is the PSA's own:
@@ -140,7 +148,10 @@ public struct PSAError: Error, Sendable, Equatable, CustomStringConvertible {
         case throttled
         /// HTTP 5xx other than a validation answer, or a timeout.
         case unavailable
-        /// No answer: connection refused, TLS, DNS.
+        /// The request never reached the PSA (the connection was refused, the name did not resolve, the
+        /// connection could not be made in time): nothing can have changed there.
+        case notSent
+        /// The connection failed after the request may have been sent: the PSA may or may not have acted on it.
         case transport
         /// An answer Turnover could not read.
         case unexpected
@@ -158,7 +169,13 @@ public struct PSAError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Whether trying again later may succeed.
-    public var isTransient: Bool { [.throttled, .unavailable, .transport].contains(kind) }
+    public var isTransient: Bool { [.throttled, .unavailable, .transport, .notSent].contains(kind) }
+
+    /// Whether the PSA certainly did not act on the request: it refused it before doing anything, or never
+    /// got it. Only then is a write that creates something (a note, a time entry, a file) safe to send again.
+    public var leftNothing: Bool {
+        [.notSent, .throttled, .unauthorized, .forbidden, .notFound, .invalid].contains(kind) || status == 503
+    }
 
     public var description: String {
         let code = status.map { " (HTTP \($0))" } ?? ""
@@ -181,8 +198,9 @@ public struct PSAClient: Sendable {
     public var addTime: @Sendable (_ ticket: String, _ entry: PSATimeEntry) async throws(PSAError) -> String
     /// Sets the ticket's status to the status id.
     public var setStatus: @Sendable (_ ticket: String, _ status: String) async throws(PSAError) -> Void
-    /// Makes the contact with this e-mail address inactive; returns its id, or nil when there is none.
-    public var deactivateContact: @Sendable (_ email: String) async throws(PSAError) -> String?
+    /// Makes the contact of the company (the tenant's client) with this e-mail address inactive;
+    /// returns its id, or nil when the company has none. A namesake at another client is never touched.
+    public var deactivateContact: @Sendable (_ email: String, _ company: String) async throws(PSAError) -> String?
     /// Attaches a file to the ticket; returns the PSA's id for the attachment.
     public var attach: @Sendable (_ ticket: String, _ fileName: String, _ data: Data) async throws(PSAError) -> String
 
@@ -193,7 +211,7 @@ public struct PSAClient: Sendable {
         addNote: @escaping @Sendable (String, PSANote) async throws(PSAError) -> String,
         addTime: @escaping @Sendable (String, PSATimeEntry) async throws(PSAError) -> String,
         setStatus: @escaping @Sendable (String, String) async throws(PSAError) -> Void,
-        deactivateContact: @escaping @Sendable (String) async throws(PSAError) -> String?,
+        deactivateContact: @escaping @Sendable (String, String) async throws(PSAError) -> String?,
         attach: @escaping @Sendable (String, String, Data) async throws(PSAError) -> String
     ) {
         self.kind = kind

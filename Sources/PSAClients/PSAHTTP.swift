@@ -24,7 +24,8 @@ public struct PSAHTTP: Sendable {
     public let client: HTTPClient
     public var timeout: TimeAmount
 
-    public init(client: HTTPClient, timeout: TimeAmount = .seconds(30)) {
+    /// 20 s a call: a Halo write that must renew its token twice stays within the outbox's 120 s lease.
+    public init(client: HTTPClient, timeout: TimeAmount = .seconds(20)) {
         self.client = client
         self.timeout = timeout
     }
@@ -43,10 +44,17 @@ public struct PSAHTTP: Sendable {
             return Reply(
                 status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
                 body: Data(buffer: buffer))
-        } catch let error as HTTPClientError where error == .deadlineExceeded {
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             throw PSAError(.unavailable, "no answer from \(Self.host(of: url)) within the time limit")
+        } catch let error as HTTPClientError where error == .connectTimeout {
+            throw PSAError(.notSent, "could not connect to \(Self.host(of: url)) in time")
         } catch {
-            throw PSAError(.transport, "could not reach \(Self.host(of: url)): \(error)")
+            // A refused connection or a name that does not resolve never carried the request.
+            let text = "\(error)"
+            let unsent = ["refused", "NIOConnectionError", "resolve", "getaddrinfo", "unknownHost", "ECONNREFUSED"].contains {
+                text.localizedCaseInsensitiveContains($0)
+            }
+            throw PSAError(unsent ? .notSent : .transport, "could not reach \(Self.host(of: url)): \(error)")
         }
     }
 
@@ -78,6 +86,7 @@ public struct PSAHTTP: Sendable {
         case 403: throw PSAError(.forbidden, status: 403, message)
         case 404: throw PSAError(.notFound, status: 404, message)
         case 429: throw PSAError(.throttled, status: 429, message)
+        case 408: throw PSAError(.unavailable, status: 408, message)
         case 400, 409, 422: throw PSAError(.invalid, status: reply.status, message)
         case 500..<600: throw PSAError(.unavailable, status: reply.status, message)
         default: throw PSAError(.unexpected, status: reply.status, message)
@@ -114,9 +123,38 @@ public func psaPlainText(fromHTML html: String) -> String {
     for tag in ["<br>", "<br/>", "<br />", "</p>", "</div>", "</li>", "</tr>", "</h1>", "</h2>", "</h3>"] {
         text = text.replacingOccurrences(of: tag, with: "\n", options: .caseInsensitive)
     }
+    text = text.replacingOccurrences(
+        of: "(?s)<(style|script)[^>]*>.*?</(style|script)>", with: "", options: [.regularExpression, .caseInsensitive])
     text = text.replacingOccurrences(of: "<[^>]+>", with: "", options: .regularExpression)
-    let entities = ["&nbsp;": " ", "&lt;": "<", "&gt;": ">", "&quot;": "\"", "&#39;": "'", "&apos;": "'", "&amp;": "&"]
+    // In order, `&amp;` last: "&amp;lt;" is the text "&lt;", not "<".
+    let entities = [("&nbsp;", " "), ("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#39;", "'"), ("&apos;", "'")]
     for (entity, character) in entities { text = text.replacingOccurrences(of: entity, with: character) }
+    text = decodeNumericEntities(text).replacingOccurrences(of: "&amp;", with: "&")
     return text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         .joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+/// `&#8217;` and `&#x2019;` as their characters.
+func decodeNumericEntities(_ text: String) -> String {
+    guard text.contains("&#") else { return text }
+    var out = ""
+    var rest = Substring(text)
+    while let start = rest.range(of: "&#") {
+        out += rest[..<start.lowerBound]
+        let after = rest[start.upperBound...]
+        guard let end = after.firstIndex(of: ";"), after.distance(from: after.startIndex, to: end) <= 8 else {
+            out += "&#"
+            rest = after
+            continue
+        }
+        let digits = after[..<end]
+        let value = digits.first == "x" || digits.first == "X" ? UInt32(digits.dropFirst(), radix: 16) : UInt32(digits, radix: 10)
+        if let value, let scalar = Unicode.Scalar(value) {
+            out.unicodeScalars.append(scalar)
+        } else {
+            out += "&#" + digits + ";"
+        }
+        rest = after[after.index(after: end)...]
+    }
+    return out + rest
 }

@@ -154,11 +154,15 @@ public struct TicketReference: Codable, Sendable, Equatable, Hashable {
     public var connection: String
     public var id: String
     public var summary: String?
+    /// The PSA instance the ticket is on ("halopsa https://msp.halopsa.com"): if the connection is later
+    /// pointed elsewhere, nothing is written to a ticket of the same number there.
+    public var instance: String?
 
-    public init(connection: String, id: String, summary: String? = nil) {
+    public init(connection: String, id: String, summary: String? = nil, instance: String? = nil) {
         self.connection = connection
         self.id = id
         self.summary = summary
+        self.instance = instance
     }
 
     public var description: String { "\(connection) ticket \(id)" }

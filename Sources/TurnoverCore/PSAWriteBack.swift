@@ -10,8 +10,8 @@ public enum PSAWriteBack: Codable, Sendable, Equatable {
     case status(String)
     /// The run's time, for the member (and role, in Autotask).
     case time(start: Date, end: Date, summary: String, member: String, role: String?)
-    /// The leaver's contact in the PSA, made inactive.
-    case deactivateContact(email: String)
+    /// The leaver's contact at the client company in the PSA, made inactive.
+    case deactivateContact(email: String, company: String)
     /// The offboarding's signed evidence pack, built when it is sent.
     case attachEvidence(OffboardingID)
 
@@ -30,29 +30,33 @@ public enum PSAWriteBack: Codable, Sendable, Equatable {
     ///
     /// - Parameters:
     ///   - run: the finished run, for the report, the time entry and the evidence.
+    ///   - isLastStage: false for an earlier stage of a staged timeline, whose end must not close the ticket.
     public static func actions(
         for event: NotificationEvent, request: OffboardingRequest, run: RunRecord?, settings: PSASettings?,
-        content: NotificationContent
+        content: NotificationContent, isLastStage: Bool = true
     ) -> [PSAWriteBack] {
         var actions: [PSAWriteBack] = []
         if PSASettings.notedEvents.contains(event) {
             actions.append(note(for: event, request: request, run: run, content: content))
         }
-        if let status = settings?.statuses[event] { actions.append(.status(status)) }
+        // Without the tenant's settings for this ticket's connection, only notes: nothing the policy did not ask for.
+        guard let settings else { return actions }
         let finished = [.completed, .partial, .failed].contains(event)
+        // An earlier stage of a timeline does not close the ticket: the last stage does.
+        if let status = settings.statuses[event], !finished || isLastStage { actions.append(.status(status)) }
         guard finished, let run else { return actions }
-        if let member = settings?.timeMember, let start = run.startedAt, let end = run.finishedAt {
+        if let member = settings.timeMember, let start = run.startedAt, let end = run.finishedAt {
             actions.append(
                 .time(
                     start: start, end: max(end, start.addingTimeInterval(60)),
                     summary: "Turnover: offboarding of \(request.plan.user.displayName) (\(request.id)), \(run.status.rawValue)",
-                    member: member, role: settings?.timeRole))
+                    member: member, role: settings.timeRole))
         }
         // The contact goes once the person's access is cut: not after a run that failed outright.
-        if settings?.deactivateContact ?? true, event != .failed {
-            actions.append(.deactivateContact(email: request.userPrincipalName))
+        if settings.deactivateContact, event != .failed, let company = settings.company {
+            actions.append(.deactivateContact(email: request.userPrincipalName, company: company))
         }
-        if settings?.attachEvidence ?? true { actions.append(.attachEvidence(request.id)) }
+        if settings.attachEvidence { actions.append(.attachEvidence(request.id)) }
         return actions
     }
 

@@ -39,7 +39,8 @@ extension APIHandler {
         let tenant = try await visibleTenant(input.path.tenant)
         do {
             let imported = try await psa.importTicket(
-                input.path.ticket, tenant: tenant.name, by: principal.name.rawValue, claim: "operator:\(principal.name.rawValue)")
+                input.path.ticket, tenant: tenant.name, by: principal.name.rawValue, claim: "operator:\(principal.name.rawValue)",
+                again: true)
             var schema = Self.schema(imported.record, alreadyImported: imported.alreadyImported)
             if let reading = imported.reading {
                 let draft = reading.draft

@@ -621,8 +621,10 @@ public final class SQLStore: TurnoverStore {
         }
     }
 
-    public func claimPSAImport(_ record: PSAImport) async throws -> Bool {
-        try await backend.withDatabase { database in
+    public func claimPSAImport(_ record: PSAImport, retaking: Set<PSAImport.Outcome>, staleBefore: Date) async throws -> Bool {
+        // The outcomes are the enum's own constants, never input.
+        let retaken = (retaking.map { "'\($0.rawValue)'" } + ["'-'"]).sorted().joined(separator: ", ")
+        return try await backend.withDatabase { database in
             try await database.raw(
                 """
                 INSERT INTO psa_imports (connection, ticket, tenant, outcome, claim, at, record) VALUES
@@ -631,12 +633,14 @@ public final class SQLStore: TurnoverStore {
                 ON CONFLICT (connection, ticket) DO NOTHING
                 """
             ).run()
-            // A failed import may be taken again; whoever's claim is stored afterwards has it.
+            // An import that failed (or another retaken outcome, or one abandoned mid-way) may be taken
+            // again; whoever's claim is stored afterwards has it.
             try await database.raw(
                 """
                 UPDATE psa_imports SET outcome = \(bind: record.outcome.rawValue), claim = \(bind: record.claim),
                   at = \(bind: record.at.timeIntervalSince1970), record = \(bind: try json(record))
-                WHERE connection = \(bind: record.connection) AND ticket = \(bind: record.ticket) AND outcome = 'failed'
+                WHERE connection = \(bind: record.connection) AND ticket = \(bind: record.ticket) AND claim <> \(bind: record.claim)
+                  AND (outcome IN (\(unsafeRaw: retaken)) OR (outcome = 'importing' AND at < \(bind: staleBefore.timeIntervalSince1970)))
                 """
             ).run()
             let stored = try await database.raw(

@@ -145,9 +145,10 @@ public protocol TurnoverStore: RunStore {
     func psaConnection(named name: String) async throws -> StoredPSAConnection?
     func psaConnections() async throws -> [StoredPSAConnection]
     func deletePSAConnection(named name: String) async throws -> Bool
-    /// Takes the ticket for importing: true when this caller is the one to import it (first seen,
-    /// or an earlier import failed); false when another import has it or has done it.
-    func claimPSAImport(_ record: PSAImport) async throws -> Bool
+    /// Takes the ticket for importing: true when this caller is the one to import it (first seen, an
+    /// earlier outcome in `retaking`, or an import left `importing` since before `staleBefore`); false
+    /// when another import has it or has done it.
+    func claimPSAImport(_ record: PSAImport, retaking: Set<PSAImport.Outcome>, staleBefore: Date) async throws -> Bool
     func updatePSAImport(_ record: PSAImport) async throws
     func psaImport(connection: String, ticket: String) async throws -> PSAImport?
     /// Newest first.

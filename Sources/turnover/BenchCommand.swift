@@ -14,7 +14,9 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that print figures (not tests).",
-        subcommands: [SimulatorBench.self, ClientBench.self, OffboardBench.self, RightsBench.self, ServeBench.self, ConsoleBench.self]
+        subcommands: [
+            SimulatorBench.self, ClientBench.self, OffboardBench.self, RightsBench.self, ServeBench.self, ConsoleBench.self, PSABench.self,
+        ]
     )
 }
 

@@ -44,68 +44,13 @@ struct ConsoleBench: AsyncParsableCommand {
     }
 
     func measure(simulatorURL: String, summary: Simulator.TenantSummary, app: Simulator.AppSummary, fixture: TenantFixture) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("turnover-bench-console-\(UUID().uuidString)").path
-        let adminPassword = "bench-admin-password", approverPassword = "bench-approver-password"
-        var secrets: [String: String] = [:]
-        do {
-            let workspace = try await Workspace.open(directory)
-            let accounts = OperatorAccounts(store: workspace.store, bcryptCost: 8)
-            for (name, role, password) in [("bench-admin", Role.admin, adminPassword), ("bench-approver", .approver, approverPassword)] {
-                var created = try await accounts.addOperator(name: OperatorName(name), roles: [role], tenants: [])
-                created.record.passwordHash = OperatorAccounts.hashPassword(password, cost: 8)
-                created.record.mustChangePassword = false
-                try await workspace.store.saveOperator(created.record)
-                secrets[name] = created.totpSecret ?? ""
-            }
-            try await workspace.store.close()
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        process.arguments = ["serve", "--port", "0", "--data-dir", directory, "--log-level", "error"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer {
-            process.terminate()
-            process.waitUntilExit()
-            try? FileManager.default.removeItem(atPath: directory)
-        }
-        var printed = ""
-        while !printed.contains("Turnover is listening on") {
-            let chunk = out.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { throw Failure(description: "serve ended before it listened") }
-            printed += String(decoding: chunk, as: UTF8.self)
-        }
-        guard let line = printed.split(separator: "\n").first(where: { $0.hasPrefix("Turnover is listening on") }) else {
-            throw Failure(description: "no address")
-        }
-        let base = String(line.dropFirst("Turnover is listening on ".count))
-
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        defer { _ = http.shutdown() }
+        let server = try await BenchServer.start(operators: [("bench-admin", .admin), ("bench-approver", .approver)])
+        defer { server.stop() }
+        let base = server.base, http = server.http
         func api(_ method: HTTPMethod, _ path: String, token: String?, _ body: [String: Any]? = nil) async throws -> (Int, [String: Any]) {
-            var request = HTTPClientRequest(url: base + "/api/v1" + path)
-            request.method = method
-            if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-            if let body {
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: body)))
-            }
-            let response = try await http.execute(request, timeout: .seconds(120))
-            let data = Data(buffer: try await response.body.collect(upTo: 32 << 20))
-            return (Int(response.status.code), (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:])
+            try await server.call(method, path, token: token, body)
         }
-        func signIn(_ name: String, _ password: String) async throws -> String {
-            let code = String(format: "%06d", TOTP(secret: secrets[name] ?? "").compute())
-            guard
-                let token = try await api(.POST, "/sessions", token: nil, ["name": name, "password": password, "totp": code]).1["token"]
-                    as? String
-            else { throw Failure(description: "\(name) could not sign in") }
-            return token
-        }
-        let admin = try await signIn("bench-admin", adminPassword)
-        let approver = try await signIn("bench-approver", approverPassword)
+        let admin = server.token("bench-admin"), approver = server.token("bench-approver")
         let tenant = "generated"
         let (added, addedBody) = try await api(
             .POST, "/tenants", token: admin,

@@ -28,12 +28,16 @@ struct PSACommand: AsyncParsableCommand {
 /// A PSA desk over the workspace for one command, with its HTTP client shut down afterwards.
 func withPSADesk<T>(_ workspace: Workspace, _ body: (PSADesk) async throws -> T) async throws -> T {
     let http = HTTPClient(eventLoopGroupProvider: .singleton)
+    // No redirects for the PSA: its secret headers would follow one to another host.
+    let psaHTTP = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
     do {
-        let result = try await body(PSADesk(desk: OffboardingDesk(clients: TenantClients(workspace: workspace, http: http)), http: http))
+        let result = try await body(PSADesk(desk: OffboardingDesk(clients: TenantClients(workspace: workspace, http: http)), http: psaHTTP))
         try await http.shutdown()
+        try await psaHTTP.shutdown()
         return result
     } catch {
         try? await http.shutdown()
+        try? await psaHTTP.shutdown()
         throw error
     }
 }
@@ -135,7 +139,8 @@ struct PSAImportCommand: AsyncParsableCommand {
         try await data.withWorkspace { workspace in
             try await withPSADesk(workspace) { desk in
                 do {
-                    let result = try await desk.importTicket(ticket, tenant: tenant, by: NSUserName(), claim: "cli:\(NSUserName())")
+                    let result = try await desk.importTicket(
+                        ticket, tenant: tenant, by: NSUserName(), claim: "cli:\(NSUserName())", again: true)
                     let record = result.record
                     output(
                         "Ticket \(record.ticket) (\(record.summary ?? "")): \(record.outcome.rawValue)\(result.alreadyImported ? " (imported before)" : "")."

@@ -20,77 +20,17 @@ struct ServeBench: AsyncParsableCommand {
     @Option(help: "Offboardings running at once.") var runs = 20
     @Option(name: .customLong("idle-seconds"), help: "How long serve idles before its idle RSS is read.") var idleSeconds = 5
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
-
     func run() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("turnover-bench-serve-\(UUID().uuidString)").path
-        // Operators made beforehand, so the bench knows their second factors.
-        let technicianPassword = "bench-technician-password", approverPassword = "bench-approver-password"
-        var approverSecret = ""
-        do {
-            let workspace = try await Workspace.open(directory)
-            let accounts = OperatorAccounts(store: workspace.store, bcryptCost: 8)
-            for (name, role, password) in [
-                ("bench-tech", Role.technician, technicianPassword), ("bench-approver", .approver, approverPassword),
-            ] {
-                var created = try await accounts.addOperator(name: OperatorName(name), roles: [role], tenants: [])
-                created.record.passwordHash = OperatorAccounts.hashPassword(password, cost: 8)
-                created.record.mustChangePassword = false
-                try await workspace.store.saveOperator(created.record)
-                if role == .approver { approverSecret = created.totpSecret ?? "" }
-            }
-            try await workspace.store.close()
-        }
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--sandbox", "--port", "0", "--data-dir", directory, "--log-level", "error"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { process.terminate() }
-        var printed = ""
-        while !printed.contains("Turnover is listening on") {
-            let chunk = out.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { throw Failure(description: "serve ended before it listened") }
-            printed += String(decoding: chunk, as: UTF8.self)
-        }
-        guard let line = printed.split(separator: "\n").first(where: { $0.hasPrefix("Turnover is listening on") }) else {
-            throw Failure(description: "no address")
-        }
-        let base = String(line.dropFirst("Turnover is listening on ".count))
+        let server = try await BenchServer.start(
+            operators: [("bench-tech", .technician), ("bench-approver", .approver)], arguments: ["--sandbox"])
+        defer { server.stop() }
+        let process = server.process
         try await Task.sleep(for: .seconds(idleSeconds))
         let idle = Self.rss(process.processIdentifier)
-
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        defer { _ = http.shutdown() }
         func call(_ method: HTTPMethod, _ path: String, token: String?, _ body: [String: Any]? = nil) async throws -> (Int, [String: Any]) {
-            var request = HTTPClientRequest(url: base + "/api/v1" + path)
-            request.method = method
-            if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-            if let body {
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: body)))
-            }
-            let response = try await http.execute(request, timeout: .seconds(120))
-            let data = Data(buffer: try await response.body.collect(upTo: 32 << 20))
-            return (Int(response.status.code), (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:])
+            try await server.call(method, path, token: token, body)
         }
-        let technician =
-            try await call(.POST, "/sessions", token: nil, ["name": "bench-tech", "password": technicianPassword]).1["token"]
-            as? String
-        let approver =
-            try await call(
-                .POST, "/sessions", token: nil,
-                [
-                    "name": "bench-approver", "password": approverPassword,
-                    "totp": String(format: "%06d", TOTP(secret: approverSecret).compute()),
-                ]
-            ).1["token"] as? String
-        guard let technician, let approver else { throw Failure(description: "could not sign in") }
+        let technician = server.token("bench-tech"), approver = server.token("bench-approver")
 
         let users = try await call(.GET, "/tenants/contoso/users?limit=100", token: technician).1["items"] as? [[String: Any]] ?? []
         var ids: [String] = []
@@ -133,9 +73,6 @@ struct ServeBench: AsyncParsableCommand {
               peak RSS under that load:     \(String(format: "%.1f", peak)) MB
               API latency over \(latencies.count) requests: p50 \(String(format: "%.1f", percentile(0.5))) ms, p95 \(String(format: "%.1f", percentile(0.95))) ms
             """)
-        process.terminate()
-        process.waitUntilExit()
-        try? FileManager.default.removeItem(atPath: directory)
     }
 
     static var buildConfiguration: String {

@@ -104,10 +104,13 @@ struct ServeCommand: AsyncParsableCommand {
                 output(OperatorCommand.describe(created))
             }
             let http = HTTPClient(eventLoopGroupProvider: .singleton)
+            // PSAs get a client that follows no redirect: Autotask's secret travels in headers that a
+            // redirect to another host would carry along.
+            let psaHTTP = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
             do {
                 let clients = TenantClients(workspace: workspace, http: http)
                 let desk = OffboardingDesk(clients: clients)
-                let psaDesk = PSADesk(desk: desk, http: http)
+                let psaDesk = PSADesk(desk: desk, http: psaHTTP)
                 let owner =
                     LeaseOwner.make("serve-\(UUID().uuidString.prefix(6).lowercased())")
                 let (ready, readyContinuation) = AsyncStream.makeStream(of: String?.self)
@@ -200,8 +203,10 @@ struct ServeCommand: AsyncParsableCommand {
                     configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
                 try await group.run()
                 try await http.shutdown()
+                try await psaHTTP.shutdown()
             } catch {
                 try? await http.shutdown()
+                try? await psaHTTP.shutdown()
                 throw error
             }
         }

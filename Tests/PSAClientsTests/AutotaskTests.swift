@@ -136,16 +136,19 @@ struct AutotaskTests {
         try await PSASimulatorServer.withServer(sim) { baseURL in
             let client = autotaskClient(sim, baseURL)
             #expect(sim.contactIsActive(email: "kate.lopez@contoso.com") == true)
-            let contactId = try await client.deactivateContact("kate.lopez@contoso.com")
+            // Another client of the MSP: its contacts are out of reach, whatever their address.
+            #expect(try await client.deactivateContact("kate.lopez@contoso.com", sim.directory.companyId + "9") == nil)
+            #expect(sim.contactIsActive(email: "kate.lopez@contoso.com") == true)
+            let contactId = try await client.deactivateContact("kate.lopez@contoso.com", sim.directory.companyId)
             #expect(contactId == sim.directory.contacts["kate.lopez@contoso.com"])
             #expect(sim.contactIsActive(email: "kate.lopez@contoso.com") == false)
             #expect(sim.contactIsActive(email: "ben.carter@contoso.com") == true)
             #expect(sim.writeCount == 1)
 
             // Already inactive: found again, but nothing is written.
-            #expect(try await client.deactivateContact("kate.lopez@contoso.com") == contactId)
+            #expect(try await client.deactivateContact("kate.lopez@contoso.com", sim.directory.companyId) == contactId)
             #expect(sim.writeCount == 1)
-            #expect(try await client.deactivateContact("nobody@contoso.com") == nil)
+            #expect(try await client.deactivateContact("nobody@contoso.com", sim.directory.companyId) == nil)
         }
     }
 

@@ -46,8 +46,9 @@ struct ConnectWiseTests {
         let sim = ConnectWiseSimulator()
         try await PSASimulatorServer.withServer(sim) { baseURL in
             let signedInAs = try await Self.client(sim, baseURL).verify()
-            #expect(signedInAs.contains(sim.credentials["publicKey"] ?? "-"))
-            #expect(signedInAs.contains("ConnectWise PSA"))
+            #expect(signedInAs.contains(sim.credentials["companyId"] ?? "-") && signedInAs.contains("ConnectWise PSA"))
+            #expect(
+                !signedInAs.contains(sim.credentials["publicKey"] ?? "-"), "the key is not shown to every reader of the connection list")
         }
     }
 
@@ -149,15 +150,18 @@ struct ConnectWiseTests {
         let sim = ConnectWiseSimulator()
         try await PSASimulatorServer.withServer(sim) { baseURL in
             let client = Self.client(sim, baseURL)
-            let id = try await client.deactivateContact("Kate.Lopez@Contoso.com")
+            // Another client of the MSP: its contacts are out of reach, whatever their address.
+            #expect(try await client.deactivateContact("kate.lopez@contoso.com", sim.directory.companyId + "9") == nil)
+            #expect(sim.contactIsActive(email: "kate.lopez@contoso.com") == true)
+            let id = try await client.deactivateContact("Kate.Lopez@Contoso.com", sim.directory.companyId)
             #expect(id == sim.directory.contacts["kate.lopez@contoso.com"])
             #expect(sim.contactIsActive(email: "kate.lopez@contoso.com") == false)
             #expect(sim.contactIsActive(email: "ben.carter@contoso.com") == true)
 
             let writes = sim.writeCount
-            #expect(try await client.deactivateContact("kate.lopez@contoso.com") == id)
+            #expect(try await client.deactivateContact("kate.lopez@contoso.com", sim.directory.companyId) == id)
             #expect(sim.writeCount == writes)
-            #expect(try await client.deactivateContact("nobody@contoso.com") == nil)
+            #expect(try await client.deactivateContact("nobody@contoso.com", sim.directory.companyId) == nil)
         }
     }
 

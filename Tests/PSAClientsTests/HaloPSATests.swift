@@ -160,14 +160,17 @@ struct HaloPSATests {
     func deactivateContact() async throws {
         try await withHalo { sim, client, _ in
             let ben = try #require(sim.directory.contacts["ben.carter@contoso.com"])
-            #expect(try await client.deactivateContact("Ben.Carter@contoso.com") == ben)
+            // Another client of the MSP: its contacts are out of reach, whatever their address.
+            #expect(try await client.deactivateContact("ben.carter@contoso.com", sim.directory.companyId + "9") == nil)
+            #expect(sim.contactIsActive(email: "ben.carter@contoso.com") == true)
+            #expect(try await client.deactivateContact("Ben.Carter@contoso.com", sim.directory.companyId) == ben)
             #expect(sim.contactIsActive(email: "ben.carter@contoso.com") == false)
             #expect(sim.contactIsActive(email: "kate.lopez@contoso.com") == true)
 
             let writes = sim.writeCount
-            #expect(try await client.deactivateContact("ben.carter@contoso.com") == ben)
+            #expect(try await client.deactivateContact("ben.carter@contoso.com", sim.directory.companyId) == ben)
             #expect(sim.writeCount == writes)
-            #expect(try await client.deactivateContact("nobody@contoso.com") == nil)
+            #expect(try await client.deactivateContact("nobody@contoso.com", sim.directory.companyId) == nil)
         }
     }
 

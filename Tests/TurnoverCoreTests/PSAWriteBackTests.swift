@@ -76,7 +76,7 @@ struct PSAWriteBackTests {
             #expect(member == "7" && role == "29683")
             #expect(end.timeIntervalSince(start) == 60, "a 12-second run is entered as the PSA's smallest unit, a minute")
         }
-        #expect(actions[3] == .deactivateContact(email: request.userPrincipalName))
+        #expect(actions[3] == .deactivateContact(email: request.userPrincipalName, company: "12"))
         #expect(actions[4] == .attachEvidence(request.id))
 
         let failed = PSAWriteBack.actions(
@@ -84,8 +84,12 @@ struct PSAWriteBackTests {
             content: NotificationContent.make(event: .failed, request: request, link: nil))
         #expect(failed.map(\.action) == ["note", "status", "time", "evidence"], "access may not be cut: the contact stays")
 
-        // Without settings (the policy no longer names the ticket's connection): notes only, plus the evidence.
+        // Without settings (the policy no longer names the ticket's connection): notes only.
         let bare = PSAWriteBack.actions(for: .completed, request: request, run: run, settings: nil, content: content)
-        #expect(bare.map(\.action) == ["note", "contact", "evidence"])
+        #expect(bare.map(\.action) == ["note"])
+        // An earlier stage of a timeline: its end does not close the ticket.
+        let earlier = PSAWriteBack.actions(
+            for: .completed, request: request, run: run, settings: settings, content: content, isLastStage: false)
+        #expect(earlier.map(\.action) == ["note", "time", "contact", "evidence"])
     }
 }

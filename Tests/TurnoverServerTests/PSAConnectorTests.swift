@@ -33,7 +33,8 @@ struct PSAConnectorTests {
                 #expect(refused.status == 422, "\(refused.text)")
                 #expect(refused.text.contains(kind.displayName) && refused.text.contains("Nothing was saved"), "\(refused.text)")
                 let none = try await api.call("GET", "/psa/connections", token: team.admin)
-                #expect((none.object["items"] as? [Any])?.isEmpty == true, "\(none.text)")
+                let names = (none.object["items"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+                #expect(!names.contains("main"), "nothing saved: \(none.text)")
                 #expect(simulation.writeCount == 0)
                 body["secret"] = fields.secret
                 let saved = try await api.call("PUT", "/psa/connections/main", token: team.admin, json: body)
@@ -45,8 +46,11 @@ struct PSAConnectorTests {
                 let statuses = directory.statuses
                 let technician = simulation.technician
                 let polled = kind != .haloPSA
-                let current = try await api.call("GET", "/tenants/contoso/policy", token: team.admin)
-                var yaml = current.object["yaml"] as? String ?? ""
+                // The sandbox's own policy, with this test's mapping in place of its psa section.
+                let current = try await api.call("GET", "/tenants/contoso", token: team.admin)
+                let sandbox = current.object["policyYAML"] as? String ?? ""
+                var yaml = sandbox.components(separatedBy: "\npsa:").first ?? sandbox
+                #expect(yaml.contains("steps:"), "\(current.text)")
                 yaml += """
 
                     psa:
@@ -135,9 +139,11 @@ struct PSAConnectorTests {
                     let writes = (listed.json as? [[String: Any]] ?? []).filter { $0["channel"] as? String == "psa" }
                     let failed = writes.filter { $0["status"] as? String == "failed" }
                     if !failed.isEmpty { throw ServeProcess.Failed(description: "PSA writes failed: \(failed)") }
-                    return writes.count >= 9 && writes.allSatisfy { $0["status"] as? String == "delivered" }
+                    // submitted: note, status; approved: note, status; completed: note, status, time, contact, evidence.
+                    return writes.count == 9 && writes.allSatisfy { $0["status"] as? String == "delivered" }
                 }
                 let notes = turnoverNotes(leaver)
+                #expect(notes.count == 3, "one note each for the submission, the approval and the report: \(notes.map(\.text))")
                 #expect(notes.allSatisfy { $0.isInternal }, "Turnover's notes are internal")
                 #expect(notes.contains { $0.text.contains("approved by ada") }, "\(notes.map(\.text))")
                 #expect(
@@ -147,7 +153,9 @@ struct PSAConnectorTests {
                 #expect(time.count == 1 && time.first?.member == technician.member && (time.first?.minutes ?? 0) >= 1, "\(time)")
                 #expect(simulation.contactIsActive(email: "ben.carter@contoso.com") == false)
                 #expect(simulation.contactIsActive(email: "kate.lopez@contoso.com") == true)
-                let pack = try #require(simulation.attachments(onTicket: leaver).first)
+                let attachments = simulation.attachments(onTicket: leaver)
+                #expect(attachments.count == 1, "\(attachments.map(\.fileName))")
+                let pack = try #require(attachments.first)
                 #expect(pack.fileName == "turnover-evidence-\(id).zip")
                 let verification = EvidencePack.verify(pack.data, trusting: nil)
                 #expect(verification.isIntact, "\(verification.problems)")

@@ -258,21 +258,38 @@ struct OwnLeaseTests {
         let first = PSAImport(connection: "halo", ticket: "41", tenant: "contoso", outcome: .importing, claim: "server-a", at: now)
         var second = first
         second.claim = "server-b"
-        #expect(try await store.claimPSAImport(first))
-        #expect(try await store.claimPSAImport(second) == false, "another server is importing it")
+        #expect(try await store.claimPSAImport(first, retaking: [.failed], staleBefore: now.addingTimeInterval(-600)))
+        #expect(
+            try await store.claimPSAImport(second, retaking: [.failed], staleBefore: now.addingTimeInterval(-600)) == false,
+            "another server is importing it")
         var failed = first
         failed.outcome = .failed
         failed.detail = "PSA unreachable"
         try await store.updatePSAImport(failed)
-        #expect(try await store.claimPSAImport(second), "a failed import is tried again, by one of them")
-        #expect(try await store.claimPSAImport(first) == false)
+        #expect(
+            try await store.claimPSAImport(second, retaking: [.failed], staleBefore: now.addingTimeInterval(-600)),
+            "a failed import is tried again, by one of them")
+        #expect(try await store.claimPSAImport(first, retaking: [.failed], staleBefore: now.addingTimeInterval(-600)) == false)
         var done = second
         done.outcome = .submitted
         done.offboarding = "o-9"
         try await store.updatePSAImport(done)
         try await store.updatePSAImport(failed)  // the loser's late write changes nothing: the claim is not its own
         #expect(try await store.psaImport(connection: "halo", ticket: "41")?.outcome == .submitted)
-        #expect(try await store.psaImports(tenant: "contoso", limit: 10).map(\.offboarding) == ["o-9"])
+        var third = first
+        third.claim = "server-c"
+        #expect(
+            try await store.claimPSAImport(third, retaking: [.failed, .needsAttention, .skipped], staleBefore: now) == false,
+            "a submitted ticket is never taken again")
+        // An import cut off mid-way (a crash) is taken again once it is old enough.
+        let abandoned = PSAImport(connection: "halo", ticket: "42", tenant: "contoso", outcome: .importing, claim: "gone", at: now)
+        #expect(try await store.claimPSAImport(abandoned, retaking: [.failed], staleBefore: now.addingTimeInterval(-600)))
+        var later = abandoned
+        later.claim = "server-d"
+        later.at = now.addingTimeInterval(700)
+        #expect(try await store.claimPSAImport(later, retaking: [.failed], staleBefore: now.addingTimeInterval(-600)) == false)
+        #expect(try await store.claimPSAImport(later, retaking: [.failed], staleBefore: now.addingTimeInterval(100)))
+        #expect(try await store.psaImports(tenant: "contoso", limit: 10).compactMap(\.offboarding) == ["o-9"])
         #expect(try await store.psaImports(tenant: "fabrikam", limit: 10).isEmpty)
 
         let connection = StoredPSAConnection(

@@ -115,16 +115,24 @@ public struct NotificationDispatcher: Service {
             }
             return await transports.post(url, headers, body)
         case .psa:
-            // `connection#ticket/action`; the body says what.
-            let target = delivery.target
-            guard let hash = target.firstIndex(of: "#"), let slash = target.lastIndex(of: "/"), hash < slash,
-                let action = try? JSONDecoder.iso8601.decode(PSAWriteBack.self, from: Data((delivery.body ?? "").utf8))
+            // The body says what; the offboarding names the ticket (and the PSA instance it is on).
+            guard let action = try? JSONDecoder.iso8601.decode(PSAWriteBack.self, from: Data((delivery.body ?? "").utf8)),
+                let request = try? await store.offboarding(delivery.offboarding)?.request, let ticket = request.ticket
             else {
-                return .init(succeeded: false, code: nil, detail: "not a PSA write: \(target)", permanent: true)
+                return .init(succeeded: false, code: nil, detail: "not a PSA write: \(delivery.target)", permanent: true)
             }
-            let connection = String(target[..<hash])
-            let ticket = String(target[target.index(after: hash)..<slash])
-            return await transports.writeToTicket(connection, ticket, action)
+            // A status retried late must not undo a later one (a "submitted" after "completed" would reopen the ticket).
+            if case .status = action,
+                let newer = try? await store.deliveries(offboarding: delivery.offboarding, limit: 1000).first(where: {
+                    $0.channel == .psa && $0.target == delivery.target && $0.sourceSequence > delivery.sourceSequence
+                        && $0.status == .delivered
+                })
+            {
+                return .init(
+                    succeeded: false, code: nil,
+                    detail: "not sent: a later status (\(newer.event.rawValue)) is already on the ticket", permanent: true)
+            }
+            return await transports.writeToTicket(ticket, action)
         }
     }
 }

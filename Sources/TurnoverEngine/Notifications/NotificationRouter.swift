@@ -94,7 +94,10 @@ public struct NotificationRouter: Sendable {
             if let ticket = request.ticket {
                 // The ticket's own connection: the policy may since name another for new tickets.
                 let psa = policy.psa?.connection == ticket.connection ? policy.psa : nil
-                for action in PSAWriteBack.actions(for: event, request: request, run: run, settings: psa, content: content) {
+                let isLastStage = request.stage == nil || request.stage == policy.stages.last?.name
+                for action in PSAWriteBack.actions(
+                    for: event, request: request, run: run, settings: psa, content: content, isLastStage: isLastStage)
+                {
                     var delivery = make(entry, request, event, .psa, "\(ticket.connection)#\(ticket.id)/\(action.action)")
                     delivery.body = Self.json(action)
                     deliveries.append(delivery)

@@ -25,13 +25,13 @@ public struct NotificationTransports: Sendable {
 
     public var sendMail: @Sendable (MailMessage, Date) async -> Outcome
     public var post: @Sendable (URL, [(String, String)], Data) async -> Outcome
-    /// Writes to a PSA ticket: (connection name, ticket id, what).
-    public var writeToTicket: @Sendable (String, String, PSAWriteBack) async -> Outcome
+    /// Writes to the PSA ticket an offboarding came from.
+    public var writeToTicket: @Sendable (TicketReference, PSAWriteBack) async -> Outcome
 
     public init(
         sendMail: @escaping @Sendable (MailMessage, Date) async -> Outcome,
         post: @escaping @Sendable (URL, [(String, String)], Data) async -> Outcome,
-        writeToTicket: @escaping @Sendable (String, String, PSAWriteBack) async -> Outcome
+        writeToTicket: @escaping @Sendable (TicketReference, PSAWriteBack) async -> Outcome
     ) {
         self.sendMail = sendMail
         self.post = post
@@ -80,11 +80,11 @@ public struct NotificationTransports: Sendable {
                     return Outcome(succeeded: false, code: nil, detail: "\(url.host ?? url.absoluteString): \(error)", permanent: false)
                 }
             },
-            writeToTicket: { connection, ticket, action in
+            writeToTicket: { ticket, action in
                 guard let psa else {
                     return Outcome(succeeded: false, code: nil, detail: "no PSA writer in this process", permanent: true)
                 }
-                return await psa.write(action, toTicket: ticket, via: connection)
+                return await psa.write(action, to: ticket)
             })
     }
 }

@@ -16,6 +16,8 @@ public struct PSADesk: Sendable {
     /// One client per connection, so Halo's token is reused across calls; rebuilt when the record changes.
     let clients = PSAClientCache()
 
+    /// - Parameter http: a client that follows no redirects (`redirectConfiguration: .disallow`):
+    ///   Autotask's secret is in headers a redirect to another host would carry.
     public init(desk: OffboardingDesk, http: HTTPClient) {
         self.desk = desk
         self.http = PSAHTTP(client: http)
@@ -128,8 +130,10 @@ public struct PSADesk: Sendable {
     ///   - actor: who submits: an operator, or `psa:{connection}` for the poller.
     ///   - claim: who is importing it (a server's lease owner or the operator), so two servers
     ///     polling the same board import it once.
+    ///   - again: an operator asked for this ticket: one read before as needing a person's answer,
+    ///     or as not an offboarding, is read again (it may have been corrected). The poller never does.
     public func importTicket(
-        _ id: String, tenant tenantName: String, by actor: String, claim: String
+        _ id: String, tenant tenantName: String, by actor: String, claim claimant: String, again: Bool = false
     ) async throws -> Imported {
         let tenant = try await desk.tenant(tenantName)
         let settings = try settings(for: tenant)
@@ -137,9 +141,15 @@ public struct PSADesk: Sendable {
         guard !id.isEmpty, id.count <= 64, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
             throw Refusal(description: "'\(id)' is not a ticket id.")
         }
-        if let earlier = try await store.psaImport(connection: settings.connection, ticket: id), earlier.outcome != .failed {
+        let retaking: Set<PSAImport.Outcome> = again ? [.failed, .needsAttention, .skipped] : [.failed]
+        // An import left `importing` this long ago was cut off (a crash, a stop): it may be taken again.
+        let staleBefore = desk.now().addingTimeInterval(-Self.abandonedImport)
+        if let earlier = try await store.psaImport(connection: settings.connection, ticket: id),
+            !retaking.contains(earlier.outcome), !(earlier.outcome == .importing && earlier.at < staleBefore)
+        {
             return Imported(record: earlier, ticket: nil, reading: nil, offboarding: nil, alreadyImported: true)
         }
+        let connection = try await connection(named: settings.connection)
         let client = try await client(named: settings.connection)
         let ticket: PSATicket
         do throws(PSAError) { ticket = try await client.ticket(id) } catch {
@@ -153,13 +163,17 @@ public struct PSADesk: Sendable {
                     "Ticket \(id) belongs to company \(ticket.company ?? "none") in \(client.kind.displayName), not to \(tenant.name)'s company \(company). Nothing was imported."
             )
         }
+        // One claim per attempt: the same operator importing twice at once takes it once.
         var record = PSAImport(
-            connection: settings.connection, ticket: id, tenant: tenant.name, outcome: .importing, claim: claim, at: desk.now(),
-            summary: ticket.summary, detail: "imported by \(actor)")
-        guard try await store.claimPSAImport(record) else {
+            connection: settings.connection, ticket: id, tenant: tenant.name, outcome: .importing,
+            claim: "\(claimant)/\(UUID().uuidString.prefix(8))", at: desk.now(), summary: ticket.summary, detail: "imported by \(actor)")
+        guard try await store.claimPSAImport(record, retaking: retaking, staleBefore: staleBefore) else {
             let other = try await store.psaImport(connection: settings.connection, ticket: id) ?? record
             return Imported(record: other, ticket: ticket, reading: nil, offboarding: nil, alreadyImported: true)
         }
+        let reference = TicketReference(
+            connection: settings.connection, id: id, summary: ticket.summary, instance: Self.instance(of: connection))
+        var submitted: OffboardingRequest?
         do {
             let reading = try await TicketIntake(clients: desk.clients).read(
                 TicketText(
@@ -167,13 +181,21 @@ public struct PSADesk: Sendable {
                 tenant: tenant)
             var offboarding: OffboardingRequest?
             let draft = reading.draft
-            if draft.isReady, let user = draft.userPrincipalName {
+            if draft.isReady, let user = draft.userPrincipalName,
+                let earlier = try await submittedOffboarding(from: reference, tenant: tenant.name)
+            {
+                // An earlier import submitted it and then failed: that offboarding stands, no second one.
+                offboarding = earlier
+                record.outcome = .submitted
+                record.offboarding = earlier.id
+                record.detail = "submitted before as \(earlier.id.rawValue) (\(user))"
+            } else if draft.isReady, let user = draft.userPrincipalName {
                 do {
                     let timing: RunTiming = draft.runsNow ? .now : draft.lastDay.map(RunTiming.endOfLastDay) ?? .now
                     offboarding = try await desk.submit(
                         tenant: tenant, userPrincipalName: user, overrides: draft.overrides, confirmWipe: false,
-                        by: OperatorName(actor), timing: timing,
-                        ticket: TicketReference(connection: settings.connection, id: id, summary: ticket.summary))
+                        by: OperatorName(actor), timing: timing, ticket: reference)
+                    submitted = offboarding
                     record.outcome = .submitted
                     record.offboarding = offboarding?.id
                     record.detail = "submitted by \(actor) as \(offboarding?.id.rawValue ?? "")"
@@ -209,11 +231,32 @@ public struct PSADesk: Sendable {
                     detail: "\(settings.connection) ticket \(id): \(record.outcome.rawValue). \(record.detail)"), at: desk.now())
             return Imported(record: record, ticket: ticket, reading: reading, offboarding: offboarding, alreadyImported: false)
         } catch {
-            record.outcome = .failed
-            record.detail = "\(error)"
+            // Once submitted, never `failed`: a retry would submit the ticket a second time.
+            if let submitted {
+                record.outcome = .submitted
+                record.offboarding = submitted.id
+                record.detail = "submitted as \(submitted.id.rawValue); then: \(error)"
+            } else {
+                record.outcome = .failed
+                record.detail = "\(error)"
+            }
             record.at = desk.now()
             try? await store.updatePSAImport(record)
             throw error
+        }
+    }
+
+    /// Seconds after which an import still `importing` counts as abandoned.
+    static let abandonedImport: TimeInterval = 600
+
+    /// "halopsa https://msp.halopsa.com": which PSA a ticket number belongs to.
+    public static func instance(of connection: PSAConnection) -> String { "\(connection.kind.rawValue) \(connection.url)" }
+
+    /// The offboarding (the first stage, for a timeline) already submitted from this ticket, if any.
+    func submittedOffboarding(from reference: TicketReference, tenant: String) async throws -> OffboardingRequest? {
+        try await store.offboardings(OffboardingFilter(tenants: [tenant]), limit: 500, after: nil).first { request in
+            request.ticket?.connection == reference.connection && request.ticket?.id == reference.id
+                && (request.timeline == nil || request.timeline == request.id)
         }
     }
 }

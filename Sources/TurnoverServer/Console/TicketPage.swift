@@ -57,7 +57,8 @@ enum TicketPage {
         let principal = visit.principal
         do {
             let result = try await console.api.psa.importTicket(
-                visit.form["ticket"] ?? "", tenant: tenant.name, by: principal.name.rawValue, claim: "operator:\(principal.name.rawValue)")
+                visit.form["ticket"] ?? "", tenant: tenant.name, by: principal.name.rawValue, claim: "operator:\(principal.name.rawValue)",
+                again: true)
             if let offboarding = result.record.offboarding, !result.alreadyImported { return .redirect("/offboardings/\(offboarding)") }
             let record = result.record
             view.imported =
