@@ -304,31 +304,40 @@ public struct NotificationContent: Codable, Sendable, Equatable {
     }
 
     /// The plain-text body; `withKeeping` adds who keeps what (for the manager and the contact).
-    public func text(withKeeping: Bool) -> String {
-        var out = headline + "\n\n"
+    ///
+    /// - Parameters:
+    ///   - showsHeadline: false where a title already carries it (a PSA note's).
+    ///   - detail: a longer text after the content (the plan, the report), before the link.
+    public func text(withKeeping: Bool, showsHeadline: Bool = true, detail: String? = nil) -> String {
+        var out = showsHeadline ? headline + "\n\n" : ""
         out += facts.map { "\($0.label): \($0.value)" }.joined(separator: "\n") + "\n"
         if !lines.isEmpty { out += "\n" + lines.joined(separator: "\n") + "\n" }
         if withKeeping && !keeping.isEmpty {
             out += "\nWho keeps what:\n" + keeping.map { "- \($0)" }.joined(separator: "\n") + "\n"
         }
+        if let detail { out += "\n" + detail + (detail.hasSuffix("\n") ? "" : "\n") }
         if let link { out += "\n\(link)\n" }
         return out + "\n— Turnover\n"
     }
 
-    /// The HTML body: the same content as the text, escaped.
+    /// The HTML e-mail: the same content as the text, escaped.
     public func html(withKeeping: Bool) -> String {
-        func escape(_ text: String) -> String {
-            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-        }
-        var out = "<!doctype html><html><body style=\"font-family:sans-serif\"><h2>\(escape(headline))</h2><table>"
+        "<!doctype html><html><body style=\"font-family:sans-serif\"><h2>\(HTMLEscaping.escape(headline))</h2>"
+            + htmlBody(withKeeping: withKeeping) + "</body></html>"
+    }
+
+    /// The content as an HTML fragment without the headline, for the e-mail and a PSA note.
+    public func htmlBody(withKeeping: Bool, detail: String? = nil) -> String {
+        let escape = HTMLEscaping.escape
+        var out = "<table>"
         out += facts.map { "<tr><th align=\"left\">\(escape($0.label))</th><td>\(escape($0.value))</td></tr>" }.joined()
         out += "</table>"
         out += lines.map { "<p>\(escape($0))</p>" }.joined()
         if withKeeping && !keeping.isEmpty {
             out += "<h3>Who keeps what</h3><ul>" + keeping.map { "<li>\(escape($0))</li>" }.joined() + "</ul>"
         }
+        if let detail { out += "<pre>\(escape(detail))</pre>" }
         if let link { out += "<p><a href=\"\(escape(link))\">Open in Turnover</a></p>" }
-        return out + "</body></html>"
+        return out
     }
 }

@@ -63,27 +63,15 @@ public enum PSAWriteBack: Codable, Sendable, Equatable {
     static func note(
         for event: NotificationEvent, request: OffboardingRequest, run: RunRecord?, content: NotificationContent
     ) -> PSAWriteBack {
-        var detail: String?
+        let detail: String?
         switch event {
         case .submitted: detail = Report.planText(request.plan)
-        case .completed, .partial, .failed: detail = run.map(Report.markdown)
+        case .completed, .partial, .failed: detail = run.map(Report.summary)
         default: detail = nil
         }
-        var text = content.text(withKeeping: true)
-        if let detail { text += "\n" + detail }
-        var html = "<p><b>\(escape(content.headline))</b></p><p>"
-        html += content.facts.map { "\(escape($0.label)): \(escape($0.value))" }.joined(separator: "<br>") + "</p>"
-        html += content.lines.map { "<p>\(escape($0))</p>" }.joined()
-        if !content.keeping.isEmpty {
-            html += "<p>Who keeps what:</p><ul>" + content.keeping.map { "<li>\(escape($0))</li>" }.joined() + "</ul>"
-        }
-        if let detail { html += "<pre>\(escape(detail))</pre>" }
-        if let link = content.link { html += "<p><a href=\"\(escape(link))\">Open in Turnover</a></p>" }
-        return .note(title: "Turnover: \(content.headline)", text: text, html: html)
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        // The title carries the headline (Halo shows it as the note's first line, ConnectWise leads with it).
+        return .note(
+            title: "Turnover: \(content.headline)", text: content.text(withKeeping: true, showsHeadline: false, detail: detail),
+            html: content.htmlBody(withKeeping: true, detail: detail))
     }
 }

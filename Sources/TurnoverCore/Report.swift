@@ -64,6 +64,29 @@ public enum Report {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// The report in short, for a PSA ticket note: the result, when access was cut, the licences
+    /// freed, each step on one line with its before → after, and the exceptions. Who keeps what is in
+    /// the note already; the request-ids are in the evidence pack attached beside it.
+    public static func summary(_ run: RunRecord) -> String {
+        var lines = ["Result: \(headline(run))"]
+        if let contained = run.containedAt, let started = run.startedAt {
+            lines.append(String(format: "Access cut %.1f s after the start", contained.timeIntervalSince(started)))
+        }
+        if !run.licencesFreed.isEmpty { lines.append("Licences freed: \(run.licencesFreed.joined(separator: ", "))") }
+        lines.append("")
+        for step in run.steps {
+            let change = [step.before, step.after].compactMap { $0 }.joined(separator: " → ")
+            let why = step.error?.description ?? (step.status == .succeeded ? nil : step.reason)
+            lines.append(
+                "\(symbol(step.status)) \(step.title)" + (change.isEmpty ? "" : ": \(change)") + (why.map { " (\($0))" } ?? ""))
+        }
+        if !run.plan.warnings.isEmpty {
+            lines.append("")
+            lines += run.plan.warnings.map { "Warning: \($0)" }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
     public static func json(_ run: RunRecord) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -86,6 +86,18 @@ public struct OffboardingDesk: Sendable {
         return request
     }
 
+    /// What waits for its time, soonest first: scheduled offboardings not yet started, and the later
+    /// stages of timelines (waiting or held, also when overdue). The CLI and the dashboard list these.
+    public func dueLater(tenants: [String]?, limit: Int = 200) async throws -> [OffboardingRequest] {
+        let at = now()
+        var due: [OffboardingRequest] = []
+        for status in [OffboardingRequest.Status.awaitingApproval, .approved, .waiting, .held] {
+            due += try await store.offboardings(OffboardingFilter(tenants: tenants, status: status), limit: limit, after: nil)
+                .filter { ($0.runAt ?? at) > at || $0.status == .waiting || $0.status == .held }
+        }
+        return due.sorted { ($0.runAt ?? at, $0.id.rawValue) < ($1.runAt ?? at, $1.id.rawValue) }
+    }
+
     /// The stages of `request`'s timeline, in order (just the request when it has none).
     public func timeline(of request: OffboardingRequest) async throws -> [OffboardingRequest] {
         guard let timeline = request.timeline else { return [request] }

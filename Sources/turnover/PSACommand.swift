@@ -186,7 +186,7 @@ struct PSASimulatorCommand: AsyncParsableCommand {
         guard let psaKind = PSAKind(rawValue: kind.lowercased()) else {
             throw ValidationError("--kind is halopsa, connectwise or autotask, not '\(kind)'.")
         }
-        let simulation = PSASimulators.make(psaKind)
+        let simulation = SimulatedPSA.make(psaKind)
         let ticket = simulation.openTicket(
             summary: "Leaver: Ben Carter",
             details: "Hi,\nBen Carter's last day is Friday. Please forward his email to Kate Lopez.\nThanks,\nDan",
@@ -194,7 +194,7 @@ struct PSASimulatorCommand: AsyncParsableCommand {
         var logger = Logger(label: "psa-simulator")
         logger.logLevel = .warning
         let application = PSASimulatorServer.makeApplication(simulation, host: host, port: port) { boundPort in
-            let connection = PSASimulators.connection(simulation, kind: psaKind, baseURL: "http://\(host):\(boundPort)")
+            let connection = SimulatedPSA.connection(simulation, kind: psaKind, baseURL: "http://\(host):\(boundPort)")
             let directory = simulation.directory
             output("\(psaKind.displayName) simulator on http://\(host):\(boundPort)")
             output(
@@ -212,10 +212,10 @@ struct PSASimulatorCommand: AsyncParsableCommand {
     }
 }
 
-/// The connection a client needs for a simulator.
-enum PSASimulators {
+/// A PSA simulator for a kind, and the connection a client needs for it.
+enum SimulatedPSA {
     static func make(_ kind: PSAKind) -> any PSASimulation {
-        guard let simulation = PSASimulator.PSASimulators.make(kind.rawValue) else { preconditionFailure("every kind has a simulator") }
+        guard let simulation = PSASimulators.make(kind.rawValue) else { preconditionFailure("every kind has a simulator") }
         return simulation
     }
 

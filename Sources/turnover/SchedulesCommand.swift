@@ -22,13 +22,8 @@ struct SchedulesListCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await data.withWorkspace { workspace in
-            let now = Date()
-            var due: [OffboardingRequest] = []
-            for status in [OffboardingRequest.Status.awaitingApproval, .approved, .waiting, .held] {
-                due += try await workspace.store.offboardings(OffboardingFilter(tenant: tenant, status: status), limit: 1000, after: nil)
-                    .filter { ($0.runAt ?? now) > now || $0.status == .waiting || $0.status == .held }
-            }
-            due.sort { ($0.runAt ?? now, $0.id.rawValue) < ($1.runAt ?? now, $1.id.rawValue) }
+            let desk = OffboardingDesk(clients: TenantClients(workspace: workspace, http: .shared))
+            let due = try await desk.dueLater(tenants: tenant.map { [$0] }, limit: 1000)
             if json {
                 let rows = due.map { request in
                     [

@@ -162,7 +162,7 @@ struct ServeCommand: AsyncParsableCommand {
                             do {
                                 _ = try await psaDesk.saveConnection(
                                     named: Sandbox.psaConnection,
-                                    PSASimulators.connection(psa.simulation, kind: .haloPSA, baseURL: psa.url), by: "sandbox")
+                                    SimulatedPSA.connection(psa.simulation, kind: .haloPSA, baseURL: psa.url), by: "sandbox")
                                 output(
                                     "Sandbox HaloPSA on \(psa.url) (connection \(Sandbox.psaConnection); ticket \(psa.demoTicket) is a leaver's); its control API is under /_sim/"
                                 )

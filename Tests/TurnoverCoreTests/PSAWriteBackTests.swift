@@ -71,7 +71,7 @@ struct PSAWriteBackTests {
         let content = NotificationContent.make(event: .completed, request: request, link: nil)
         let actions = PSAWriteBack.actions(for: .completed, request: request, run: run, settings: settings, content: content)
         #expect(actions.map(\.action) == ["note", "status", "time", "contact", "evidence"])
-        if case .note(_, let text, _) = actions[0] { #expect(text.contains(Report.markdown(run))) }
+        if case .note(_, let text, _) = actions[0] { #expect(text.contains(Report.summary(run))) }
         if case .time(let start, let end, _, let member, let role) = actions[2] {
             #expect(member == "7" && role == "29683")
             #expect(end.timeIntervalSince(start) == 60, "a 12-second run is entered as the PSA's smallest unit, a minute")

@@ -85,6 +85,8 @@ struct PSAConnectorTests {
                 func turnoverNotes(_ ticket: String) -> [PSASimNote] {
                     Array(simulation.notes(onTicket: ticket).dropFirst(before[ticket] ?? 0))
                 }
+                /// What a technician reads of a note: its title (Autotask keeps it apart) and its text.
+                func reads(_ note: PSASimNote) -> String { (note.title ?? "") + "\n" + note.text }
                 var outcomes: [String: [String: Any]] = [:]
                 if polled {
                     let clock = ContinuousClock()
@@ -123,7 +125,7 @@ struct PSAConnectorTests {
                 #expect(submitted["status"] as? String == "awaiting-approval", "\(submitted["status"] ?? "")")
                 #expect(submitted["submittedBy"] as? String == (polled ? "psa:main" : "tess"))
                 try await Self.waitUntil("the submission's note and status on the ticket") {
-                    turnoverNotes(leaver).contains { $0.text.contains("submitted") }
+                    turnoverNotes(leaver).contains { reads($0).contains("submitted") }
                         && simulation.status(ofTicket: leaver) == statuses["Waiting Approval"]
                 }
                 #expect(try await api.simulatorState(serve).accountEnabled("ben.carter@contoso.com") == true, "nothing before approval")
@@ -145,9 +147,10 @@ struct PSAConnectorTests {
                 let notes = turnoverNotes(leaver)
                 #expect(notes.count == 3, "one note each for the submission, the approval and the report: \(notes.map(\.text))")
                 #expect(notes.allSatisfy { $0.isInternal }, "Turnover's notes are internal")
-                #expect(notes.contains { $0.text.contains("approved by ada") }, "\(notes.map(\.text))")
+                #expect(notes.contains { reads($0).contains("approved by ada") }, "\(notes.map(reads))")
                 #expect(
-                    notes.contains { $0.text.contains("completed") && $0.text.contains("Block sign-in") }, "the report is on the ticket")
+                    notes.contains { reads($0).contains("completed") && reads($0).contains("Block sign-in") }, "the report is on the ticket"
+                )
                 #expect(simulation.status(ofTicket: leaver) == statuses["Resolved"])
                 let time = simulation.timeEntries(onTicket: leaver)
                 #expect(time.count == 1 && time.first?.member == technician.member && (time.first?.minutes ?? 0) >= 1, "\(time)")

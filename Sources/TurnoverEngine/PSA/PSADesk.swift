@@ -75,12 +75,17 @@ public struct PSADesk: Sendable {
         return true
     }
 
-    /// The stored connection with its secret opened.
-    public func connection(named name: String) async throws -> PSAConnection {
+    /// The stored connection with its secret opened, and its client (one per connection, so Halo's
+    /// token is reused; rebuilt when the record changes).
+    public func connected(named name: String) async throws -> (connection: PSAConnection, client: PSAClient) {
         guard let record = try await store.psaConnection(named: name) else {
             throw Refusal(description: "There is no PSA connection '\(name)'; add it with `turnover psa add \(name) …`.")
         }
-        return try open(record)
+        let connection = try open(record)
+        if let cached = clients.client(for: record) { return (connection, cached) }
+        let client = PSAClient.live(connection, http: http)
+        clients.keep(client, for: record)
+        return (connection, client)
     }
 
     func open(_ record: StoredPSAConnection) throws -> PSAConnection {
@@ -91,16 +96,6 @@ public struct PSADesk: Sendable {
         return PSAConnection(
             kind: kind, url: record.url, clientId: record.clientId, account: record.account, username: record.username,
             secret: try secrets.open(record.sealedSecret), authURL: record.authURL)
-    }
-
-    public func client(named name: String) async throws -> PSAClient {
-        guard let record = try await store.psaConnection(named: name) else {
-            throw Refusal(description: "There is no PSA connection '\(name)'; add it with `turnover psa add \(name) …`.")
-        }
-        if let cached = clients.client(for: record) { return cached }
-        let client = PSAClient.live(try open(record), http: http)
-        clients.keep(client, for: record)
-        return client
     }
 
     // MARK: Import
@@ -149,8 +144,7 @@ public struct PSADesk: Sendable {
         {
             return Imported(record: earlier, ticket: nil, reading: nil, offboarding: nil, alreadyImported: true)
         }
-        let connection = try await connection(named: settings.connection)
-        let client = try await client(named: settings.connection)
+        let (connection, client) = try await connected(named: settings.connection)
         let ticket: PSATicket
         do throws(PSAError) { ticket = try await client.ticket(id) } catch {
             throw Refusal(
@@ -218,7 +212,7 @@ public struct PSADesk: Sendable {
                     + ["Correct the ticket or start the offboarding in the console."]
                 let note = PSANote(
                     title: "Turnover: needs a person's answer", text: lines.joined(separator: "\n"),
-                    html: lines.map { "<p>\(PSAWriteBackHTML.escape($0))</p>" }.joined())
+                    html: lines.map { "<p>\(HTMLEscaping.escape($0))</p>" }.joined())
                 do throws(PSAError) { _ = try await client.addNote(id, note) } catch {
                     record.detail += " (The note saying so could not be added: \(error).)"
                 }
@@ -271,13 +265,5 @@ final class PSAClientCache: Sendable {
 
     func keep(_ client: PSAClient, for record: StoredPSAConnection) {
         clients.withLock { $0[record.name] = (record, client) }
-    }
-}
-
-/// HTML escaping for what goes into a PSA's HTML fields.
-enum PSAWriteBackHTML {
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 }

@@ -42,7 +42,7 @@ public struct PSAPoller: Service {
         for tenant in tenants {
             guard let settings = try? psa.settings(for: tenant), settings.poll else { continue }
             do {
-                let client = try await psa.client(named: settings.connection)
+                let client = try await psa.connected(named: settings.connection).client
                 let queue = PSAQueue(company: settings.company, board: settings.board, statuses: settings.newStatuses)
                 let tickets: [PSATicket]
                 do throws(PSAError) { tickets = try await client.openTickets(queue) } catch {
@@ -52,16 +52,13 @@ public struct PSAPoller: Service {
                     continue
                 }
                 for ticket in tickets {
-                    // The list's copy may be partial (ConnectWise keeps the description in a note): the import reads it whole.
-                    if let earlier = try await psa.store.psaImport(connection: settings.connection, ticket: ticket.id),
-                        earlier.outcome != .failed
-                    {
-                        continue
-                    }
+                    // The import reads the ticket whole (the list's copy may be partial: ConnectWise keeps the
+                    // description in a note), and answers from the store, without a PSA call, for one already imported.
                     do {
                         let result = try await psa.importTicket(
                             ticket.id, tenant: tenant.name, by: "psa:\(settings.connection)", claim: owner)
-                        if !result.alreadyImported { imported += 1 }
+                        guard !result.alreadyImported else { continue }
+                        imported += 1
                         logger.info(
                             "PSA ticket imported",
                             metadata: [

@@ -18,7 +18,7 @@ public struct PSAWriter: Sendable {
         let ticket = reference.id
         let client: PSAClient
         do {
-            let connection = try await psa.connection(named: reference.connection)
+            let (connection, connected) = try await psa.connected(named: reference.connection)
             // Repointed to another PSA since the ticket came in: the same number there is someone else's ticket.
             if let instance = reference.instance, instance != PSADesk.instance(of: connection) {
                 return .init(
@@ -27,7 +27,7 @@ public struct PSAWriter: Sendable {
                         "not sent: connection \(reference.connection) now points to \(PSADesk.instance(of: connection)), not to \(instance) where the ticket is",
                     permanent: true)
             }
-            client = try await psa.client(named: reference.connection)
+            client = connected
         } catch {
             // The connection may be added back (or its key restored): worth retrying.
             return .init(succeeded: false, code: nil, detail: "\(error)", permanent: false)

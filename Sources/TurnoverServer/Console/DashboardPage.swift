@@ -57,13 +57,7 @@ enum DashboardPage {
         let now = console.desk.now()
         let approved = try await list(.approved, limit: 100)
         let running = try await list(.running) + approved.filter { ($0.runAt ?? now) <= now }
-        let scheduled =
-            (approved + (try await list(.awaitingApproval, limit: 100)) + (try await list(.waiting, limit: 100))
-            + (try await list(.held, limit: 100))).filter {
-                ($0.runAt ?? now) > now
-            }.sorted {
-                ($0.runAt ?? now) < ($1.runAt ?? now)
-            }
+        let scheduled = try await console.desk.dueLater(tenants: scope, limit: 100)
         var attention: [OffboardingRequest] = []
         for status in [OffboardingRequest.Status.failed, .partiallySucceeded, .blocked] { attention += try await list(status) }
         attention.sort { $0.submittedAt > $1.submittedAt }
